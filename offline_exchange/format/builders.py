@@ -1,0 +1,293 @@
+"""Serialize documents the way 1C's XDTO writer does (see PROTOCOL §1).
+
+Root named after the type, format namespace as the default namespace, xs/xsi declared,
+properties in schema order, unset optionals omitted, booleans true/false, local dates without
+zone, money with 2 decimals, quantities with 3.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from lxml import etree
+
+from .documents import (
+    CharacteristicData,
+    GoodData,
+    OrderData,
+    PackData,
+    PriceListData,
+    SettingsData,
+)
+from .versions import XS_NS, XSI_NS, FormatVersion
+
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+class BuildError(ValueError):
+    """The data cannot be written in this format version; the message names what and why."""
+
+
+def money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def quantity(value: Decimal) -> str:
+    return f"{value:.3f}"
+
+
+def decimal_text(value: Decimal) -> str:
+    text = format(Decimal(value).normalize(), "f")
+    return text
+
+
+def boolean(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def date_text(value: datetime) -> str:
+    return value.replace(tzinfo=None, microsecond=0).isoformat(timespec="seconds")
+
+
+def _root(name: str, fmt: FormatVersion) -> etree._Element:
+    return etree.Element(f"{{{fmt.namespace}}}{name}", nsmap={None: fmt.namespace, "xs": XS_NS, "xsi": XSI_NS})
+
+
+def serialize(root: etree._Element) -> bytes:
+    return XML_DECLARATION + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+
+
+def _sub(parent: etree._Element, fmt: FormatVersion, name: str, text: str | None = None, attrib=None):
+    el = etree.SubElement(parent, f"{{{fmt.namespace}}}{name}", attrib)
+    if text is not None:
+        el.text = text
+    return el
+
+
+# --- Settings -------------------------------------------------------------------------
+
+
+def build_settings(data: SettingsData, fmt: FormatVersion) -> bytes:
+    root = _root("Settings", fmt)
+    if data.company_name:
+        _sub(root, fmt, "CompanyName", data.company_name)
+    if data.store_name:
+        _sub(root, fmt, "StoreName", data.store_name)
+    if data.taxation_systems:
+        systems = _sub(root, fmt, "TaxationSystems")
+        for code in data.taxation_systems:
+            _sub(systems, fmt, "TaxationSystem", str(int(code)))
+    for name, value in (("INN", data.inn), ("KPP", data.kpp), ("SaleAddress", data.sale_address),
+                        ("SaleLocation", data.sale_location), ("SenderEmail", data.sender_email)):
+        if value:
+            _sub(root, fmt, name, value)
+    if data.allow_discounts is not None:
+        _sub(root, fmt, "AllowDiscounts", boolean(data.allow_discounts))
+    if data.allow_payment_cards is not None:
+        _sub(root, fmt, "AllowPaymentCards", boolean(data.allow_payment_cards))
+    if data.payment_options:
+        options = _sub(root, fmt, "ElectronicPaymentOptions")
+        for option in data.payment_options:
+            attrib = {"Code": option.code, "ElectronicPaymentType": str(int(option.payment_type)), "Name": option.name}
+            if option.uuid:
+                attrib["UUID"] = option.uuid
+            _sub(options, fmt, "ElectronicPaymentOption", attrib=attrib)
+    return serialize(root)
+
+
+# --- PriceList ------------------------------------------------------------------------
+
+
+def _barcodes(parent, fmt, barcodes) -> None:
+    if not barcodes:
+        return
+    holder = _sub(parent, fmt, "Barcodes")
+    for barcode in barcodes:
+        attrib = {"Value": barcode.value}
+        if barcode.type:
+            attrib["Type"] = barcode.type
+        _sub(holder, fmt, "Barcode", attrib=attrib)
+
+
+def _packs(parent, fmt, packs: list[PackData]) -> None:
+    holder = _sub(parent, fmt, "Packs")
+    for pack in packs:
+        attrib = {"Code": pack.code, "Name": pack.name, "UnitsPerPack": quantity(pack.units_per_pack), "UUID": pack.uuid}
+        if pack.price is not None:
+            attrib["Price"] = money(pack.price)
+        if pack.balance is not None:
+            attrib["Balance"] = quantity(pack.balance)
+        el = _sub(holder, fmt, "Pack", attrib=attrib)
+        _barcodes(el, fmt, pack.barcodes)
+
+
+def _characteristic(parent, fmt, ch: CharacteristicData) -> None:
+    attrib = {}
+    if ch.code:
+        attrib["Code"] = ch.code
+    if ch.price is not None:
+        attrib["Price"] = money(ch.price)
+    if ch.balance is not None:
+        attrib["Balance"] = quantity(ch.balance)
+    attrib["UUID"] = ch.uuid
+    attrib["Name"] = ch.name
+    if ch.packs:
+        attrib["HasPacks"] = "true"
+    el = _sub(parent, fmt, "Characteristic", attrib=attrib)
+    _barcodes(el, fmt, ch.barcodes)
+    if ch.packs:
+        _packs(el, fmt, ch.packs)
+
+
+def _good(parent, fmt: FormatVersion, good: GoodData) -> None:
+    if good.tax_rate not in fmt.tax_rates:
+        raise BuildError(f"ставка НДС {good.tax_rate} не поддерживается форматом {fmt.label}: «{good.name}»")
+    attrib = {}
+    if good.code:
+        attrib["Code"] = good.code
+    if good.price is not None:
+        attrib["Price"] = money(good.price)
+    if good.balance is not None:
+        attrib["Balance"] = quantity(good.balance)
+    attrib["UUID"] = good.uuid
+    attrib["Name"] = good.name
+    attrib["TaxRate"] = good.tax_rate
+    attrib["CalculationSubject"] = str(good.calculation_subject)
+    for name, value in (("UnitCode", good.unit_code), ("UnitUUID", good.unit_uuid), ("GroupCode", good.group_code),
+                        ("GroupUUID", good.group_uuid), ("Article", good.article), ("Description", good.description)):
+        if value:
+            attrib[name] = value
+    if good.is_weight:
+        attrib["IsWeight"] = "true"
+    if good.characteristics:
+        attrib["HasCharacteristics"] = "true"
+    if good.packs:
+        attrib["HasPacks"] = "true"
+    if good.alcohol is not None:
+        attrib["IsAlcohol"] = "true"
+    if good.marked_type_code is not None:
+        if good.marked_type_code not in fmt.marked_goods_type_codes:
+            raise BuildError(f"вид маркируемой продукции {good.marked_type_code} не поддерживается форматом {fmt.label}: «{good.name}»")
+        attrib["IsMarked"] = "true"
+        attrib["MarkedGoodTypeCode"] = str(good.marked_type_code)
+    el = _sub(parent, fmt, "Good", attrib=attrib)
+    _barcodes(el, fmt, good.barcodes)
+    if good.characteristics:
+        holder = _sub(el, fmt, "Characteristics")
+        for ch in good.characteristics:
+            _characteristic(holder, fmt, ch)
+    if good.packs:
+        _packs(el, fmt, good.packs)
+    if good.alcohol is not None:
+        a = good.alcohol
+        _sub(el, fmt, "Alcohol", attrib={
+            "IsExcisable": boolean(a.is_excisable), "AlcoholKindCode": a.kind_code,
+            "AlcoholContainerSize": decimal_text(a.container_size), "AlcoholStrength": decimal_text(a.strength),
+            "VendorINN": a.vendor_inn, "VendorKPP": a.vendor_kpp, "IsDraught": boolean(a.is_draught),
+        })
+
+
+def price_list_element(data: PriceListData, fmt: FormatVersion, *, root: bool = True, parent=None) -> etree._Element:
+    if parent is None:
+        el = _root("PriceList", fmt)
+    else:
+        el = _sub(parent, fmt, "PriceList")
+    if data.full:
+        el.set("FullExport", "true")
+    if data.groups:
+        groups = _sub(el, fmt, "Groups")
+        for group in data.groups:
+            attrib = {"Code": group.code, "Name": group.name, "UUID": group.uuid}
+            if group.parent_code:
+                attrib["ParentGroupCode"] = group.parent_code
+                attrib["ParentGroupUUID"] = group.parent_uuid
+            _sub(groups, fmt, "Group", attrib=attrib)
+    if data.units:
+        units = _sub(el, fmt, "Units")
+        for unit in data.units:
+            attrib = {"Code": unit.code, "Name": unit.name}
+            if unit.uuid:
+                attrib["UUID"] = unit.uuid
+            if unit.okei_code:
+                attrib["OKEICode"] = unit.okei_code
+            _sub(units, fmt, "Unit", attrib=attrib)
+    if data.goods:
+        goods = _sub(el, fmt, "Goods")
+        for good in data.goods:
+            _good(goods, fmt, good)
+    return el
+
+
+def build_price_list(data: PriceListData, fmt: FormatVersion) -> bytes:
+    return serialize(price_list_element(data, fmt))
+
+
+def build_price_list_package(*, number: int, total: int, price_list: PriceListData | None, fmt: FormatVersion) -> bytes:
+    root = _root("PriceListPackage", fmt)
+    root.set("PackageNumber", str(number))
+    root.set("PackageTotal", str(total))
+    _sub(root, fmt, "IsFormed", boolean(price_list is not None))
+    if price_list is not None:
+        price_list_element(price_list, fmt, parent=root)
+    return serialize(root)
+
+
+# --- Orders ---------------------------------------------------------------------------
+
+_ORDER_STATUS = {"agreed": "Согласован", "cancelled": "Отменен"}
+
+
+def order_status_text(status: str, fmt: FormatVersion) -> str:
+    if status == "not_agreed":
+        return fmt.not_agreed_status
+    return _ORDER_STATUS[status]
+
+
+def build_orders(orders: list[OrderData], fmt: FormatVersion) -> bytes:
+    root = _root("Orders", fmt)
+    for order in orders:
+        attrib = {"Date": date_text(order.date), "Number": order.number, "UUID": order.uuid}
+        for name, value in (
+            ("AddressCity", order.address_city), ("AddressStreet", order.address_street),
+            ("AddressBuilding", order.address_building), ("AddressApartment", order.address_apartment),
+            ("AddressEntrance", order.address_entrance), ("AddressFloor", order.address_floor),
+            ("Phone", order.phone), ("Email", order.email),
+        ):
+            if value:
+                attrib[name] = value
+        if order.delivery_date:
+            attrib["DeliveryDate"] = date_text(order.delivery_date)
+        attrib["Status"] = order_status_text(order.status, fmt)
+        for name, value in (("Comment", order.comment), ("FirstName", order.first_name), ("LastName", order.last_name)):
+            if value:
+                attrib[name] = value
+        el = _sub(root, fmt, "Order", attrib=attrib)
+        if order.lines:
+            goods = _sub(el, fmt, "Goods")
+            for line in order.lines:
+                line_attrib = {"Code": line.code, "Quantity": decimal_text(line.quantity), "Price": money(line.price),
+                               "Sum": money(line.amount), "GoodUUID": line.good_uuid}
+                if line.characteristic_uuid:
+                    line_attrib["CharacteristicUUID"] = line.characteristic_uuid
+                if line.pack_uuid:
+                    line_attrib["PackUUID"] = line.pack_uuid
+                _sub(goods, fmt, "Good", attrib=line_attrib)
+        if order.payments:
+            payments = _sub(el, fmt, "Payments")
+            for p in order.payments:
+                _sub(payments, fmt, "Payment", attrib={
+                    "Cash": money(p.cash), "ElectronicPayment": money(p.electronic), "PrePayment": money(p.prepayment),
+                    "PostPayment": money(p.postpayment), "Barter": money(p.barter),
+                })
+    return serialize(root)
+
+
+# --- PostDocsResponse -----------------------------------------------------------------
+
+
+def build_post_docs_response(*, success: bool, description: str, fmt: FormatVersion) -> bytes:
+    root = _root("PostDocsResponse", fmt)
+    _sub(root, fmt, "IsSuccess", boolean(success))
+    if description:
+        _sub(root, fmt, "Description", description)
+    return serialize(root)

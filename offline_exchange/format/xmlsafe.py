@@ -1,0 +1,54 @@
+"""The one entry point for XML from outside: no DTD, no entities, no network, no huge trees."""
+from __future__ import annotations
+
+from lxml import etree
+
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 64
+
+
+class UnsafeXmlError(ValueError):
+    """The document is refused before or while parsing; the message is safe to show."""
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+        huge_tree=False, remove_comments=True, remove_pis=True,
+    )
+
+
+def parse_xml(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = MAX_DEPTH) -> etree._Element:
+    """Parse untrusted bytes and return the root element, or raise UnsafeXmlError."""
+    if isinstance(data, str):
+        # lxml refuses a str carrying an encoding declaration; the wire is UTF-8.
+        data = data.encode("utf-8")
+    if len(data) > max_bytes:
+        raise UnsafeXmlError(f"документ слишком большой: {len(data)} байт при пределе {max_bytes}")
+    head = data[:8192].upper()
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise UnsafeXmlError("объявления DOCTYPE и ENTITY не допускаются")
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as exc:
+        raise UnsafeXmlError(f"XML не читается: строка {exc.lineno}: {exc.msg}") from None
+    if root is None:
+        raise UnsafeXmlError("пустой документ")
+    tree = root.getroottree()
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        raise UnsafeXmlError("объявления DOCTYPE и ENTITY не допускаются")
+    _check_tree(root, max_depth)
+    return root
+
+
+def _check_tree(root: etree._Element, max_depth: int) -> None:
+    depth = 0
+    for event, node in etree.iterwalk(root, events=("start", "end")):
+        if event == "start":
+            if isinstance(node, etree._Entity):
+                raise UnsafeXmlError(f"ссылки на сущности (&{node.name};) не допускаются")
+            depth += 1
+            if depth > max_depth:
+                raise UnsafeXmlError(f"слишком глубокая вложенность элементов (более {max_depth})")
+        else:
+            depth -= 1

@@ -1,0 +1,337 @@
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower, Trim
+
+SUPPORTED_FORMATS = {3001: "3.1"}
+DEVICE_ID_MAX_LENGTH = 36
+
+
+class ExchangeSettings(models.Model):
+    """Администрирование → Обмен с подключаемым оборудованием: one row, like 1C's constants."""
+
+    auto_generate_sku = models.BooleanField("Автоматически генерировать SKU", default=False)
+    offline_exchange_enabled = models.BooleanField("Обмен с офлайн оборудованием", default=True)
+    weight_sku_min = models.PositiveIntegerField("Диапазон SKU весовых товаров: с", default=100)
+    weight_sku_max = models.PositiveIntegerField("Диапазон SKU весовых товаров: по", default=99999)
+
+    class Meta:
+        verbose_name = "Настройки обмена"
+        verbose_name_plural = "Администрирование: настройки обмена"
+
+    def __str__(self) -> str:
+        return "Настройки обмена с подключаемым оборудованием"
+
+    def clean(self) -> None:
+        if self.weight_sku_min < 1 or self.weight_sku_min > self.weight_sku_max:
+            raise ValidationError("Начало диапазона SKU весовых товаров должно быть не больше его конца.")
+
+    @classmethod
+    def load(cls) -> "ExchangeSettings":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class ExchangeRule(models.Model):
+    """Правило обмена с подключаемым оборудованием (type: offline equipment)."""
+
+    name = models.CharField("Наименование", max_length=150)
+    warehouse = models.ForeignKey("retail.Warehouse", verbose_name="Склад", on_delete=models.PROTECT)
+    export_groups = models.BooleanField("Выгружать группы товаров", default=True)
+    filter_groups = models.ManyToManyField(
+        "retail.ItemGroup", verbose_name="Отбор: группы", blank=True,
+        help_text="Товары этих групп и их подгрупп. Пусто — все группы.",
+    )
+    filter_kinds = models.JSONField(
+        "Отбор: виды номенклатуры", default=list, blank=True,
+        help_text="Пусто — товары и услуги.",
+    )
+    filter_items = models.ManyToManyField(
+        "retail.Item", verbose_name="Отбор: номенклатура", blank=True, related_name="+",
+        help_text="Явный список номенклатуры. Пусто — без отбора по списку.",
+    )
+    updated_at = models.DateTimeField("Изменено", auto_now=True)
+
+    class Meta:
+        verbose_name = "Правило обмена с подключаемым оборудованием"
+        verbose_name_plural = "Правила обмена"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.warehouse_id:
+            store = self.warehouse.store
+            if store is None or store.retail_price_type_id is None:
+                raise ValidationError({
+                    "warehouse": "Для магазина склада необходимо заполнить реквизит Розничная цена "
+                                 "(магазин склада должен быть указан и иметь вид розничной цены).",
+                })
+
+
+class OfflineDevice(models.Model):
+    """Подключаемое оборудование of type «Офлайн оборудование» (handler «1С:ККМ Офлайн»)."""
+
+    class ExchangeKind(models.TextChoices):
+        WEB_SERVICE = "web", "Web-сервис"
+        FILE = "file", "Файловый обмен"
+
+    name = models.CharField("Наименование", max_length=150)
+    organization = models.ForeignKey("retail.Organization", verbose_name="Организация", on_delete=models.PROTECT)
+    workplace = models.CharField("Рабочее место", max_length=150, blank=True)
+    rule = models.ForeignKey(ExchangeRule, verbose_name="Правило обмена", on_delete=models.PROTECT, related_name="devices")
+    in_use = models.BooleanField("Используется", default=True)
+    format_version = models.PositiveIntegerField(
+        "Версия формата обмена", choices=[(code, label) for code, label in SUPPORTED_FORMATS.items()], default=3001,
+    )
+    exchange_kind = models.CharField("Вид обмена", max_length=4, choices=ExchangeKind.choices, default=ExchangeKind.WEB_SERVICE)
+    device_id = models.CharField(
+        "Идентификатор устройства", max_length=64,
+        help_text="Не более 36 символов. Рекомендуется заводской номер ККТ.",
+    )
+    allow_discounts = models.BooleanField("Разрешено использовать: Скидки", default=False)
+    allow_payment_cards = models.BooleanField("Разрешено использовать: Платежные карты", default=True)
+    items_per_package = models.PositiveIntegerField(
+        "Количество элементов в пакете", default=1000, help_text="0 — весь прайс-лист одним пакетом.",
+    )
+    export_balances = models.BooleanField("Выгружать остатки", default=True)
+    price_list_delivered_at = models.DateTimeField(
+        "Прайс-лист передан", null=True, blank=True, editable=False,
+        help_text="Пока прайс-лист ни разу не передан, следующая выгрузка будет полной.",
+    )
+
+    class Meta:
+        verbose_name = "Подключаемое оборудование"
+        verbose_name_plural = "Подключаемое оборудование"
+        ordering = ["name"]
+        permissions = [("sync_data", "Выполнение синхронизации данных")]
+        constraints = [
+            models.UniqueConstraint(Lower(Trim("device_id")), name="offline_device_unique_device_id_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.device_id = (self.device_id or "").strip()
+        if not self.device_id:
+            raise ValidationError({"device_id": "Не заполнен идентификатор устройства."})
+        if len(self.device_id) > DEVICE_ID_MAX_LENGTH:
+            raise ValidationError({"device_id": f"Идентификатор устройства должен быть не длиннее {DEVICE_ID_MAX_LENGTH} символов."})
+        clash = OfflineDevice.objects.annotate(key=Lower(Trim("device_id"))).filter(key=self.device_id.lower())
+        if self.pk:
+            clash = clash.exclude(pk=self.pk)
+        if clash.exists():
+            raise ValidationError({"device_id": f"Идентификатор устройства «{self.device_id}» уже используется другим оборудованием."})
+        if self.format_version not in SUPPORTED_FORMATS:
+            raise ValidationError({"format_version": "Эта версия формата обмена не поддерживается."})
+
+    def validate_constraints(self, exclude=None) -> None:
+        # clean() already says it in the admin's words; the constraint stays as the last guard.
+        pass
+
+
+class PaymentKind(models.Model):
+    """Виды оплаты: how a payment of the cash register is accounted for."""
+
+    class Type(models.TextChoices):
+        CASH = "cash", "Наличные"
+        PAYMENT_CARD = "card", "Платежная карта"
+        BANK_CREDIT = "credit", "Банковский кредит"
+
+    uuid = models.UUIDField("Идентификатор", default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField("Наименование", max_length=150)
+    type = models.CharField("Тип оплаты", max_length=6, choices=Type.choices)
+    bank = models.CharField("Банк", max_length=150, blank=True)
+    commission_percent = models.DecimalField("Процент комиссии банка", max_digits=5, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = "Вид оплаты"
+        verbose_name_plural = "Виды оплат"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def electronic_payment_type(self) -> int:
+        """ElectronicPaymentType code of the format: 1 payment card, 2 bank credit."""
+        return 2 if self.type == self.Type.BANK_CREDIT else 1
+
+
+class CashRegister(models.Model):
+    """Касса ККМ of type «ККМ офлайн», bound to one offline device."""
+
+    class Kind(models.TextChoices):
+        OFFLINE = "offline", "ККМ офлайн"
+
+    name = models.CharField("Наименование", max_length=150)
+    kind = models.CharField("Тип кассы", max_length=10, choices=Kind.choices, default=Kind.OFFLINE)
+    organization = models.ForeignKey("retail.Organization", verbose_name="Организация", on_delete=models.PROTECT)
+    store = models.ForeignKey("retail.Store", verbose_name="Магазин", on_delete=models.PROTECT)
+    workplace = models.CharField("Рабочее место", max_length=150, blank=True)
+    device = models.OneToOneField(
+        OfflineDevice, verbose_name="Подключаемое оборудование", on_delete=models.PROTECT,
+        related_name="cash_register",
+        error_messages={"unique": "К этому подключаемому оборудованию уже привязана другая касса ККМ."},
+    )
+    default_electronic_payment_kind = models.ForeignKey(
+        PaymentKind, verbose_name="Вид электронной оплаты по умолчанию", on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+        limit_choices_to={"type__in": [PaymentKind.Type.PAYMENT_CARD, PaymentKind.Type.BANK_CREDIT]},
+    )
+
+    class Meta:
+        verbose_name = "Касса ККМ"
+        verbose_name_plural = "Кассы ККМ"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PaymentMapping(models.Model):
+    """Соответствие видов оплаты: an electronic payment option code of the device → payment kind."""
+
+    cash_register = models.ForeignKey(CashRegister, verbose_name="Касса ККМ", on_delete=models.CASCADE, related_name="payment_mappings")
+    code = models.CharField("Код вида электронной оплаты", max_length=36)
+    name = models.CharField("Наименование на кассе", max_length=150, blank=True)
+    payment_kind = models.ForeignKey(
+        PaymentKind, verbose_name="Вид оплаты", on_delete=models.PROTECT,
+        limit_choices_to={"type__in": [PaymentKind.Type.PAYMENT_CARD, PaymentKind.Type.BANK_CREDIT]},
+    )
+
+    class Meta:
+        verbose_name = "Соответствие вида оплаты"
+        verbose_name_plural = "Соответствие видов оплаты"
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["cash_register", "code"], name="payment_mapping_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} → {self.payment_kind}"
+
+
+class SkuCode(models.Model):
+    """Коды SKU: one number per position (item, characteristic, pack), global and unique."""
+
+    number = models.PositiveIntegerField("SKU", unique=True)
+    item = models.ForeignKey("retail.Item", verbose_name="Номенклатура", on_delete=models.CASCADE, related_name="sku_codes")
+    characteristic = models.ForeignKey("retail.Characteristic", verbose_name="Характеристика", on_delete=models.CASCADE, null=True, blank=True)
+    pack = models.ForeignKey("retail.Pack", verbose_name="Упаковка", on_delete=models.CASCADE, null=True, blank=True)
+    # NULLs never collide in a unique index, so the position is spelled out as one key.
+    position_key = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "Код SKU"
+        verbose_name_plural = "Коды SKU"
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return str(self.number)
+
+    @staticmethod
+    def key_for(item_id: int, characteristic_id: int | None, pack_id: int | None) -> str:
+        return f"{item_id}:{characteristic_id or ''}:{pack_id or ''}"
+
+
+class ChangeRegistration(models.Model):
+    """An item whose data changed since the device last received it.
+
+    A re-registration replaces the row, so its id always grows: a transfer removes only rows up
+    to the id it snapshotted, and a change made during the transfer survives for the next one.
+    """
+
+    device = models.ForeignKey(OfflineDevice, on_delete=models.CASCADE, related_name="registrations")
+    item = models.ForeignKey("retail.Item", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = "Регистрация изменений"
+        verbose_name_plural = "Регистрации изменений"
+        constraints = [models.UniqueConstraint(fields=["device", "item"], name="change_registration_unique")]
+
+
+class OrderRegistration(models.Model):
+    device = models.ForeignKey(OfflineDevice, on_delete=models.CASCADE, related_name="order_registrations")
+    order = models.ForeignKey("retail.CustomerOrder", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = "Регистрация заказа к выгрузке"
+        verbose_name_plural = "Регистрации заказов к выгрузке"
+        constraints = [models.UniqueConstraint(fields=["device", "order"], name="order_registration_unique")]
+
+
+class Transfer(models.Model):
+    """One price-list transfer to a device, cut into packages."""
+
+    class State(models.TextChoices):
+        BUILDING = "building", "Формируется"
+        READY = "ready", "Сформирован"
+        ERROR = "error", "Ошибка"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    device = models.ForeignKey(OfflineDevice, verbose_name="Оборудование", on_delete=models.CASCADE, related_name="transfers")
+    full = models.BooleanField("Полная выгрузка", default=False)
+    state = models.CharField("Состояние", max_length=8, choices=State.choices, default=State.BUILDING)
+    error = models.TextField("Ошибка", blank=True)
+    registration_watermark = models.BigIntegerField(default=0)
+    goods_count = models.PositiveIntegerField("Товаров", default=0)
+    skipped_without_sku = models.PositiveIntegerField("Пропущено без SKU", default=0)
+    package_total = models.PositiveIntegerField("Пакетов", default=0)
+    created_at = models.DateTimeField("Создан", auto_now_add=True)
+    completed_at = models.DateTimeField("Передан полностью", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Передача прайс-листа"
+        verbose_name_plural = "Передачи прайс-листа"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class TransferPackage(models.Model):
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="packages")
+    number = models.PositiveIntegerField("Номер пакета")
+    content = models.BinaryField("Содержимое")
+    sent = models.BooleanField("Отправлен", default=False)
+
+    class Meta:
+        verbose_name = "Пакет прайс-листа"
+        verbose_name_plural = "Пакеты прайс-листа"
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["transfer", "number"], name="transfer_package_unique_number")]
+
+
+class ExchangeJournalEntry(models.Model):
+    """Журнал обмена: every call of the service, with what came in and what went out."""
+
+    class Status(models.TextChoices):
+        OK = "ok", "Успешно"
+        REFUSED = "refused", "Отказ (IsSuccess=false)"
+        FAULT = "fault", "Ошибка (SOAP Fault)"
+        DENIED = "denied", "Доступ запрещен"
+
+    created_at = models.DateTimeField("Время", auto_now_add=True, db_index=True)
+    device = models.ForeignKey(OfflineDevice, verbose_name="Оборудование", on_delete=models.SET_NULL, null=True, blank=True, related_name="journal")
+    device_ref = models.CharField("Идентификатор устройства (как прислан)", max_length=100, blank=True)
+    operation = models.CharField("Операция", max_length=40, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="Пользователь", on_delete=models.SET_NULL, null=True, blank=True)
+    status = models.CharField("Статус", max_length=8, choices=Status.choices, db_index=True)
+    duration_ms = models.PositiveIntegerField("Длительность, мс", default=0)
+    request_bytes = models.PositiveIntegerField("Размер запроса, байт", default=0)
+    response_bytes = models.PositiveIntegerField("Размер ответа, байт", default=0)
+    error = models.TextField("Текст ошибки", blank=True)
+    note = models.TextField("Примечание", blank=True)
+    transfer_id = models.UUIDField("Передача", null=True, blank=True)
+    document = models.BinaryField("Загруженный документ", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Запись журнала обмена"
+        verbose_name_plural = "Журнал обмена"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%d.%m.%Y %H:%M:%S} {self.operation}"

@@ -1,0 +1,126 @@
+"""Settings, GetGood and orders for a device (PROTOCOL §4, §5 GetGood, §6)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from retail.models import Barcode, CustomerOrder
+
+from ..exceptions import ExchangeError
+from ..format.builders import build_orders, build_price_list, build_settings
+from ..format.documents import OrderData, OrderLineData, PaymentData, PaymentOption, SettingsData
+from ..format.versions import get_format
+from ..models import CashRegister, OfflineDevice, OrderRegistration, SkuCode
+from .price_list import price_list_collect
+from .registration import order_is_exportable
+
+
+def settings_collect(*, device: OfflineDevice) -> SettingsData:
+    organization = device.organization
+    store = device.rule.warehouse.store
+    register = CashRegister.objects.filter(device=device).first()
+    options = []
+    if register is not None:
+        for mapping in register.payment_mappings.select_related("payment_kind").order_by("code"):
+            kind = mapping.payment_kind
+            options.append(PaymentOption(
+                code=mapping.code, payment_type=kind.electronic_payment_type,
+                name=mapping.name or kind.name, uuid=str(kind.uuid),
+            ))
+    return SettingsData(
+        company_name=organization.name,
+        store_name=store.name if store else "",
+        taxation_systems=organization.taxation_system_codes(),
+        inn=organization.inn,
+        kpp=organization.kpp,
+        sale_address=store.address if store else "",
+        sender_email=organization.email,
+        # Written even when false, so the device switches the feature off.
+        allow_discounts=device.allow_discounts,
+        allow_payment_cards=device.allow_payment_cards,
+        payment_options=options,
+    )
+
+
+def settings_export(*, device: OfflineDevice) -> bytes:
+    return build_settings(settings_collect(device=device), get_format(device.format_version))
+
+
+def good_by_barcode(*, device: OfflineDevice, barcode: str) -> bytes:
+    """The goods of the device's rule having this barcode; an empty PriceList when none."""
+    fmt = get_format(device.format_version)
+    found = Barcode.objects.filter(value=(barcode or "").strip()).first()
+    item_ids = [found.item_id] if found else []
+    collected = price_list_collect(device=device, item_ids=item_ids, full=False)
+    data = collected.data
+    data.groups = []
+    if found and found.characteristic_id:
+        wanted = str(found.characteristic.uuid)
+        for good in data.goods:
+            good.characteristics = [ch for ch in good.characteristics if ch.uuid == wanted]
+    if not data.goods:
+        data.units = []
+    return build_price_list(data, fmt)
+
+
+def _order_status(order: CustomerOrder) -> str:
+    if order.is_cancelled:
+        return "cancelled"
+    if order.status == CustomerOrder.Status.AGREED:
+        return "agreed"
+    return "not_agreed"
+
+
+def _order_data(order: CustomerOrder, sku: dict[str, int]) -> OrderData:
+    counterparty = order.counterparty
+    data = OrderData(
+        date=order.date, number=order.number, uuid=str(order.uuid), status=_order_status(order),
+        address_city=order.address_city, address_street=order.address_street,
+        address_building=order.address_building, address_apartment=order.address_apartment,
+        address_entrance=order.address_entrance, address_floor=order.address_floor,
+        phone=order.phone or (counterparty.phone if counterparty else ""),
+        email=order.email or (counterparty.email if counterparty else ""),
+        delivery_date=order.desired_date, comment=order.comment,
+        first_name=counterparty.first_name if counterparty else "",
+        last_name=counterparty.last_name if counterparty else "",
+    )
+    for line in order.lines.all():
+        key = SkuCode.key_for(line.item_id, line.characteristic_id, line.pack_id)
+        if key not in sku:
+            raise ExchangeError(
+                f"Заказ {order.number}: у позиции «{line.item.name}» нет кода SKU; сгенерируйте SKU и повторите обмен"
+            )
+        data.lines.append(OrderLineData(
+            code=str(sku[key]), quantity=line.quantity, price=line.price, amount=line.amount,
+            good_uuid=str(line.item.uuid),
+            characteristic_uuid=str(line.characteristic.uuid) if line.characteristic_id else "",
+            pack_uuid=str(line.pack.uuid) if line.pack_id else "",
+        ))
+    prepaid = sum((p.amount for p in order.payments.all()), Decimal("0"))
+    if prepaid:
+        data.payments.append(PaymentData(prepayment=prepaid))
+    return data
+
+
+@transaction.atomic
+def orders_export(*, device: OfflineDevice) -> bytes:
+    """Registered courier orders of the device; delivered ones are de-registered."""
+    fmt = get_format(device.format_version)
+    registrations = list(
+        OrderRegistration.objects.select_for_update().filter(device=device).values_list("pk", "order_id")
+    )
+    order_ids = [order_id for _pk, order_id in registrations]
+    orders = list(
+        CustomerOrder.objects.filter(pk__in=order_ids)
+        .select_related("counterparty")
+        .prefetch_related("lines__item", "lines__characteristic", "lines__pack", "payments")
+        .order_by("date", "number")
+    )
+    item_ids = {line.item_id for order in orders for line in order.lines.all()}
+    sku = dict(SkuCode.objects.filter(item_id__in=item_ids).values_list("position_key", "number"))
+    content = build_orders(
+        [_order_data(order, sku) for order in orders if order_is_exportable(order)], fmt,
+    )
+    OrderRegistration.objects.filter(pk__in=[pk for pk, _order_id in registrations]).delete()
+    return content

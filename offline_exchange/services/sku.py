@@ -1,0 +1,125 @@
+"""SKU codes: one number per position (item, characteristic, pack), lowest free first."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from django.db import transaction
+
+from retail.models import Characteristic, Item, Pack
+
+from ..models import ExchangeRule, ExchangeSettings, SkuCode
+from .rules import rule_items
+
+MAX_SKU = 999_999_999
+CHUNK = 2000
+
+
+class SkuRangeExhaustedError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Position:
+    item_id: int
+    characteristic_id: int | None
+    pack_id: int | None
+    is_weight: bool
+
+    @property
+    def key(self) -> str:
+        return SkuCode.key_for(self.item_id, self.characteristic_id, self.pack_id)
+
+
+def _chunks(values: list, size: int = CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def positions_for_items(item_ids: Iterable[int]) -> list[Position]:
+    """Base position of each item, each characteristic, each pack (per characteristic if both)."""
+    item_ids = list(item_ids)
+    weights: dict[int, bool] = {}
+    chars: dict[int, list[int]] = {}
+    packs: dict[int, list[int]] = {}
+    for chunk in _chunks(item_ids):
+        weights.update(Item.objects.filter(pk__in=chunk).values_list("pk", "is_weight"))
+        for item_id, ch_id in Characteristic.objects.filter(item_id__in=chunk).values_list("item_id", "pk"):
+            chars.setdefault(item_id, []).append(ch_id)
+        for item_id, pack_id in Pack.objects.filter(item_id__in=chunk).values_list("item_id", "pk"):
+            packs.setdefault(item_id, []).append(pack_id)
+    positions: list[Position] = []
+    for item_id in item_ids:
+        if item_id not in weights:
+            continue
+        weight = weights[item_id]
+        positions.append(Position(item_id, None, None, weight))
+        item_chars = chars.get(item_id, [])
+        for ch_id in item_chars:
+            positions.append(Position(item_id, ch_id, None, weight))
+        for pack_id in packs.get(item_id, []):
+            if item_chars:
+                positions.extend(Position(item_id, ch_id, pack_id, weight) for ch_id in item_chars)
+            else:
+                positions.append(Position(item_id, None, pack_id, weight))
+    return positions
+
+
+def free_numbers(used: Iterable[int], *, start: int, end: int, count: int) -> list[int]:
+    """The `count` lowest numbers in [start, end] that are not used (gaps first)."""
+    taken = set(used)
+    result: list[int] = []
+    number = start
+    while len(result) < count and number <= end:
+        if number not in taken:
+            result.append(number)
+        number += 1
+    return result
+
+
+@transaction.atomic
+def sku_generate(*, positions: list[Position]) -> int:
+    """Give every position without an SKU the lowest free number of its range; returns how many."""
+    if not positions:
+        return 0
+    # One generator at a time across processes: the settings row is the lock.
+    config = ExchangeSettings.objects.select_for_update().get_or_create(pk=1)[0]
+    existing: set[str] = set()
+    for chunk in _chunks(sorted({p.item_id for p in positions})):
+        existing.update(SkuCode.objects.filter(item_id__in=chunk).values_list("position_key", flat=True))
+    seen: set[str] = set()
+    missing: list[Position] = []
+    for position in positions:
+        if position.key not in existing and position.key not in seen:
+            seen.add(position.key)
+            missing.append(position)
+    if not missing:
+        return 0
+    weight = [p for p in missing if p.is_weight]
+    piece = [p for p in missing if not p.is_weight]
+    created: list[SkuCode] = []
+    for group, start, end in ((weight, config.weight_sku_min, config.weight_sku_max),
+                              (piece, config.weight_sku_max + 1, MAX_SKU)):
+        if not group:
+            continue
+        used = SkuCode.objects.filter(number__gte=start, number__lte=end).values_list("number", flat=True)
+        numbers = free_numbers(used.iterator(chunk_size=10000), start=start, end=end, count=len(group))
+        if len(numbers) < len(group):
+            raise SkuRangeExhaustedError(
+                "В процессе заполнения закончились доступные SKU коды товара. Операция завершена не полностью."
+            )
+        created.extend(
+            SkuCode(number=number, item_id=p.item_id, characteristic_id=p.characteristic_id, pack_id=p.pack_id,
+                    position_key=p.key)
+            for number, p in zip(numbers, group)
+        )
+    SkuCode.objects.bulk_create(created, batch_size=1000)
+    return len(created)
+
+
+def sku_generate_for_items(*, item_ids: Iterable[int]) -> int:
+    return sku_generate(positions=positions_for_items(item_ids))
+
+
+def sku_generate_for_rule(*, rule: ExchangeRule) -> int:
+    return sku_generate_for_items(item_ids=rule_items(rule=rule).values_list("pk", flat=True))

@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from retail.services.demo import demo_base_create
+
+
+class Command(BaseCommand):
+    help = "Создает (или восстанавливает) демонстрационную базу; повторный запуск дает ту же базу."
+
+    def handle(self, *args, **options):
+        base = settings.EQUIPMENT_SERVICE_BASE_NAMES[0] if settings.EQUIPMENT_SERVICE_BASE_NAMES else "rt"
+        demo = demo_base_create(base_name=base)
+        device, register, order = demo["device"], demo["cash_register"], demo["order"]
+        lines = [
+            f"Организация:        {demo['organization']} (ИНН {demo['organization'].inn}, КПП {demo['organization'].kpp})",
+            f"Магазин:            {demo['store']}",
+            f"Склад правила:      {demo['warehouse']}",
+            f"Номенклатура:       {demo['items']} позиций",
+            f"Правило обмена:     {demo['rule']}",
+            f"Оборудование:       {device} — идентификатор {device.device_id}, формат 3.1, Web-сервис",
+            f"Касса ККМ:          {register} (ККМ офлайн)",
+            f"Заказ покупателя:   {order.number}, {order.get_status_display()}, сумма {order.total}, касса курьера {register}",
+            "Пользователь синхронизации: sync / sync",
+            "Администратор:      admin / admin  (http://127.0.0.1:8000/admin/)",
+            f"Публикация:         {base}  →  http://127.0.0.1:8000/{base}/ws/EquipmentService?wsdl",
+        ]
+        self.stdout.write("\n".join(lines))

@@ -1,0 +1,180 @@
+import uuid
+
+from django.db import models
+
+
+class VatRate(models.TextChoices):
+    NONE = "none", "Без НДС"
+    ZERO = "0", "0%"
+    FIVE = "5", "5%"
+    SEVEN = "7", "7%"
+    TEN = "10", "10%"
+    EIGHTEEN = "18", "18%"
+    TWENTY = "20", "20%"
+    TWENTY_TWO = "22", "22%"
+
+    @classmethod
+    def percent(cls, value: str):
+        """The rate as a number for VAT arithmetic; None when there is no VAT."""
+        from decimal import Decimal
+
+        if not value or value == cls.NONE:
+            return None
+        return Decimal(value)
+
+
+class Unit(models.Model):
+    uuid = models.UUIDField("Идентификатор", default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField("Наименование", max_length=50)
+    okei_code = models.CharField("Код ОКЕИ", max_length=4)
+
+    class Meta:
+        verbose_name = "Единица измерения"
+        verbose_name_plural = "Единицы измерения"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ItemGroup(models.Model):
+    uuid = models.UUIDField("Идентификатор", default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField("Код", max_length=36, unique=True)
+    name = models.CharField("Наименование", max_length=150)
+    parent = models.ForeignKey(
+        "self", verbose_name="Родитель", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = "Группа номенклатуры"
+        verbose_name_plural = "Группы номенклатуры"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def descendant_ids(self) -> set[int]:
+        """This group and every group below it (trees are shallow; one query per level)."""
+        ids, level = {self.pk}, {self.pk}
+        while level:
+            level = set(ItemGroup.objects.filter(parent_id__in=level).values_list("pk", flat=True)) - ids
+            ids |= level
+        return ids
+
+
+class Item(models.Model):
+    class Kind(models.TextChoices):
+        GOODS = "goods", "Товар"
+        SERVICE = "service", "Услуга"
+
+    class MarkingKind(models.IntegerChoices):
+        # Codes of MarkedGoodTypeCode in format 3.1.
+        FUR = 1, "Шубы"
+        TOBACCO = 2, "Табачная продукция"
+        SHOES = 3, "Обувь"
+
+    class CalculationSubject(models.IntegerChoices):
+        # FFD tag 1212.
+        GOODS = 1, "Товар"
+        EXCISABLE = 2, "Подакцизный товар"
+        WORK = 3, "Работа"
+        SERVICE = 4, "Услуга"
+
+    uuid = models.UUIDField("Идентификатор", default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField("Наименование", max_length=250)
+    article = models.CharField("Артикул", max_length=50, blank=True)
+    description = models.CharField("Описание", max_length=500, blank=True)
+    kind = models.CharField("Вид номенклатуры", max_length=10, choices=Kind.choices, default=Kind.GOODS)
+    group = models.ForeignKey(
+        ItemGroup, verbose_name="Группа", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="items",
+    )
+    base_unit = models.ForeignKey(Unit, verbose_name="Единица измерения", on_delete=models.PROTECT)
+    vat_rate = models.CharField("Ставка НДС", max_length=5, choices=VatRate.choices, default=VatRate.NONE)
+    is_weight = models.BooleanField("Весовой", default=False)
+    marking_kind = models.PositiveSmallIntegerField(
+        "Вид маркируемой продукции", choices=MarkingKind.choices, null=True, blank=True,
+    )
+    calculation_subject = models.PositiveSmallIntegerField(
+        "Признак предмета расчета", choices=CalculationSubject.choices, default=CalculationSubject.GOODS,
+    )
+    is_alcohol = models.BooleanField("Алкогольная продукция", default=False)
+    alcohol_is_excisable = models.BooleanField("Маркируемый алкоголь", default=False)
+    alcohol_kind_code = models.CharField("Код вида алкогольной продукции", max_length=10, blank=True)
+    alcohol_volume = models.DecimalField("Емкость тары, л", max_digits=10, decimal_places=4, null=True, blank=True)
+    alcohol_strength = models.DecimalField("Крепость, %", max_digits=6, decimal_places=2, null=True, blank=True)
+    alcohol_vendor_inn = models.CharField("ИНН производителя", max_length=12, blank=True)
+    alcohol_vendor_kpp = models.CharField("КПП производителя", max_length=9, blank=True)
+    alcohol_is_draught = models.BooleanField("В розлив", default=False)
+    deletion_mark = models.BooleanField("Пометка удаления", default=False)
+
+    class Meta:
+        verbose_name = "Номенклатура"
+        verbose_name_plural = "Номенклатура"
+        ordering = ["name"]
+        indexes = [models.Index(fields=["group"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Characteristic(models.Model):
+    uuid = models.UUIDField("Идентификатор", default=uuid.uuid4, unique=True, editable=False)
+    item = models.ForeignKey(Item, verbose_name="Номенклатура", on_delete=models.CASCADE, related_name="characteristics")
+    name = models.CharField("Наименование", max_length=150)
+
+    class Meta:
+        verbose_name = "Характеристика номенклатуры"
+        verbose_name_plural = "Характеристики номенклатуры"
+        ordering = ["item_id", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Pack(models.Model):
+    uuid = models.UUIDField("Идентификатор", default=uuid.uuid4, unique=True, editable=False)
+    item = models.ForeignKey(Item, verbose_name="Номенклатура", on_delete=models.CASCADE, related_name="packs")
+    name = models.CharField("Наименование", max_length=150)
+    coefficient = models.DecimalField("Коэффициент", max_digits=15, decimal_places=3)
+
+    class Meta:
+        verbose_name = "Упаковка"
+        verbose_name_plural = "Упаковки"
+        ordering = ["item_id", "coefficient"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(coefficient__gt=0), name="pack_coefficient_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Barcode(models.Model):
+    value = models.CharField("Штрихкод", max_length=200, unique=True)
+    item = models.ForeignKey(Item, verbose_name="Номенклатура", on_delete=models.CASCADE, related_name="barcodes")
+    characteristic = models.ForeignKey(
+        Characteristic, verbose_name="Характеристика", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="barcodes",
+    )
+    pack = models.ForeignKey(
+        Pack, verbose_name="Упаковка", on_delete=models.CASCADE, null=True, blank=True, related_name="barcodes",
+    )
+    barcode_type = models.CharField("Тип штрихкода", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "Штрихкод"
+        verbose_name_plural = "Штрихкоды"
+        ordering = ["value"]
+
+    def __str__(self) -> str:
+        return self.value
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.characteristic_id and self.characteristic.item_id != self.item_id:
+            raise ValidationError({"characteristic": "Характеристика не относится к этой номенклатуре."})
+        if self.pack_id and self.pack.item_id != self.item_id:
+            raise ValidationError({"pack": "Упаковка не относится к этой номенклатуре."})

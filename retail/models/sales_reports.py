@@ -1,0 +1,175 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+MONEY = {"max_digits": 15, "decimal_places": 2, "default": 0}
+QTY = {"max_digits": 15, "decimal_places": 3, "default": 0}
+
+
+class RetailSalesReport(models.Model):
+    """Отчет о розничных продажах: one closed (or still open) shift of one cash register."""
+
+    uuid = models.UUIDField("Идентификатор", default=uuid.uuid4, unique=True, editable=False)
+    number = models.CharField("Номер", max_length=20, db_index=True)
+    date = models.DateTimeField("Дата")
+    store = models.ForeignKey("retail.Store", verbose_name="Магазин", on_delete=models.PROTECT, null=True)
+    cash_register = models.ForeignKey(
+        "offline_exchange.CashRegister", verbose_name="Касса ККМ", on_delete=models.PROTECT, null=True,
+        related_name="sales_reports",
+    )
+    device = models.ForeignKey(
+        "offline_exchange.OfflineDevice", verbose_name="Подключаемое оборудование", on_delete=models.PROTECT,
+        related_name="sales_reports",
+    )
+    organization = models.ForeignKey("retail.Organization", verbose_name="Организация", on_delete=models.PROTECT, null=True)
+    warehouse = models.ForeignKey("retail.Warehouse", verbose_name="Склад", on_delete=models.PROTECT, null=True)
+    prices_include_vat = models.BooleanField("Цена включает НДС", default=True)
+    comment = models.CharField("Комментарий", max_length=500, blank=True)
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="Ответственный", on_delete=models.SET_NULL, null=True, blank=True,
+    )
+    shift_uuid = models.UUIDField("Идентификатор смены", null=True, blank=True)
+    shift_number = models.CharField("Номер смены", max_length=50)
+    shift_opened_at = models.DateTimeField("Дата открытия смены")
+    shift_closed_at = models.DateTimeField("Дата закрытия смены", null=True, blank=True)
+    shift_closed = models.BooleanField("Смена закрыта", default=False)
+    total = models.DecimalField("Всего", **MONEY)
+    vat_total = models.DecimalField("НДС в т.ч.", **MONEY)
+    returns_total = models.DecimalField("Возврат", **MONEY)
+    cash_total = models.DecimalField("Наличными", **MONEY)
+    prepayment_total = models.DecimalField("Зачтено предоплатой", **MONEY)
+    postpayment_total = models.DecimalField("В кредит (постоплата)", **MONEY)
+    barter_total = models.DecimalField("Встречным предоставлением", **MONEY)
+    posted = models.BooleanField("Проведен", default=False)
+    not_posted_reasons = models.TextField("Причины, по которым документ не проведен", blank=True)
+    journal_entry = models.ForeignKey(
+        "offline_exchange.ExchangeJournalEntry", verbose_name="Запись журнала обмена", on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="sales_reports",
+    )
+    created_at = models.DateTimeField("Создан", auto_now_add=True)
+    updated_at = models.DateTimeField("Изменен", auto_now=True)
+
+    class Meta:
+        verbose_name = "Отчет о розничных продажах"
+        verbose_name_plural = "Отчеты о розничных продажах"
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "shift_uuid"], name="sales_report_unique_shift_uuid",
+                condition=models.Q(shift_uuid__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["device", "shift_number", "shift_opened_at"], name="sales_report_unique_shift_without_uuid",
+                condition=models.Q(shift_uuid__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Отчет о розничных продажах {self.number} от {self.date:%d.%m.%Y %H:%M:%S}"
+
+
+class _ReportLine(models.Model):
+    report = models.ForeignKey(RetailSalesReport, on_delete=models.CASCADE, related_name="%(class)s_set")
+    line_number = models.PositiveIntegerField("N")
+
+    class Meta:
+        abstract = True
+        ordering = ["line_number"]
+
+
+class SalesReportGoodsLine(_ReportLine):
+    item = models.ForeignKey("retail.Item", verbose_name="Номенклатура", on_delete=models.PROTECT, null=True)
+    characteristic = models.ForeignKey("retail.Characteristic", verbose_name="Характеристика", on_delete=models.PROTECT, null=True)
+    pack = models.ForeignKey("retail.Pack", verbose_name="Упаковка", on_delete=models.PROTECT, null=True)
+    order = models.ForeignKey("retail.CustomerOrder", verbose_name="Заказ", on_delete=models.PROTECT, null=True)
+    sent_code = models.CharField("Код (как прислан)", max_length=36, blank=True)
+    sent_name = models.CharField("Наименование (как прислано)", max_length=250, blank=True)
+    quantity_packs = models.DecimalField("Количество упаковок", **QTY)
+    quantity = models.DecimalField("Количество", **QTY)
+    price = models.DecimalField("Цена", **MONEY)
+    amount = models.DecimalField("Сумма", **MONEY)
+    vat_rate = models.CharField("Ставка НДС", max_length=10, blank=True)
+    vat_amount = models.DecimalField("Сумма НДС", **MONEY)
+
+    class Meta(_ReportLine.Meta):
+        verbose_name = "Товар"
+        verbose_name_plural = "Товары"
+
+
+class SalesReportReturnedLine(_ReportLine):
+    item = models.ForeignKey("retail.Item", verbose_name="Номенклатура", on_delete=models.PROTECT, null=True)
+    characteristic = models.ForeignKey("retail.Characteristic", verbose_name="Характеристика", on_delete=models.PROTECT, null=True)
+    pack = models.ForeignKey("retail.Pack", verbose_name="Упаковка", on_delete=models.PROTECT, null=True)
+    sent_code = models.CharField("Код (как прислан)", max_length=36, blank=True)
+    quantity_packs = models.DecimalField("Количество упаковок", **QTY)
+    quantity = models.DecimalField("Количество", **QTY)
+    price = models.DecimalField("Цена", **MONEY)
+    amount = models.DecimalField("Сумма", **MONEY)
+    vat_rate = models.CharField("Ставка НДС", max_length=10, blank=True)
+    vat_amount = models.DecimalField("Сумма НДС", **MONEY)
+
+    class Meta(_ReportLine.Meta):
+        verbose_name = "Возвращенный товар"
+        verbose_name_plural = "Возвращенные товары"
+
+
+class SalesReportCardPayment(_ReportLine):
+    payment_kind = models.ForeignKey("offline_exchange.PaymentKind", verbose_name="Вид оплаты", on_delete=models.PROTECT)
+    option_code = models.CharField("Код вида электронной оплаты", max_length=36, blank=True)
+    amount = models.DecimalField("Сумма", **MONEY)
+
+    class Meta(_ReportLine.Meta):
+        verbose_name = "Оплата платежной картой"
+        verbose_name_plural = "Оплата платежными картами"
+
+
+class SalesReportBankCreditPayment(_ReportLine):
+    payment_kind = models.ForeignKey("offline_exchange.PaymentKind", verbose_name="Вид оплаты", on_delete=models.PROTECT)
+    bank = models.CharField("Банк", max_length=150, blank=True)
+    option_code = models.CharField("Код вида электронной оплаты", max_length=36, blank=True)
+    amount = models.DecimalField("Сумма", **MONEY)
+    commission_percent = models.DecimalField("Процент комиссии", max_digits=5, decimal_places=2, default=0)
+    commission_amount = models.DecimalField("Сумма комиссии", **MONEY)
+
+    class Meta(_ReportLine.Meta):
+        verbose_name = "Оплата банковским кредитом"
+        verbose_name_plural = "Оплата банковскими кредитами"
+
+
+class SalesReportSettlement(_ReportLine):
+    order = models.ForeignKey("retail.CustomerOrder", verbose_name="Заказ", on_delete=models.PROTECT, null=True)
+    order_uuid = models.UUIDField("Идентификатор заказа (как прислан)")
+    shipped_amount = models.DecimalField("Сумма отгрузки", **MONEY)
+    paid_amount = models.DecimalField("Сумма оплаты", **MONEY)
+
+    class Meta(_ReportLine.Meta):
+        verbose_name = "Расчет с клиентом"
+        verbose_name_plural = "Расчеты с клиентами"
+
+
+class SalesReportCashMovement(_ReportLine):
+    class Direction(models.TextChoices):
+        INCOME = "Income", "Внесение"
+        OUTCOME = "Outcome", "Выемка"
+
+    date = models.DateTimeField("Дата")
+    number = models.CharField("Номер", max_length=50)
+    direction = models.CharField("Вид движения", max_length=7, choices=Direction.choices)
+    amount = models.DecimalField("Сумма", **MONEY)
+    uuid = models.UUIDField("Идентификатор", null=True, blank=True)
+
+    class Meta(_ReportLine.Meta):
+        verbose_name = "Внесение/выемка"
+        verbose_name_plural = "Внесения и выемки"
+
+
+class SalesReportExciseStamp(_ReportLine):
+    check_number = models.CharField("Номер чека", max_length=50)
+    item = models.ForeignKey("retail.Item", verbose_name="Номенклатура", on_delete=models.PROTECT, null=True)
+    sent_code = models.CharField("Код (как прислан)", max_length=36, blank=True)
+    stamp = models.TextField("Код маркировки")
+
+    class Meta(_ReportLine.Meta):
+        verbose_name = "Акцизная марка"
+        verbose_name_plural = "Акцизные марки и коды маркировки"

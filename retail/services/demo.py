@@ -1,0 +1,212 @@
+"""The seed's demo base: what a store admin would have after following the set-up instruction."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+
+from offline_exchange.models import (
+    CashRegister, ExchangeRule, ExchangeSettings, OfflineDevice, PaymentKind, PaymentMapping,
+)
+from offline_exchange.services.registration import registration_register_order
+from offline_exchange.services.sku import sku_generate_for_rule
+
+from ..models import (
+    Barcode, Characteristic, Counterparty, CustomerOrder, CustomerOrderLine, CustomerOrderPayment, Item,
+    ItemGroup, Organization, Pack, Price, PriceType, StockBalance, Store, Unit, Warehouse,
+)
+
+DEMO_DEVICE_ID = "0001234567890123"
+SYNC_GROUP = "Выполнение синхронизации данных"
+PRICE_DATE = dt.date(2024, 1, 1)
+# Stable ids, so a second run and every machine give the same base.
+NS = uuid.UUID("6f1c3c7e-6a42-4a53-9d1e-2b8f0c9e0a10")
+
+
+def _uuid(key: str) -> uuid.UUID:
+    return uuid.uuid5(NS, key)
+
+
+@dataclass
+class DemoItem:
+    key: str
+    name: str
+    article: str
+    group: str
+    price: str
+    vat: str = "none"
+    unit: str = "796"
+    barcode: str = ""
+    weight: bool = False
+    characteristics: tuple = ()
+    packs: tuple = ()  # (name, coefficient, barcode)
+    marking: int | None = None
+    alcohol: bool = False
+    kind: str = Item.Kind.GOODS
+    subject: int = 1
+    balance: str = "10"
+
+
+ITEMS = [
+    DemoItem("puzzle", "СТЕР Пазл 1000 Английский котенок", "79052", "toys", "183.00", barcode="4607131410042"),
+    DemoItem("beetle", "Автомобиль \"Жук\"", "П-0780", "toys", "250.00", barcode="4630005120787"),
+    DemoItem("cubes", "Кубики деревянные 12 шт", "КД-12", "toys", "320.00", vat="20", barcode="4601234500017"),
+    DemoItem("doll", "Кукла «Маша» 30 см", "КМ-30", "toys", "899.00", vat="20", barcode="4601234500024"),
+    DemoItem("ball", "Мяч резиновый 15 см", "МР-15", "toys", "145.00", vat="20", barcode="4601234500031"),
+    DemoItem("constructor", "Конструктор «Город» 250 деталей", "КГ-250", "toys", "1490.00", vat="20", barcode="4601234500048"),
+    DemoItem("bodysuit", "Боди детское хлопок", "БД-01", "clothes", "450.00", vat="10",
+             characteristics=(("Рост 62, белый", "4601234500055"), ("Рост 68, белый", "4601234500062"),
+                              ("Рост 74, голубой", "4601234500079"))),
+    DemoItem("socks", "Носки детские", "НД-02", "clothes", "95.00", vat="20",
+             characteristics=(("Размер 12", "4601234500086"), ("Размер 14", "4601234500093"))),
+    DemoItem("sandals", "Сандалии детские кожаные", "СД-25", "shoes", "1890.00", vat="20", barcode="4601234500109",
+             marking=3),
+    DemoItem("diapers", "Подгузники размер 3, 1 шт", "ПГ-3", "care", "25.00", vat="10", barcode="4601234500116",
+             packs=(("Упаковка 52 шт", "52", "4601234500123"),)),
+    DemoItem("wipes", "Салфетки влажные детские 80 шт", "СВ-80", "care", "129.00", vat="20", barcode="4601234500130",
+             packs=(("Коробка 12 упак.", "12", "4601234500147"),)),
+    DemoItem("puree", "Пюре яблочное 90 г", "ПЯ-90", "food", "54.00", vat="10", barcode="4601234500154",
+             packs=(("Упаковка 6 шт", "6", "4601234500161"),)),
+    DemoItem("cookies", "Печенье детское весовое", "ПД-В", "food", "410.00", vat="10", unit="166", weight=True,
+             barcode="2200100000005", balance="12.5"),
+    DemoItem("apples", "Яблоки Голден, вес.", "ЯГ-В", "food", "129.90", vat="10", unit="166", weight=True,
+             barcode="2200101000004", balance="35.5"),
+    DemoItem("juice", "Сок детский яблочный 0,2 л", "СД-02", "food", "49.00", vat="10", barcode="4601234500178"),
+    DemoItem("milk", "Смесь молочная 350 г", "СМ-350", "food", "760.00", vat="10", barcode="4601234500185"),
+    DemoItem("cigarettes", "Сигареты «Пример» 20 шт", "СП-20", "other", "180.00", vat="20", barcode="4600266011725",
+             marking=2, subject=2),
+    DemoItem("wine", "Вино красное сухое 0,75 л", "ВК-075", "other", "749.00", vat="20", barcode="4601234567916",
+             alcohol=True, subject=2),
+    DemoItem("gift_wrap", "Упаковка подарка", "", "services", "50.00", kind=Item.Kind.SERVICE, subject=4, balance="0"),
+    DemoItem("balloon", "Шар воздушный", "ШВ-1", "toys", "35.00", vat="20", barcode="4601234500192", balance="0"),
+    DemoItem("book", "Книга «Сказки» твердый переплет", "КС-01", "books", "520.00", vat="10", barcode="9785170000011"),
+    DemoItem("pencils", "Карандаши цветные 24 цв.", "КЦ-24", "books", "260.00", vat="20", barcode="4601234500208"),
+]
+
+GROUPS = [
+    ("01", "Детские товары", None), ("toys", "Игрушки", "01"), ("clothes", "Одежда", "01"),
+    ("shoes", "Обувь", "01"), ("care", "Гигиена", "01"), ("food", "Детское питание", "01"),
+    ("books", "Книги и канцтовары", "01"), ("services", "Услуги", None), ("other", "Прочее", None),
+]
+
+
+@transaction.atomic
+def demo_base_create(*, base_name: str = "rt") -> dict:
+    """Create (or bring back to the seed's state) the demo base; returns what was set up."""
+    config = ExchangeSettings.load()
+    config.auto_generate_sku = True
+    config.offline_exchange_enabled = True
+    config.save()
+
+    retail_price, _ = PriceType.objects.get_or_create(name="Розничная цена")
+    org, _ = Organization.objects.update_or_create(
+        name='Торговый дом "Комплексный"',
+        defaults={"inn": "7701234566", "kpp": "770101001", "taxation_systems": [0], "email": "check@complex.example",
+                  "number_prefix": "ТДРТ"},
+    )
+    store, _ = Store.objects.update_or_create(
+        name='Магазин "Детские товары", Воронеж',
+        defaults={"address": "394036, г. Воронеж, ул. Карла Маркса, д. 67", "retail_price_type": retail_price},
+    )
+    main_wh, _ = Warehouse.objects.update_or_create(name="Общий склад", defaults={"store": store})
+    Warehouse.objects.update_or_create(name='Отдел магазина "Детские товары"', defaults={"store": store})
+
+    units = {}
+    for code, name in (("796", "шт"), ("166", "кг")):
+        units[code], _ = Unit.objects.update_or_create(okei_code=code, defaults={"name": name, "uuid": _uuid(f"unit:{code}")})
+
+    groups: dict[str, ItemGroup] = {}
+    for index, (key, name, parent) in enumerate(GROUPS, start=1):
+        groups[key], _ = ItemGroup.objects.update_or_create(
+            uuid=_uuid(f"group:{key}"),
+            defaults={"code": f"{index:02d}", "name": name, "parent": groups.get(parent) if parent else None},
+        )
+
+    items: dict[str, Item] = {}
+    for d in ITEMS:
+        item, _ = Item.objects.update_or_create(uuid=_uuid(f"item:{d.key}"), defaults={
+            "name": d.name, "article": d.article, "group": groups[d.group], "base_unit": units[d.unit],
+            "vat_rate": d.vat, "is_weight": d.weight, "marking_kind": d.marking, "kind": d.kind,
+            "calculation_subject": d.subject, "is_alcohol": d.alcohol,
+            **({"alcohol_is_excisable": True, "alcohol_kind_code": "400", "alcohol_volume": Decimal("0.75"),
+                "alcohol_strength": Decimal("12.5"), "alcohol_vendor_inn": "2309012345",
+                "alcohol_vendor_kpp": "230901001"} if d.alcohol else {}),
+        })
+        items[d.key] = item
+        Price.objects.update_or_create(price_type=retail_price, item=item, characteristic=None, date=PRICE_DATE,
+                                       defaults={"value": Decimal(d.price)})
+        if d.barcode:
+            Barcode.objects.update_or_create(value=d.barcode, defaults={"item": item, "characteristic": None, "pack": None,
+                                                                        "barcode_type": "EAN13"})
+        for ch_name, ch_barcode in d.characteristics:
+            ch, _ = Characteristic.objects.update_or_create(uuid=_uuid(f"char:{d.key}:{ch_name}"),
+                                                            defaults={"item": item, "name": ch_name})
+            Barcode.objects.update_or_create(value=ch_barcode, defaults={"item": item, "characteristic": ch, "pack": None,
+                                                                         "barcode_type": "EAN13"})
+            StockBalance.objects.update_or_create(warehouse=main_wh, item=item, characteristic=ch,
+                                                  defaults={"quantity": Decimal(d.balance)})
+        for pack_name, coefficient, pack_barcode in d.packs:
+            pack, _ = Pack.objects.update_or_create(uuid=_uuid(f"pack:{d.key}:{pack_name}"), defaults={
+                "item": item, "name": pack_name, "coefficient": Decimal(coefficient)})
+            Barcode.objects.update_or_create(value=pack_barcode, defaults={"item": item, "characteristic": None,
+                                                                           "pack": pack, "barcode_type": "EAN13"})
+        if not d.characteristics:
+            StockBalance.objects.update_or_create(warehouse=main_wh, item=item, characteristic=None,
+                                                  defaults={"quantity": Decimal(d.balance)})
+
+    rule, _ = ExchangeRule.objects.update_or_create(
+        name="Мобильная касса: Общий склад", defaults={"warehouse": main_wh, "export_groups": True})
+    device, _ = OfflineDevice.objects.update_or_create(device_id=DEMO_DEVICE_ID, defaults={
+        "name": "1С:Мобильная касса (Воронеж)", "organization": org, "rule": rule, "in_use": True,
+        "format_version": 3001, "exchange_kind": OfflineDevice.ExchangeKind.WEB_SERVICE,
+        "allow_discounts": False, "allow_payment_cards": True, "items_per_package": 10,
+    })
+    card, _ = PaymentKind.objects.update_or_create(name="Оплата платежной картой",
+                                                   defaults={"type": PaymentKind.Type.PAYMENT_CARD})
+    PaymentKind.objects.update_or_create(name="Наличные", defaults={"type": PaymentKind.Type.CASH})
+    PaymentKind.objects.update_or_create(name="Кредит Банк Воронеж", defaults={
+        "type": PaymentKind.Type.BANK_CREDIT, "bank": 'АО "Банк Воронеж"', "commission_percent": Decimal("3.50")})
+    register, _ = CashRegister.objects.update_or_create(name="Мобильная касса ККМ", defaults={
+        "kind": CashRegister.Kind.OFFLINE, "organization": org, "store": store, "device": device,
+        "default_electronic_payment_kind": card})
+    PaymentMapping.objects.update_or_create(cash_register=register, code="1", defaults={
+        "name": "Банковская карта", "payment_kind": card})
+    sku_generate_for_rule(rule=rule)
+
+    customer, _ = Counterparty.objects.update_or_create(name="Розничный покупатель", defaults={
+        "first_name": "Иван", "last_name": "Петров", "phone": "+7 900 000-00-00"})
+    order, _ = CustomerOrder.objects.update_or_create(number="ТДРТ-000001", defaults={
+        "date": dt.datetime(2024, 3, 15, 10, 5), "status": CustomerOrder.Status.AGREED, "is_cancelled": False,
+        "counterparty": customer, "store": store, "warehouse": main_wh, "organization": org,
+        "desired_date": dt.datetime(2024, 3, 16, 12, 0), "address_city": "Воронеж",
+        "address_street": "ул. Плехановская", "address_building": "10", "address_apartment": "5",
+        "phone": "+7 900 000-00-00", "email": "client@example.org", "comment": "Позвонить за час",
+        "courier_cash_register": register,
+    })
+    order.lines.all().delete()
+    order.payments.all().delete()
+    # 183,00 + 183,00 at 10% VAT (not the catalog's rate: the order's own terms) = 366,00, VAT 33,27.
+    CustomerOrderLine.objects.create(order=order, item=items["puzzle"], quantity=Decimal("2"), price=Decimal("183.00"),
+                                     amount=Decimal("366.00"), vat_rate="10", vat_amount=Decimal("33.27"))
+    CustomerOrderPayment.objects.create(order=order, date=dt.datetime(2024, 3, 15, 10, 10),
+                                        kind=CustomerOrderPayment.Kind.ELECTRONIC, amount=Decimal("100.00"))
+    registration_register_order(order=order)
+
+    sync_group = Group.objects.get(name=SYNC_GROUP)
+    sync_user, _ = User.objects.get_or_create(username="sync")
+    sync_user.set_password("sync")
+    sync_user.is_active = True
+    sync_user.save()
+    sync_user.groups.add(sync_group)
+    admin, _ = User.objects.get_or_create(username="admin")
+    admin.set_password("admin")
+    admin.is_staff = admin.is_superuser = admin.is_active = True
+    admin.save()
+    return {
+        "organization": org, "store": store, "warehouse": main_wh, "rule": rule, "device": device,
+        "cash_register": register, "order": order, "items": len(items), "base_name": base_name,
+    }

@@ -1,0 +1,118 @@
+"""One settings module; everything that differs between machines comes from the environment."""
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [part.strip() for part in env(name, default).split(",") if part.strip()]
+
+
+DEBUG = env_bool("DEBUG", False)
+# Production sets SECRET_KEY in the environment; the fallback only serves the demo and tests.
+SECRET_KEY = env("SECRET_KEY", "insecure-demo-key-set-SECRET_KEY-in-production")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "retail",
+    "offline_exchange",
+    "equipment_service",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "retail.urls"
+WSGI_APPLICATION = "retail.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
+        conn_max_age=int(env("CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    # Several cash registers write at once; wait for the lock instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = []
+
+LANGUAGE_CODE = "ru"
+TIME_ZONE = env("TIME_ZONE", "Europe/Moscow")
+USE_I18N = True
+# 1C writes and reads local time without an offset; we keep wall-clock time as the store sees it.
+USE_TZ = False
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+
+LOGIN_URL = "admin:login"
+
+# --- EquipmentService -------------------------------------------------------------------
+# Publication names of the "base" (as on an Apache publication of 1C): /<name>/ws/EquipmentService.
+EQUIPMENT_SERVICE_BASE_NAMES = env_list("EQUIPMENT_SERVICE_BASE_NAMES", "rt")
+# When set, the WSDL advertises this address instead of the one the client used.
+EQUIPMENT_SERVICE_PUBLIC_URL = env("EQUIPMENT_SERVICE_PUBLIC_URL")
+# Largest request body the service reads (PostDocs of a long shift is the biggest).
+EQUIPMENT_SERVICE_MAX_REQUEST_BYTES = int(env("EQUIPMENT_SERVICE_MAX_REQUEST_BYTES", str(50 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = EQUIPMENT_SERVICE_MAX_REQUEST_BYTES
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "spyne": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "equipment_service": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+        "offline_exchange": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    },
+}
