@@ -1,0 +1,156 @@
+"""Exchange set-up in the order of the 1С:Розница instruction, plus the journal and transfers."""
+from django import forms
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from retail.models import Item
+
+from .models import (
+    CashRegister, ExchangeJournalEntry, ExchangeRule, ExchangeSettings, OfflineDevice, PaymentKind, PaymentMapping,
+    SkuCode, Transfer, TransferPackage,
+)
+from .services.registration import registration_register_rule
+from .services.sku import SkuRangeExhaustedError, sku_generate_for_rule
+
+
+@admin.register(ExchangeSettings)
+class ExchangeSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "offline_exchange_enabled", "auto_generate_sku", "weight_sku_min", "weight_sku_max"]
+
+    def has_add_permission(self, request):
+        return not ExchangeSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ExchangeRuleForm(forms.ModelForm):
+    filter_kinds = forms.TypedMultipleChoiceField(
+        label="Отбор: виды номенклатуры", choices=Item.Kind.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = ExchangeRule
+        fields = "__all__"
+
+
+@admin.register(ExchangeRule)
+class ExchangeRuleAdmin(admin.ModelAdmin):
+    form = ExchangeRuleForm
+    list_display = ["name", "warehouse", "export_groups"]
+    filter_horizontal = ["filter_groups", "filter_items"]
+    actions = ["generate_sku"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        registration_register_rule(rule=form.instance)
+
+    @admin.action(description="Сгенерировать SKU")
+    def generate_sku(self, request, queryset):
+        total = 0
+        for rule in queryset:
+            try:
+                total += sku_generate_for_rule(rule=rule)
+            except SkuRangeExhaustedError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return
+            registration_register_rule(rule=rule)
+        self.message_user(request, f"Создано кодов SKU: {total}.", messages.SUCCESS)
+
+
+@admin.register(OfflineDevice)
+class OfflineDeviceAdmin(admin.ModelAdmin):
+    list_display = ["name", "device_id", "organization", "rule", "format_version", "exchange_kind", "in_use",
+                    "price_list_delivered_at"]
+    list_filter = ["in_use", "exchange_kind", "organization"]
+    search_fields = ["name", "device_id"]
+    fieldsets = [
+        (None, {"fields": ["name", "organization", "workplace", "rule", "in_use"]}),
+        ("Настройки", {"fields": ["format_version", "exchange_kind", "device_id", "allow_discounts",
+                                  "allow_payment_cards", "items_per_package", "export_balances"]}),
+    ]
+
+
+class PaymentMappingInline(admin.TabularInline):
+    model = PaymentMapping
+    extra = 0
+
+
+@admin.register(CashRegister)
+class CashRegisterAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "organization", "store", "device"]
+    list_filter = ["store", "organization"]
+    inlines = [PaymentMappingInline]
+
+
+@admin.register(PaymentKind)
+class PaymentKindAdmin(admin.ModelAdmin):
+    list_display = ["name", "type", "bank", "commission_percent"]
+    list_filter = ["type"]
+
+
+@admin.register(SkuCode)
+class SkuCodeAdmin(admin.ModelAdmin):
+    list_display = ["number", "item", "characteristic", "pack"]
+    search_fields = ["item__name"]
+    list_select_related = ["item", "characteristic", "pack"]
+    readonly_fields = ["position_key"]
+
+
+class TransferPackageInline(admin.TabularInline):
+    model = TransferPackage
+    fields = ["number", "sent"]
+    readonly_fields = ["number", "sent"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Transfer)
+class TransferAdmin(admin.ModelAdmin):
+    list_display = ["id", "device", "full", "state", "package_total", "goods_count", "created_at", "completed_at"]
+    list_filter = ["state", "full", "device"]
+    inlines = [TransferPackageInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ExchangeJournalEntry)
+class ExchangeJournalEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "operation", "status", "device", "device_ref", "user", "duration_ms",
+                    "request_bytes", "response_bytes", "short_error"]
+    list_filter = ["status", "operation", "device", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["device_ref", "error", "note"]
+    date_hierarchy = "created_at"
+    list_select_related = ["device", "user"]
+    exclude = ["document"]
+
+    @admin.display(description="Ошибка")
+    def short_error(self, obj):
+        return obj.error[:120]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "document"] + ["document_text"]
+
+    @admin.display(description="Загруженный документ")
+    def document_text(self, obj):
+        if not obj.document:
+            return "—"
+        return format_html("<pre style='white-space:pre-wrap;max-height:40em;overflow:auto'>{}</pre>",
+                           bytes(obj.document).decode("utf-8", errors="replace"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+
+
+

@@ -1,0 +1,271 @@
+"""Back-office admin: catalog, orders and the read-only Retail Sales Report review."""
+from django import forms
+from django.contrib import admin, messages
+
+from offline_exchange.services.registration import registration_register_items, registration_register_order
+from offline_exchange.services.sku import SkuRangeExhaustedError, sku_generate_for_items
+
+from .models import (
+    Barcode, Characteristic, Counterparty, CustomerOrder, CustomerOrderLine, CustomerOrderPayment, Item, ItemGroup,
+    Organization, Pack, Price, PriceType, RetailSalesReport, SalesReportBankCreditPayment, SalesReportCardPayment,
+    SalesReportCashMovement, SalesReportExciseStamp, SalesReportGoodsLine, SalesReportReturnedLine,
+    SalesReportSettlement, StockBalance, Store, TaxationSystem, Unit, Warehouse,
+)
+
+
+class OrganizationForm(forms.ModelForm):
+    taxation_systems = forms.TypedMultipleChoiceField(
+        label="Системы налогообложения", choices=TaxationSystem.choices, coerce=int, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Organization
+        fields = "__all__"
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    form = OrganizationForm
+    list_display = ["name", "inn", "kpp", "number_prefix"]
+    search_fields = ["name", "inn"]
+
+
+class WarehouseInline(admin.TabularInline):
+    model = Warehouse
+    extra = 0
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ["name", "address", "retail_price_type"]
+    inlines = [WarehouseInline]
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(admin.ModelAdmin):
+    list_display = ["name", "store"]
+
+
+@admin.register(Counterparty)
+class CounterpartyAdmin(admin.ModelAdmin):
+    list_display = ["name", "phone", "email"]
+    search_fields = ["name", "phone"]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "okei_code"]
+
+
+@admin.register(ItemGroup)
+class ItemGroupAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "parent"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(PriceType)
+class PriceTypeAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+
+
+class RegisterItemChangesMixin:
+    """Admin edits of goods data are registered for the devices that carry the goods."""
+
+    def changed_item_ids(self, obj) -> list[int]:
+        return [obj.item_id]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        registration_register_items(item_ids=self.changed_item_ids(obj))
+
+    def delete_model(self, request, obj):
+        item_ids = self.changed_item_ids(obj)
+        super().delete_model(request, obj)
+        registration_register_items(item_ids=item_ids)
+
+
+class CharacteristicInline(admin.TabularInline):
+    model = Characteristic
+    extra = 0
+
+
+class PackInline(admin.TabularInline):
+    model = Pack
+    extra = 0
+
+
+class BarcodeInline(admin.TabularInline):
+    model = Barcode
+    extra = 0
+    autocomplete_fields = []
+
+
+class PriceInline(admin.TabularInline):
+    model = Price
+    extra = 0
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin):
+    list_display = ["name", "article", "group", "vat_rate", "is_weight", "sku_number", "deletion_mark"]
+    list_filter = ["group", "kind", "vat_rate", "is_weight", "deletion_mark"]
+    search_fields = ["name", "article", "barcodes__value"]
+    inlines = [CharacteristicInline, PackInline, BarcodeInline, PriceInline]
+    actions = ["generate_sku"]
+    fieldsets = [
+        (None, {"fields": ["name", "article", "description", "kind", "group", "base_unit", "vat_rate",
+                           "is_weight", "calculation_subject", "marking_kind", "deletion_mark"]}),
+        ("Алкогольная продукция", {"classes": ["collapse"], "fields": [
+            "is_alcohol", "alcohol_is_excisable", "alcohol_kind_code", "alcohol_volume", "alcohol_strength",
+            "alcohol_vendor_inn", "alcohol_vendor_kpp", "alcohol_is_draught"]}),
+    ]
+
+    @admin.display(description="SKU")
+    def sku_number(self, obj):
+        code = obj.sku_codes.filter(characteristic=None, pack=None).first()
+        return code.number if code else "—"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Inlines (characteristics, packs, barcodes, prices) are saved here, after the item.
+        registration_register_items(item_ids=[form.instance.pk])
+
+    @admin.action(description="Сгенерировать SKU")
+    def generate_sku(self, request, queryset):
+        try:
+            created = sku_generate_for_items(item_ids=list(queryset.values_list("pk", flat=True)))
+        except SkuRangeExhaustedError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        registration_register_items(item_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, f"Создано кодов SKU: {created}.", messages.SUCCESS)
+
+
+@admin.register(Barcode)
+class BarcodeAdmin(RegisterItemChangesMixin, admin.ModelAdmin):
+    list_display = ["value", "item", "characteristic", "pack"]
+    search_fields = ["value", "item__name"]
+
+
+@admin.register(Price)
+class PriceAdmin(RegisterItemChangesMixin, admin.ModelAdmin):
+    list_display = ["item", "characteristic", "price_type", "date", "value"]
+    list_filter = ["price_type"]
+    search_fields = ["item__name"]
+
+
+@admin.register(StockBalance)
+class StockBalanceAdmin(RegisterItemChangesMixin, admin.ModelAdmin):
+    list_display = ["item", "characteristic", "warehouse", "quantity"]
+    list_filter = ["warehouse"]
+
+
+class OrderLineInline(admin.TabularInline):
+    model = CustomerOrderLine
+    extra = 0
+
+
+class OrderPaymentInline(admin.TabularInline):
+    model = CustomerOrderPayment
+    extra = 0
+
+
+@admin.register(CustomerOrder)
+class CustomerOrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "date", "status", "is_cancelled", "counterparty", "store", "courier_cash_register"]
+    list_filter = ["status", "is_cancelled", "store", "courier_cash_register"]
+    search_fields = ["number", "counterparty__name", "phone"]
+    inlines = [OrderLineInline, OrderPaymentInline]
+    fieldsets = [
+        (None, {"fields": ["number", "date", "status", "is_cancelled", "organization", "store", "warehouse",
+                           "counterparty", "desired_date", "courier_cash_register"]}),
+        ("Доставка", {"fields": ["address_city", "address_street", "address_building", "address_apartment",
+                                 "address_entrance", "address_floor", "phone", "email", "comment"]}),
+    ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        registration_register_order(order=form.instance)
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class GoodsLineInline(_ReadOnlyInline):
+    model = SalesReportGoodsLine
+    verbose_name_plural = "Товары"
+    fields = ["line_number", "item", "characteristic", "pack", "sent_code", "quantity_packs", "quantity", "price",
+              "amount", "vat_rate", "vat_amount", "order"]
+
+
+class ReturnedLineInline(_ReadOnlyInline):
+    model = SalesReportReturnedLine
+    verbose_name_plural = "Возвращенные"
+    fields = ["line_number", "item", "characteristic", "pack", "sent_code", "quantity", "price", "amount",
+              "vat_rate", "vat_amount"]
+
+
+class CardPaymentInline(_ReadOnlyInline):
+    model = SalesReportCardPayment
+    verbose_name_plural = "Оплата платежными картами"
+    fields = ["line_number", "payment_kind", "option_code", "amount"]
+
+
+class BankCreditInline(_ReadOnlyInline):
+    model = SalesReportBankCreditPayment
+    verbose_name_plural = "Оплата банковскими кредитами"
+    fields = ["line_number", "payment_kind", "bank", "amount", "commission_percent", "commission_amount"]
+
+
+class SettlementInline(_ReadOnlyInline):
+    model = SalesReportSettlement
+    verbose_name_plural = "Расчеты с клиентами"
+    fields = ["line_number", "order", "order_uuid", "shipped_amount", "paid_amount"]
+
+
+class CashMovementInline(_ReadOnlyInline):
+    model = SalesReportCashMovement
+    verbose_name_plural = "Дополнительно: внесения и выемки"
+    fields = ["line_number", "date", "number", "direction", "amount"]
+
+
+class ExciseStampInline(_ReadOnlyInline):
+    model = SalesReportExciseStamp
+    verbose_name_plural = "Дополнительно: коды маркировки"
+    fields = ["line_number", "check_number", "item", "sent_code", "stamp"]
+
+
+@admin.register(RetailSalesReport)
+class RetailSalesReportAdmin(admin.ModelAdmin):
+    list_display = ["number", "date", "store", "cash_register", "device", "total", "returns_total", "posted"]
+    list_filter = ["posted", "store", "cash_register", "device", ("date", admin.DateFieldListFilter)]
+    search_fields = ["number", "shift_number"]
+    date_hierarchy = "date"
+    inlines = [GoodsLineInline, ReturnedLineInline, CardPaymentInline, BankCreditInline, SettlementInline,
+               CashMovementInline, ExciseStampInline]
+    fieldsets = [
+        (None, {"fields": ["number", "date", "organization", "store", "warehouse", "cash_register", "device",
+                           "posted", "not_posted_reasons"]}),
+        ("Смена", {"fields": ["shift_number", "shift_uuid", "shift_opened_at", "shift_closed_at", "shift_closed"]}),
+        ("Итоги", {"fields": ["total", "vat_total", "returns_total", "cash_total", "prepayment_total",
+                              "postpayment_total", "barter_total"]}),
+        ("Дополнительно", {"fields": ["prices_include_vat", "responsible", "comment", "journal_entry"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

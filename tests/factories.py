@@ -1,0 +1,155 @@
+"""All test factories in one place."""
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group, User
+
+from offline_exchange.models import CashRegister, ExchangeRule, OfflineDevice, PaymentKind
+from retail.models import Barcode, Characteristic, Item, ItemGroup, Organization, Pack, Price, PriceType, Store, Unit, Warehouse
+
+
+class PriceTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PriceType
+        django_get_or_create = ["name"]
+
+    name = "Розничная цена"
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Организация {n}")
+    inn = "7701234566"
+    taxation_systems = [0]
+
+
+class StoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Store
+
+    name = factory.Sequence(lambda n: f"Магазин {n}")
+    address = "г. Воронеж"
+    retail_price_type = factory.SubFactory(PriceTypeFactory)
+
+
+class WarehouseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Warehouse
+
+    name = factory.Sequence(lambda n: f"Склад {n}")
+    store = factory.SubFactory(StoreFactory)
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+        django_get_or_create = ["okei_code"]
+
+    name = "шт"
+    okei_code = "796"
+
+
+class ItemGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ItemGroup
+
+    code = factory.Sequence(lambda n: f"G{n}")
+    name = factory.Sequence(lambda n: f"Группа {n}")
+
+
+class ItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Item
+
+    name = factory.Sequence(lambda n: f"Товар {n}")
+    base_unit = factory.SubFactory(UnitFactory)
+    vat_rate = "20"
+
+
+class CharacteristicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Characteristic
+
+    item = factory.SubFactory(ItemFactory)
+    name = factory.Sequence(lambda n: f"Размер {n}")
+
+
+class PackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Pack
+
+    item = factory.SubFactory(ItemFactory)
+    name = "Упаковка 6 шт"
+    coefficient = Decimal("6")
+
+
+class BarcodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Barcode
+
+    value = factory.Sequence(lambda n: f"46{n:011d}")
+    item = factory.SubFactory(ItemFactory)
+
+
+class PriceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Price
+
+    price_type = factory.SubFactory(PriceTypeFactory)
+    item = factory.SubFactory(ItemFactory)
+    date = factory.Faker("date_object")
+    value = Decimal("100.00")
+
+
+class ExchangeRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExchangeRule
+
+    name = factory.Sequence(lambda n: f"Правило {n}")
+    warehouse = factory.SubFactory(WarehouseFactory)
+
+
+class OfflineDeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OfflineDevice
+
+    name = factory.Sequence(lambda n: f"Касса {n}")
+    organization = factory.SubFactory(OrganizationFactory)
+    rule = factory.SubFactory(ExchangeRuleFactory)
+    device_id = factory.Sequence(lambda n: f"DEV-{n:06d}")
+
+
+class PaymentKindFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PaymentKind
+
+    name = factory.Sequence(lambda n: f"Карта {n}")
+    type = PaymentKind.Type.PAYMENT_CARD
+
+
+class CashRegisterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CashRegister
+
+    name = factory.Sequence(lambda n: f"ККМ {n}")
+    organization = factory.SubFactory(OrganizationFactory)
+    store = factory.SubFactory(StoreFactory)
+    device = factory.SubFactory(OfflineDeviceFactory)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", "secret")
+
+    @factory.post_generation
+    def sync(obj, create, extracted, **kwargs):
+        if extracted:
+            obj.groups.add(Group.objects.get(name="Выполнение синхронизации данных"))
+        obj.save()
