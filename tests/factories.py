@@ -151,5 +151,5 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def sync(obj, create, extracted, **kwargs):
         if extracted:
-            obj.groups.add(Group.objects.get(name="Выполнение синхронизации данных"))
+            obj.groups.add(Group.objects.get_or_create(name="Выполнение синхронизации данных")[0])
         obj.save()

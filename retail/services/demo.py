@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 
 from offline_exchange.models import (
@@ -196,7 +196,9 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
                                         kind=CustomerOrderPayment.Kind.ELECTRONIC, amount=Decimal("100.00"))
     registration_register_order(order=order)
 
-    sync_group = Group.objects.get(name=SYNC_GROUP)
+    # The migration creates the group; get_or_create keeps the demo working after a flushed database.
+    sync_group, _ = Group.objects.get_or_create(name=SYNC_GROUP)
+    sync_group.permissions.add(Permission.objects.get(codename="sync_data", content_type__app_label="offline_exchange"))
     sync_user, _ = User.objects.get_or_create(username="sync")
     sync_user.set_password("sync")
     sync_user.is_active = True

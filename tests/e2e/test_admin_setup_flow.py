@@ -1,0 +1,86 @@
+"""A store admin walks the 1С:Розница set-up instruction in Debian's chromium (Playwright)."""
+import os
+import shutil
+
+import pytest
+
+from offline_exchange.models import CashRegister, ExchangeRule, OfflineDevice
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (.ci/run installs it)"),
+]
+
+
+@pytest.fixture
+def page(live_server, demo, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here stay synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page()
+        page.goto(f"{live_server.url}/admin/login/")
+        page.fill("#id_username", "admin")
+        page.fill("#id_password", "admin")
+        page.click("input[type=submit]")
+        page.wait_for_url(f"{live_server.url}/admin/")
+        yield page
+        browser.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_setup_flow_in_instruction_order(page, live_server):
+    base = live_server.url
+    # 1. Администрирование: exchange switch and SKU auto-generation.
+    page.get_by_role("link", name="Администрирование: настройки обмена", exact=True).first.click()
+    page.get_by_role("link", name="Настройки обмена с подключаемым оборудованием").click()
+    assert page.is_checked("#id_offline_exchange_enabled")
+    page.check("#id_auto_generate_sku")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist")
+
+    # 2. Правила обмена: a rule on the demo warehouse.
+    page.goto(f"{base}/admin/")
+    page.get_by_role("link", name="Правила обмена", exact=True).first.click()
+    page.click(".object-tools a.addlink")
+    page.fill("#id_name", "Касса курьера: Общий склад")
+    page.select_option("#id_warehouse", label="Общий склад")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist")
+    rule = ExchangeRule.objects.get(name="Касса курьера: Общий склад")
+
+    # 3. Подключаемое оборудование: format 3.1, Web-сервис, device identifier; a 37-character one is refused.
+    page.goto(f"{base}/admin/")
+    page.get_by_role("link", name="Подключаемое оборудование", exact=True).first.click()
+    page.click(".object-tools a.addlink")
+    page.fill("#id_name", "Мобильная касса курьера")
+    page.select_option("#id_organization", index=1)
+    page.select_option("#id_rule", label=rule.name)
+    assert page.input_value("#id_format_version") == "3001"
+    assert page.input_value("#id_exchange_kind") == "web"
+    page.fill("#id_device_id", "9" * 37)
+    page.click("input[name=_save]")
+    assert "не длиннее 36 символов" in page.inner_text(".errorlist")
+    page.fill("#id_device_id", "0009999999999999")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist")
+    device = OfflineDevice.objects.get(device_id="0009999999999999")
+
+    # 4. Кассы ККМ: type «ККМ офлайн» bound to the device.
+    page.goto(f"{base}/admin/")
+    page.get_by_role("link", name="Кассы ККМ", exact=True).first.click()
+    page.click(".object-tools a.addlink")
+    page.fill("#id_name", "Касса курьера")
+    assert page.input_value("#id_kind") == "offline"
+    page.select_option("#id_organization", index=1)
+    page.select_option("#id_store", index=1)
+    page.select_option("#id_device", label=device.name)
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist")
+    assert CashRegister.objects.get(name="Касса курьера").device == device

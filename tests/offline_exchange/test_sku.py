@@ -1,0 +1,75 @@
+import threading
+
+import pytest
+from django.db import connection
+
+from offline_exchange.models import ExchangeSettings, SkuCode
+from offline_exchange.services.sku import SkuRangeExhaustedError, free_numbers, positions_for_items, sku_generate_for_items
+from tests.factories import CharacteristicFactory, ItemFactory, PackFactory
+
+
+def test_free_numbers_fill_gaps_lowest_first():
+    assert free_numbers([100, 101, 103, 106], start=100, end=110, count=4) == [102, 104, 105, 107]
+    assert free_numbers([], start=5, end=6, count=5) == [5, 6]
+
+
+@pytest.mark.django_db
+def test_ranges_for_weight_and_piece_goods():
+    weight = ItemFactory(is_weight=True)
+    piece = ItemFactory()
+    sku_generate_for_items(item_ids=[weight.pk, piece.pk])
+    assert SkuCode.objects.get(item=weight).number == 100
+    assert SkuCode.objects.get(item=piece).number == 100000
+
+
+@pytest.mark.django_db
+def test_one_sku_per_position_and_reuse_of_freed_numbers():
+    item = ItemFactory()
+    CharacteristicFactory(item=item)
+    PackFactory(item=item)
+    positions = positions_for_items([item.pk])
+    assert len(positions) == 3  # base, characteristic, characteristic × pack
+    assert sku_generate_for_items(item_ids=[item.pk]) == 3
+    assert sku_generate_for_items(item_ids=[item.pk]) == 0  # never two SKUs per position
+    assert sorted(SkuCode.objects.values_list("number", flat=True)) == [100000, 100001, 100002]
+    SkuCode.objects.filter(number=100001).delete()
+    other = ItemFactory()
+    sku_generate_for_items(item_ids=[other.pk])
+    assert SkuCode.objects.get(item=other).number == 100001
+
+
+@pytest.mark.django_db
+def test_exhausted_weight_range_says_so():
+    ExchangeSettings.objects.update_or_create(pk=1, defaults={"weight_sku_min": 1, "weight_sku_max": 1})
+    items = [ItemFactory(is_weight=True), ItemFactory(is_weight=True)]
+    with pytest.raises(SkuRangeExhaustedError, match="закончились доступные SKU"):
+        sku_generate_for_items(item_ids=[i.pk for i in items])
+    assert not SkuCode.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_generation_never_duplicates():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are what is proven here; SQLite serializes every writer anyway")
+    items = [ItemFactory() for _ in range(40)]
+    errors = []
+
+    def worker(chunk):
+        from django.db import connections
+
+        try:
+            sku_generate_for_items(item_ids=[i.pk for i in chunk])
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(items[n::4] + items[:10],)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    numbers = list(SkuCode.objects.values_list("number", flat=True))
+    assert len(numbers) == 40 == len(set(numbers))
+    assert sorted(numbers) == list(range(100000, 100040))
