@@ -208,3 +208,14 @@ def test_closed_order_is_not_exported(client, demo, device_id):
     registration_register_order(order=order)
     text = call(client, "GetDocs", [("DeviceID", device_id), ("DocType", "Order")]).result("GetDocs")
     assert "<Order " not in text
+
+
+def test_transfer_still_building_is_not_formed_then_served(client, demo, device_id):
+    from offline_exchange.services.transfers import transfer_build, transfer_prepare
+
+    transfer = transfer_prepare(device=demo["device"], full=True, build=False)
+    root = package(client, device_id, str(transfer.pk))
+    assert (root.findtext(N + "IsFormed"), root.get("PackageNumber"), root.get("PackageTotal")) == ("false", "1", "1")
+    assert prepare(client, device_id, full=True) == str(transfer.pk)  # still pending: reused, not rebuilt
+    transfer_build(transfer_id=transfer.pk)
+    assert package(client, device_id, str(transfer.pk)).findtext(N + "IsFormed") == "true"
