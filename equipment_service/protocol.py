@@ -23,7 +23,7 @@ class CallContext:
     error: str = ""
     note: str = ""
     transfer_id: str | None = None
-    document: bytes | None = None
+    journal_entry: object = None  # opened by PostDocs before processing; completed by the view
     request_bytes: int = 0
     max_bytes: int = 0
     started: float = field(default_factory=time.perf_counter)

@@ -4,11 +4,12 @@ from __future__ import annotations
 import logging
 from functools import wraps
 
+from django.conf import settings
+from django.db import DatabaseError
 from spyne import Application, Boolean, Fault, Integer, ServiceBase, Unicode, rpc
 
 from offline_exchange.exceptions import ExchangeError, InvalidDeviceIdError, UnknownDeviceError
-from offline_exchange.services import devices, exports, transfers
-from offline_exchange.services.sales import post_docs
+from offline_exchange.services import devices, exports, journal, sales, transfers
 
 from .protocol import HardenedSoap11, HardenedSoap12, current_call
 
@@ -146,15 +147,27 @@ class EquipmentService(ServiceBase):
     @_rpc("PostDocs", ("DeviceID", Unicode), ("DocType", Unicode), ("Document", Unicode), returns=Unicode)
     @operation("PostDocs")
     def post_docs(ctx, DeviceID, DocType, Document):
-        device = _device(DeviceID)
         call = current_call.get()
-        document = (Document or "").encode("utf-8")
-        call.document = document
-        result = post_docs(device=device, doc_type=(DocType or "").strip(), document=document, user=call.user)
+        doc_type = (DocType or "").strip()
+        # Archived first, whatever happens next: an unknown device, a bad document, a failed import.
+        call.journal_entry = journal.journal_receive(
+            device=None, device_ref=str(DeviceID or ""), operation="PostDocs", user=call.user, doc_type=doc_type,
+            document=(Document or "").encode("utf-8"), request_bytes=call.request_bytes,
+        )
+        device = _device(DeviceID)
+        try:
+            result = sales.post_docs(device=device, doc_type=doc_type, document=(Document or "").encode("utf-8"),
+                                     user=call.user, journal_entry=call.journal_entry,
+                                     max_bytes=call.max_bytes or settings.EQUIPMENT_SERVICE_MAX_REQUEST_BYTES)
+        except DatabaseError:
+            logger.exception("PostDocs import failed in the database")
+            message = ("Отчет не загружен: ошибка базы данных сервера, ничего не сохранено. "
+                       "Документ сохранен в журнале обмена; повторите выгрузку.")
+            _failed(call, message)
+            raise Fault("Server", message) from None
         if not result.success:
             call.status, call.error = "refused", result.description
-        else:
-            call.note = result.description
+        call.note = result.note
         return _text(result.content)
 
 

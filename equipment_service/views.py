@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from spyne.server.wsgi import WsgiApplication
 
-from offline_exchange.models import ExchangeJournalEntry
+from offline_exchange.services.journal import journal_write
 
 from .auth import basic_authenticate, can_sync
 from .protocol import CallContext, current_call
@@ -77,13 +77,13 @@ def _public_address(request: HttpRequest) -> str:
 
 def _journal(call: CallContext, *, response_bytes: int) -> None:
     try:
-        ExchangeJournalEntry.objects.create(
+        journal_write(
+            entry=call.journal_entry,
             device=call.device, device_ref=call.device_ref, operation=call.operation or "(неизвестна)",
             user=call.user if getattr(call.user, "pk", None) else None, status=call.status,
             duration_ms=int((time.perf_counter() - call.started) * 1000), request_bytes=call.request_bytes,
-            response_bytes=response_bytes, error=call.error[:4000], note=call.note[:4000],
+            response_bytes=response_bytes, error=call.error, note=call.note,
             transfer_id=call.transfer_id if call.transfer_id and len(call.transfer_id) == 36 else None,
-            document=call.document,
         )
     except Exception:  # noqa: BLE001 - a journal failure must not turn a delivered answer into an error
         logger.exception("could not write the exchange journal")

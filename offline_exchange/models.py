@@ -309,6 +309,8 @@ class ExchangeJournalEntry(models.Model):
     """Журнал обмена: every call of the service, with what came in and what went out."""
 
     class Status(models.TextChoices):
+        # Written before a PostDocs document is processed, so an upload survives whatever happens next.
+        RECEIVED = "received", "Принят, обрабатывается"
         OK = "ok", "Успешно"
         REFUSED = "refused", "Отказ (IsSuccess=false)"
         FAULT = "fault", "Ошибка (SOAP Fault)"
@@ -326,6 +328,7 @@ class ExchangeJournalEntry(models.Model):
     error = models.TextField("Текст ошибки", blank=True)
     note = models.TextField("Примечание", blank=True)
     transfer_id = models.UUIDField("Передача", null=True, blank=True)
+    doc_type = models.CharField("Тип документа", max_length=40, blank=True)
     document = models.BinaryField("Загруженный документ", null=True, blank=True)
 
     class Meta:

@@ -53,3 +53,53 @@ def assert_valid(xsd_schema, document: bytes | str):
     return root
 
 
+
+
+SAMPLES = REFERENCE / "samples"
+
+
+def sample(name: str) -> bytes:
+    """A document from the shared reference samples (valid/ or malformed/)."""
+    matches = list(SAMPLES.glob(f"*/{name}"))
+    assert len(matches) == 1, name
+    return matches[0].read_bytes()
+
+
+@pytest.fixture
+def sample_shop(db):
+    """The base the reference sale-report samples were written against: codes 00001–00004."""
+    import uuid
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from offline_exchange.models import PaymentKind
+    from tests import factories as f
+
+    org = f.OrganizationFactory(name="ООО «Образец»", number_prefix="ОБ")
+    store = f.StoreFactory(name="Магазин на Плехановской")
+    warehouse = f.WarehouseFactory(store=store, name="Торговый зал")
+    device = f.OfflineDeviceFactory(name="Мобильная касса 1", organization=org, device_id="SAMPLE-0001",
+                                    rule=f.ExchangeRuleFactory(warehouse=warehouse))
+    card = f.PaymentKindFactory(name="Оплата картой", type=PaymentKind.Type.PAYMENT_CARD)
+    register = f.CashRegisterFactory(name="Касса 1 (офлайн)", organization=org, store=store, device=device)
+    f.PaymentMappingFactory(cash_register=register, code="1", payment_kind=card)
+    kg = f.UnitFactory(name="кг", okei_code="166")
+
+    def u(text):
+        return uuid.UUID(text)
+
+    apples = f.ItemFactory(name="Яблоки, вес.", uuid=u("c0a80101-0001-4e5f-a1b2-0000000000a1"), vat_rate="10",
+                           is_weight=True, base_unit=kg)
+    shirt = f.ItemFactory(name="Футболка", uuid=u("c0a80101-0002-4e5f-a1b2-0000000000a2"), vat_rate="20")
+    size_m = f.CharacteristicFactory(item=shirt, name="M", uuid=u("c0a80101-0002-4e5f-a1b2-0000000c0001"))
+    size_l = f.CharacteristicFactory(item=shirt, name="L", uuid=u("c0a80101-0002-4e5f-a1b2-0000000c0002"))
+    water = f.ItemFactory(name="Вода 0,5 л", uuid=u("c0a80101-0003-4e5f-a1b2-0000000000a3"), vat_rate="20")
+    six = f.PackFactory(item=water, name="Упаковка 6 шт", coefficient=Decimal(6),
+                        uuid=u("c0a80101-0003-4e5f-a1b2-0000000b0006"))
+    cigarettes = f.ItemFactory(name="Сигареты", uuid=u("c0a80101-0004-4e5f-a1b2-0000000000a4"), vat_rate="20",
+                               marking_kind=2)
+    for number, item in ((1, apples), (2, shirt), (3, water), (4, cigarettes)):
+        f.SkuCodeFactory(number=number, item=item)
+    return SimpleNamespace(org=org, store=store, warehouse=warehouse, device=device, register=register, card=card,
+                           apples=apples, shirt=shirt, size_m=size_m, size_l=size_l, water=water, six=six,
+                           cigarettes=cigarettes)

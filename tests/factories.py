@@ -4,7 +4,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import Group, User
 
-from offline_exchange.models import CashRegister, ExchangeRule, OfflineDevice, PaymentKind
+from offline_exchange.models import CashRegister, ExchangeRule, OfflineDevice, PaymentKind, PaymentMapping, SkuCode
 from retail.models import Barcode, Characteristic, Item, ItemGroup, Organization, Pack, Price, PriceType, Store, Unit, Warehouse
 
 
@@ -153,3 +153,25 @@ class UserFactory(factory.django.DjangoModelFactory):
         if extracted:
             obj.groups.add(Group.objects.get_or_create(name="Выполнение синхронизации данных")[0])
         obj.save()
+
+
+class PaymentMappingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PaymentMapping
+
+    cash_register = factory.SubFactory(CashRegisterFactory)
+    code = factory.Sequence(lambda n: str(n + 1))
+    payment_kind = factory.SubFactory(PaymentKindFactory)
+
+
+class SkuCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SkuCode
+
+    number = factory.Sequence(lambda n: 500000 + n)
+    item = factory.SubFactory(ItemFactory)
+    characteristic = None
+    pack = None
+    position_key = factory.LazyAttribute(
+        lambda o: SkuCode.key_for(o.item.pk, o.characteristic.pk if o.characteristic else None,
+                                  o.pack.pk if o.pack else None))

@@ -19,6 +19,7 @@ from .documents import (
     PriceListData,
     SettingsData,
 )
+from .sale_reports import SaleReportDoc
 from .versions import XS_NS, XSI_NS, FormatVersion
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -291,3 +292,68 @@ def build_post_docs_response(*, success: bool, description: str, fmt: FormatVers
     if description:
         _sub(root, fmt, "Description", description)
     return serialize(root)
+
+
+# --- SaleReports (what a device uploads; for simulators, benchmarks and tests) ---------
+
+
+def build_sale_reports(shifts: list[SaleReportDoc], fmt: FormatVersion) -> bytes:
+    """A PostDocs `SaleReports` document as 1С:Мобильная касса writes it."""
+    root = _root("SaleReports", fmt)
+    for shift in shifts:
+        attrib = {"ShiftNumber": shift.shift_number, "OpeningDate": date_text(shift.opened_at)}
+        if shift.closed_at is not None:
+            attrib["ClosingDate"] = date_text(shift.closed_at)
+        if shift.uuid:
+            attrib["UUID"] = str(shift.uuid)
+        attrib["ShiftState"] = str(shift.shift_state)
+        report = _sub(root, fmt, "SaleReport", attrib=attrib)
+        if shift.checks:
+            checks = _sub(report, fmt, "Checks")
+            for check in shift.checks:
+                _check_element(checks, fmt, check)
+        if shift.cash_movements:
+            movements = _sub(report, fmt, "IncomeOutcomeChecks")
+            for m in shift.cash_movements:
+                attrib = {"Date": date_text(m.date), "Number": m.number, "Type": m.type, "Sum": money(m.amount)}
+                if m.uuid:
+                    attrib["UUID"] = str(m.uuid)
+                _sub(movements, fmt, "IncomeOutcomeCheck", attrib=attrib)
+    return serialize(root)
+
+
+def _check_element(parent, fmt: FormatVersion, check) -> None:
+    attrib = {"Date": date_text(check.date), "Number": check.number, "TaxationSystem": str(check.taxation_system),
+              "OperationType": str(check.operation_type)}
+    if check.uuid:
+        attrib["UUID"] = str(check.uuid)
+    if check.ref_uuid:
+        attrib["RefDocumentUUID"] = str(check.ref_uuid)
+    if check.ref_type:
+        attrib["RefDocumentType"] = check.ref_type
+    el = _sub(parent, fmt, "Check", attrib=attrib)
+    if check.lines:
+        goods = _sub(el, fmt, "Goods")
+        for line in check.lines:
+            attrib = {"Code": line.code, "Quantity": decimal_text(line.quantity), "Price": money(line.price),
+                      "Sum": money(line.amount), "TaxRate": line.tax_rate, "PaymentMethod": str(line.payment_method)}
+            for name, value in (("GoodUUID", line.good_uuid), ("CharacteristicUUID", line.characteristic_uuid),
+                                ("PackingUUID", line.packing_uuid)):
+                if value:
+                    attrib[name] = str(value)
+            good = _sub(goods, fmt, "Good", attrib=attrib)
+            if line.excise_stamps:
+                stamps = _sub(good, fmt, "ExciseStamps")
+                for stamp in line.excise_stamps:
+                    _sub(stamps, fmt, "ExciseStamp", stamp)
+    if check.payments:
+        payments = _sub(el, fmt, "Payments")
+        for p in check.payments:
+            attrib = {"Cash": money(p.cash), "ElectronicPayment": money(p.electronic),
+                      "PrePayment": money(p.prepayment), "PostPayment": money(p.postpayment),
+                      "Barter": money(p.barter)}
+            if p.option_code:
+                attrib["ElectronicPaymentOptionCode"] = p.option_code
+            if p.option_uuid:
+                attrib["ElectronicPaymentOptionUUID"] = str(p.option_uuid)
+            _sub(payments, fmt, "Payment", attrib=attrib)

@@ -1,17 +1,51 @@
-"""PostDocs entry point. The document is archived in the journal by the caller before this runs."""
+"""PostDocs: a device's closed shifts become Retail Sales Reports (Отчет о розничных продажах).
+
+The uploaded document is archived in the exchange journal by the caller before this runs
+(`journal_receive`); everything here happens in one transaction per upload, so a document
+is imported whole or not at all, and a re-sent shift replaces its report instead of adding one.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Iterable
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from retail.models import (
+    Characteristic, CustomerOrder, Item, Pack, RetailSalesReport, SalesReportBankCreditPayment,
+    SalesReportCardPayment, SalesReportCashMovement, SalesReportExciseStamp, SalesReportGoodsLine,
+    SalesReportReturnedLine, SalesReportSettlement, VatRate,
+)
+from retail.money import to_money, to_quantity, vat_included
 
 from ..format.builders import build_post_docs_response
-from ..format.versions import get_format
-from ..models import OfflineDevice
-
-SALES_DOC_TYPES = {"SaleReports", "SalesReport", "SaleReport"}
-NOT_ACCEPTED_YET = (
-    "Загрузка отчетов о продажах на этом сервере еще не включена. Документ сохранен в журнале обмена "
-    "и будет загружен администратором; повторите выгрузку позже."
+from ..format.sale_reports import (
+    CheckDoc, CheckLineDoc, SaleReportDoc, count_alcohol_tare_openings, count_price_checker_reports,
+    parse_sale_reports,
 )
+from ..format.schema import FormatViolation
+from ..format.versions import get_format
+from ..models import CashRegister, ExchangeJournalEntry, ExchangeSettings, OfflineDevice, PaymentKind, SkuCode
+
+SALES_DOC_TYPES = frozenset({"SaleReports", "SalesReport", "SaleReport"})
+# Validated and archived in the journal; 1С:Розница's own handlers for them do nothing either.
+ARCHIVED_DOC_TYPES = {
+    "AlcoholTareOpening": (count_alcohol_tare_openings, "вскрытий алкогольной тары"),
+    "PriceCheckerReport": (count_price_checker_reports, "отчетов о ценниках"),
+}
+SUCCESS = "Данные успешно загружены"
+FORMAT_ERROR = ("При чтении файла-отчета произошла ошибка. "
+                "Формат отчета не соответствует версии формата обмена.")
+SALE, SALE_RETURN = 1, 2
+SETTLEMENT_METHODS = frozenset({4, 5, 6})  # full payment, partial payment and credit, credit (FFD 1214)
+CHUNK = 500
+UNKNOWN_SHOWN = 20
 
 
 @dataclass
@@ -19,12 +53,464 @@ class PostDocsResult:
     success: bool
     description: str
     content: bytes
+    note: str = ""
+    reports: list[RetailSalesReport] = field(default_factory=list)
 
 
-def post_docs(*, device: OfflineDevice, doc_type: str, document: bytes, user=None) -> PostDocsResult:
+def _answer(success: bool, description: str, fmt, note: str = "", reports=None) -> PostDocsResult:
+    content = build_post_docs_response(success=success, description=description, fmt=fmt)
+    return PostDocsResult(success, description, content, note, reports or [])
+
+
+def post_docs(*, device: OfflineDevice, doc_type: str, document: bytes, user=None,
+              journal_entry: ExchangeJournalEntry | None = None, max_bytes: int = 64 * 1024 * 1024) -> PostDocsResult:
+    """Validate and import one PostDocs document; the answer is what the device is told."""
     fmt = get_format(device.format_version)
     if doc_type in SALES_DOC_TYPES:
-        description = NOT_ACCEPTED_YET
+        try:
+            shifts = parse_sale_reports(document, fmt, max_bytes=max_bytes)
+        except FormatViolation as exc:
+            return _answer(False, f"{FORMAT_ERROR}\n{exc}", fmt)
+        outcome = sales_reports_import(device=device, shifts=shifts, user=user, journal_entry=journal_entry)
+        return _answer(True, outcome.description, fmt, outcome.note, outcome.reports)
+    if doc_type in ARCHIVED_DOC_TYPES:
+        validate, what = ARCHIVED_DOC_TYPES[doc_type]
+        try:
+            count = validate(document, fmt, max_bytes=max_bytes)
+        except FormatViolation as exc:
+            return _answer(False, f"{FORMAT_ERROR}\n{exc}", fmt)
+        return _answer(True, SUCCESS, fmt, f"Сохранено в журнале обмена: {count} {what}; не обрабатывается.")
+    shown = doc_type[:100] or "(пусто)"
+    return _answer(False, f"Тип документа {shown} не поддерживается. Поддерживаются: SaleReports, "
+                          f"AlcoholTareOpening, PriceCheckerReport.", fmt)
+
+
+@dataclass
+class ImportOutcome:
+    reports: list[RetailSalesReport]
+    description: str
+    note: str
+
+
+@transaction.atomic
+def sales_reports_import(*, device: OfflineDevice, shifts: list[SaleReportDoc], user=None,
+                         journal_entry: ExchangeJournalEntry | None = None) -> ImportOutcome:
+    """Import every shift of one upload, all or nothing."""
+    # One upload of a device at a time: a second copy of the same shift, sent while the first
+    # is still being written, waits here and then finds the report to replace.
+    device = (OfflineDevice.objects.select_for_update().select_related("rule__warehouse", "organization")
+              .get(pk=device.pk))
+    register = (CashRegister.objects.filter(device=device)
+                .select_related("store", "organization", "default_electronic_payment_kind").first())
+    catalog = _Catalog.load(shifts)
+    mapping = {}
+    if register is not None:
+        mapping = {m.code.strip(): m.payment_kind for m in register.payment_mappings.select_related("payment_kind")}
+    reports, descriptions, notes = [], [], []
+    for shift in shifts:
+        draft = _Draft.build(shift=shift, device=device, register=register, catalog=catalog, mapping=mapping)
+        report = _save(draft=draft, device=device, register=register, user=user, journal_entry=journal_entry)
+        reports.append(report)
+        if draft.reasons:
+            descriptions.append(
+                f"Отчет о розничных продажах {report.number} (смена {shift.shift_number}) сохранен, но не проведен: "
+                + "; ".join(draft.reasons)
+            )
+        notes.append(f"смена {shift.shift_number} → отчет {report.number} "
+                     f"({'проведен' if report.posted else 'не проведен'}, всего {report.total})"
+                     + (f"; {'; '.join(draft.skipped)}" if draft.skipped else ""))
+    if descriptions:
+        description = "Данные загружены, но не все отчеты проведены.\n" + "\n".join(descriptions)
     else:
-        description = f"Тип документа {doc_type or '(пусто)'} не поддерживается"
-    return PostDocsResult(False, description, build_post_docs_response(success=False, description=description, fmt=fmt))
+        description = SUCCESS
+    return ImportOutcome(reports, description, "\n".join(notes))
+
+
+def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _sku_number(code: str) -> int | None:
+    return int(code) if code.isdigit() and len(code) <= 10 else None
+
+
+@dataclass
+class _Catalog:
+    """Everything the upload refers to, read in a fixed number of queries per chunk of keys."""
+
+    sku: dict[int, tuple[int, int | None, int | None]]
+    items: dict[int, Item]
+    item_by_uuid: dict[uuid.UUID, int]
+    chars: dict[uuid.UUID, tuple[int, int]]
+    packs: dict[uuid.UUID, tuple[int, int]]
+    pack_coefficient: dict[int, Decimal]
+    orders: dict[uuid.UUID, CustomerOrder]
+
+    @classmethod
+    def load(cls, shifts: list[SaleReportDoc]) -> "_Catalog":
+        numbers, goods, chars, packs, orders = set(), set(), set(), set(), set()
+        for shift in shifts:
+            for check in shift.checks:
+                if check.ref_type == "Order" and check.ref_uuid:
+                    orders.add(check.ref_uuid)
+                for line in check.lines:
+                    number = _sku_number(line.code)
+                    if number is not None:
+                        numbers.add(number)
+                    if line.good_uuid:
+                        goods.add(line.good_uuid)
+                    if line.characteristic_uuid:
+                        chars.add(line.characteristic_uuid)
+                    if line.packing_uuid:
+                        packs.add(line.packing_uuid)
+        catalog = cls({}, {}, {}, {}, {}, {}, {})
+        for chunk in _chunks(sorted(numbers)):
+            for number, item_id, ch_id, pack_id in SkuCode.objects.filter(number__in=chunk).values_list(
+                    "number", "item_id", "characteristic_id", "pack_id"):
+                catalog.sku[number] = (item_id, ch_id, pack_id)
+        for chunk in _chunks(sorted(goods)):
+            catalog.item_by_uuid.update(Item.objects.filter(uuid__in=chunk).values_list("uuid", "pk"))
+        for chunk in _chunks(sorted(chars)):
+            for ch_uuid, pk, item_id in Characteristic.objects.filter(uuid__in=chunk).values_list("uuid", "pk", "item_id"):
+                catalog.chars[ch_uuid] = (pk, item_id)
+        for chunk in _chunks(sorted(packs)):
+            for pack_uuid, pk, item_id in Pack.objects.filter(uuid__in=chunk).values_list("uuid", "pk", "item_id"):
+                catalog.packs[pack_uuid] = (pk, item_id)
+        item_ids = {v[0] for v in catalog.sku.values()} | set(catalog.item_by_uuid.values())
+        pack_ids = {v[2] for v in catalog.sku.values() if v[2]} | {v[0] for v in catalog.packs.values()}
+        for chunk in _chunks(sorted(item_ids)):
+            catalog.items.update((item.pk, item) for item in Item.objects.filter(pk__in=chunk).only(
+                "pk", "name", "vat_rate", "deletion_mark"))
+        for chunk in _chunks(sorted(pack_ids)):
+            catalog.pack_coefficient.update(Pack.objects.filter(pk__in=chunk).values_list("pk", "coefficient"))
+        for chunk in _chunks(sorted(orders)):
+            catalog.orders.update((o.uuid, o) for o in CustomerOrder.objects.filter(uuid__in=chunk))
+        return catalog
+
+    def position(self, line: CheckLineDoc) -> tuple[int, int | None, int | None] | None:
+        """Code → SKU position; a base-position code plus the line's pack/characteristic UUID of
+        that item → that position; failing the code, the line's GoodUUID."""
+        number = _sku_number(line.code)
+        found = self.sku.get(number) if number is not None else None
+        if found is None and line.good_uuid in self.item_by_uuid:
+            found = (self.item_by_uuid[line.good_uuid], None, None)
+        if found is None:
+            return None
+        item_id, ch_id, pack_id = found
+        if ch_id is None and line.characteristic_uuid in self.chars:
+            ch_pk, owner = self.chars[line.characteristic_uuid]
+            ch_id = ch_pk if owner == item_id else None
+        if pack_id is None and line.packing_uuid in self.packs:
+            pack_pk, owner = self.packs[line.packing_uuid]
+            pack_id = pack_pk if owner == item_id else None
+        return item_id, ch_id, pack_id
+
+
+def _vat_code(sent: str, item: Item | None) -> tuple[str, bool]:
+    """The check line's rate as our VatRate value, falling back to the item's; (rate, understood)."""
+    text = sent.strip().lower().replace("%", "")
+    if not text:
+        return (item.vat_rate if item else VatRate.NONE), True
+    if text in ("none", "без ндс", "безндс"):
+        return VatRate.NONE, True
+    text = text.split("/", 1)[0].strip()  # 20/120, 10/110: the calculated rates
+    if text in VatRate.values:
+        return text, True
+    return (item.vat_rate if item else VatRate.NONE), False
+
+
+def _money_text(value: Decimal) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def _unknown_text(unknown: dict[tuple, list]) -> str:
+    parts = []
+    for (code, good_uuid), (lines, quantity, amount, prices) in list(unknown.items())[:UNKNOWN_SHOWN]:
+        parts.append(
+            f"код «{code or '(пусто)'}»" + (f" (GoodUUID {good_uuid})" if good_uuid else "")
+            + f": строк {lines}, количество {quantity.normalize():f}, цена "
+            + ", ".join(_money_text(p) for p in sorted(prices)) + f", сумма {_money_text(amount)}"
+        )
+    more = len(unknown) - UNKNOWN_SHOWN
+    return ("не найдены товары по кодам из чеков — " + "; ".join(parts)
+            + (f"; и еще {more} кодов" if more > 0 else "")
+            + ". Назначьте товарам коды SKU и перезагрузите отчет из журнала")
+
+
+@dataclass
+class _Row:
+    item_id: int | None
+    characteristic_id: int | None
+    pack_id: int | None
+    order: CustomerOrder | None
+    sent_code: str
+    sent_good_uuid: uuid.UUID | None
+    price: Decimal
+    vat_rate: str
+    quantity_packs: Decimal = Decimal(0)
+    quantity: Decimal = Decimal(0)
+    amount: Decimal = Decimal(0)
+
+
+@dataclass
+class _Draft:
+    shift: SaleReportDoc
+    date: datetime
+    goods: dict = field(default_factory=dict)
+    returned: dict = field(default_factory=dict)
+    stamps: list = field(default_factory=list)
+    cards: dict = field(default_factory=lambda: defaultdict(Decimal))
+    credits: dict = field(default_factory=lambda: defaultdict(Decimal))
+    settlements: dict = field(default_factory=dict)
+    cash: Decimal = Decimal(0)
+    prepayment: Decimal = Decimal(0)
+    postpayment: Decimal = Decimal(0)
+    barter: Decimal = Decimal(0)
+    reasons: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, *, shift: SaleReportDoc, device, register, catalog: _Catalog, mapping) -> "_Draft":
+        last_check = max((c.date for c in shift.checks), default=None)
+        draft = cls(shift=shift, date=_local(shift.closed_at or last_check or shift.opened_at))
+        unknown: dict[tuple, list] = {}
+        odd_rates: set[str] = set()
+        missing_orders: set[uuid.UUID] = set()
+        expense_checks = advance_lines = 0
+        for check in shift.checks:
+            if check.operation_type not in (SALE, SALE_RETURN):
+                expense_checks += 1
+                continue
+            sign = Decimal(-1) if check.operation_type == SALE_RETURN else Decimal(1)
+            order = None
+            if check.ref_type == "Order" and check.ref_uuid:
+                order = catalog.orders.get(check.ref_uuid)
+                if order is None:
+                    missing_orders.add(check.ref_uuid)
+            shipped = Decimal(0)
+            for line in check.lines:
+                if line.payment_method not in SETTLEMENT_METHODS:
+                    advance_lines += 1
+                    continue
+                shipped += line.amount
+                position = catalog.position(line)
+                item = catalog.items.get(position[0]) if position else None
+                vat, understood = _vat_code(line.tax_rate, item)
+                if not understood:
+                    odd_rates.add(line.tax_rate)
+                if position is None:
+                    seen = unknown.setdefault((line.code, line.good_uuid), [0, Decimal(0), Decimal(0), set()])
+                    seen[0] += 1
+                    seen[1] += sign * line.quantity
+                    seen[2] += sign * line.amount
+                    seen[3].add(line.price)
+                draft._add_line(line, position, vat, order, sign, catalog)
+                if line.excise_stamps:
+                    draft.stamps.extend((check.number, position[0] if position else None, line.code, stamp)
+                                        for stamp in line.excise_stamps)
+            paid = draft._add_payments(check, sign, register, mapping)
+            if check.ref_type == "Order" and check.ref_uuid:
+                entry = draft.settlements.setdefault(check.ref_uuid, [order, Decimal(0), Decimal(0)])
+                # Ours: a return check's shipment is negative (1C adds it as if it were a sale).
+                entry[1] += sign * shipped
+                entry[2] += paid
+
+        if unknown:
+            draft.reasons.append(_unknown_text(unknown))
+        if odd_rates:
+            draft.reasons.append("непонятная ставка НДС в чеке: " + ", ".join(sorted(odd_rates))
+                                 + " (взята ставка из карточки товара)")
+        if missing_orders:
+            draft.reasons.append("не найден заказ покупателя " + ", ".join(str(u) for u in sorted(missing_orders)))
+        zero = [row for row in draft.goods.values() if row.quantity_packs == 0 and row.amount != 0]
+        if zero:
+            draft.reasons.append("нулевое количество при ненулевой сумме в строках с кодами "
+                                 + ", ".join(row.sent_code or "(пусто)" for row in zero))
+        if not shift.closed:
+            draft.reasons.append("смена не закрыта (нет даты закрытия, статус смены «открыта»)")
+        if register is None:
+            draft.reasons.append(f"к оборудованию «{device.name}» не подключена касса ККМ")
+        if expense_checks:
+            draft.skipped.append(f"пропущено чеков расхода (OperationType 3/4): {expense_checks}")
+        if advance_lines:
+            draft.skipped.append(f"пропущено строк авансов и предоплат (PaymentMethod 1–3, 7): {advance_lines}")
+        return draft
+
+    def _add_line(self, line: CheckLineDoc, position, vat: str, order, sign: Decimal, catalog: _Catalog) -> None:
+        item_id, ch_id, pack_id = position or (None, None, None)
+        coefficient = catalog.pack_coefficient.get(pack_id, Decimal(1)) if pack_id else Decimal(1)
+        # Unknown goods stay apart by what was sent, so two unknown codes never merge into one row.
+        sent_key = (None, None) if position else (line.code, line.good_uuid)
+        key = (item_id, ch_id, pack_id, line.price, vat, order.pk if order else None) + sent_key
+        row = self.goods.get(key)
+        if row is None:
+            row = self.goods[key] = _Row(item_id, ch_id, pack_id, order, line.code, line.good_uuid, line.price, vat)
+        row.quantity_packs += sign * line.quantity
+        row.quantity += sign * line.quantity * coefficient
+        row.amount += sign * line.amount
+        if sign < 0:
+            rkey = key[:5] + sent_key
+            back = self.returned.get(rkey)
+            if back is None:
+                back = self.returned[rkey] = _Row(item_id, ch_id, pack_id, None, line.code, line.good_uuid,
+                                                  line.price, vat)
+            back.quantity_packs += line.quantity
+            back.quantity += line.quantity * coefficient
+            back.amount += line.amount
+
+    def _add_payments(self, check: CheckDoc, sign: Decimal, register, mapping) -> Decimal:
+        paid = Decimal(0)
+        default_kind = register.default_electronic_payment_kind if register is not None else None
+        for payment in check.payments:
+            self.cash += sign * payment.cash
+            self.prepayment += sign * payment.prepayment
+            self.postpayment += sign * payment.postpayment
+            self.barter += sign * payment.barter
+            paid += sign * (payment.cash + payment.electronic)
+            if payment.electronic:
+                kind = mapping.get(payment.option_code) or default_kind
+                amount = sign * payment.electronic
+                if kind is None or kind.type == PaymentKind.Type.CASH:
+                    self.cash += amount
+                elif kind.type == PaymentKind.Type.BANK_CREDIT:
+                    self.credits[(kind, payment.option_code)] += amount
+                else:
+                    self.cards[(kind, payment.option_code)] += amount
+        return paid
+
+
+def _local(value: datetime) -> datetime:
+    # Devices write local time without an offset; one that does send an offset is converted.
+    if timezone.is_aware(value):
+        return timezone.make_naive(value, timezone.get_default_timezone())
+    return value
+
+
+def _number_next(*, organization, year: int) -> tuple[str, int]:
+    """The next report number of the organization's prefix in that year: ТДРТ-000001."""
+    # Numbering is serialized on the settings row; it is the last write before commit, so the
+    # lock is held for milliseconds, not for the whole import.
+    ExchangeSettings.objects.select_for_update().filter(pk=ExchangeSettings.load().pk).exists()
+    prefix = (organization.number_prefix if organization else "") or "00"
+    last = (RetailSalesReport.objects.filter(number_year=year, number__startswith=f"{prefix}-")
+            .aggregate(m=Max("number_seq"))["m"]) or 0
+    return f"{prefix}-{last + 1:06d}", last + 1
+
+
+def _payment_order(entry):
+    (kind, code), _amount = entry
+    return kind.pk, code
+
+
+def _save(*, draft: _Draft, device: OfflineDevice, register, user, journal_entry) -> RetailSalesReport:
+    shift = draft.shift
+    if shift.uuid:
+        report = RetailSalesReport.objects.filter(device=device, shift_uuid=shift.uuid).first()
+    else:
+        report = RetailSalesReport.objects.filter(device=device, shift_uuid__isnull=True,
+                                                  shift_number=shift.shift_number,
+                                                  shift_opened_at=_local(shift.opened_at)).first()
+    resent = report is not None
+    if report is None:
+        report = RetailSalesReport(device=device, shift_uuid=shift.uuid, shift_number=shift.shift_number,
+                                   shift_opened_at=_local(shift.opened_at))
+    else:
+        for model in (SalesReportGoodsLine, SalesReportReturnedLine, SalesReportCardPayment,
+                      SalesReportBankCreditPayment, SalesReportSettlement, SalesReportCashMovement,
+                      SalesReportExciseStamp):
+            model.objects.filter(report=report).delete()
+
+    goods = [row for row in draft.goods.values() if row.quantity_packs != 0 or row.amount != 0]
+    goods_lines = []
+    for n, row in enumerate(goods, 1):
+        amount = to_money(row.amount)
+        goods_lines.append(SalesReportGoodsLine(
+            line_number=n, item_id=row.item_id, characteristic_id=row.characteristic_id, pack_id=row.pack_id,
+            order=row.order, sent_code=row.sent_code, sent_good_uuid=row.sent_good_uuid,
+            quantity_packs=to_quantity(row.quantity_packs), quantity=to_quantity(row.quantity), price=row.price,
+            amount=amount, vat_rate=row.vat_rate, vat_amount=vat_included(amount, VatRate.percent(row.vat_rate)),
+        ))
+    returned_lines = []
+    for n, row in enumerate(draft.returned.values(), 1):
+        amount = to_money(row.amount)
+        returned_lines.append(SalesReportReturnedLine(
+            line_number=n, item_id=row.item_id, characteristic_id=row.characteristic_id, pack_id=row.pack_id,
+            sent_code=row.sent_code, sent_good_uuid=row.sent_good_uuid, quantity_packs=to_quantity(row.quantity_packs),
+            quantity=to_quantity(row.quantity), price=row.price, amount=amount, vat_rate=row.vat_rate,
+            vat_amount=vat_included(amount, VatRate.percent(row.vat_rate)),
+        ))
+    cards = [SalesReportCardPayment(line_number=n, payment_kind=kind, option_code=code, amount=to_money(amount))
+             for n, ((kind, code), amount) in enumerate(sorted(draft.cards.items(), key=_payment_order), 1)
+             if amount]
+    credits = []
+    for n, ((kind, code), amount) in enumerate(sorted(draft.credits.items(), key=_payment_order), 1):
+        if amount:
+            credits.append(SalesReportBankCreditPayment(
+                line_number=n, payment_kind=kind, bank=kind.bank, option_code=code, amount=to_money(amount),
+                commission_percent=kind.commission_percent,
+                commission_amount=to_money(amount * kind.commission_percent / 100),
+            ))
+
+    card_total = sum((line.amount for line in cards), Decimal(0))
+    credit_total = sum((line.amount for line in credits), Decimal(0))
+    report.date = draft.date
+    report.cash_register = register
+    report.store = register.store if register else None
+    report.organization = register.organization if register else device.organization
+    report.warehouse = device.rule.warehouse
+    report.prices_include_vat = True
+    report.comment = f"Загружено из ККМ Офлайн: {device.name}"[:500]
+    report.responsible = user if getattr(user, "pk", None) else None
+    report.shift_closed_at = _local(shift.closed_at) if shift.closed_at else None
+    report.shift_closed = shift.closed
+    report.total = (sum((line.amount for line in goods_lines), Decimal(0)) if goods_lines
+                    else to_money(draft.cash) + card_total + credit_total)
+    report.vat_total = sum((line.vat_amount for line in goods_lines), Decimal(0))
+    report.returns_total = sum((line.amount for line in returned_lines), Decimal(0))
+    report.cash_total = to_money(draft.cash)
+    report.prepayment_total = to_money(draft.prepayment)
+    report.postpayment_total = to_money(draft.postpayment)
+    report.barter_total = to_money(draft.barter)
+    report.posted = not draft.reasons
+    report.not_posted_reasons = "\n".join(draft.reasons)
+    report.journal_entry = journal_entry
+    report._history_user = report.responsible
+    report._change_reason = "Повторная загрузка смены из ККМ" if resent else "Загрузка смены из ККМ"
+    if not resent:
+        report.number_year = report.date.year
+        report.number, report.number_seq = _number_next(organization=report.organization, year=report.number_year)
+    report.save()
+
+    for line in goods_lines + returned_lines + cards + credits:
+        line.report = report
+    SalesReportGoodsLine.objects.bulk_create(goods_lines, batch_size=1000)
+    SalesReportReturnedLine.objects.bulk_create(returned_lines, batch_size=1000)
+    SalesReportCardPayment.objects.bulk_create(cards)
+    SalesReportBankCreditPayment.objects.bulk_create(credits)
+    SalesReportSettlement.objects.bulk_create([
+        SalesReportSettlement(report=report, line_number=n, order=order, order_uuid=order_uuid,
+                              shipped_amount=to_money(shipped), paid_amount=to_money(paid))
+        for n, (order_uuid, (order, shipped, paid)) in enumerate(draft.settlements.items(), 1)
+    ])
+    SalesReportCashMovement.objects.bulk_create([
+        SalesReportCashMovement(report=report, line_number=n, date=_local(m.date), number=m.number[:50],
+                                direction=m.type, amount=to_money(m.amount), uuid=m.uuid)
+        for n, m in enumerate(shift.cash_movements, 1)
+    ])
+    SalesReportExciseStamp.objects.bulk_create([
+        SalesReportExciseStamp(report=report, line_number=n, check_number=check_number[:50], item_id=item_id,
+                               sent_code=code, stamp=stamp)
+        for n, (check_number, item_id, code, stamp) in enumerate(draft.stamps, 1)
+    ], batch_size=1000)
+    return report
+
+
+def sales_reports_reload(*, entry: ExchangeJournalEntry, user=None) -> PostDocsResult:
+    """Re-run the import of an archived upload, e.g. after the admin gave a missing good its SKU."""
+    if entry.operation != "PostDocs" or not entry.document:
+        raise ValueError("В этой записи журнала нет загруженного документа")
+    if entry.device is None:
+        raise ValueError("Запись журнала не связана с оборудованием")
+    return post_docs(device=entry.device, doc_type=entry.doc_type or "SaleReports", document=bytes(entry.document),
+                     user=user, journal_entry=entry)

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 MONEY = {"max_digits": 15, "decimal_places": 2, "default": 0}
 QTY = {"max_digits": 15, "decimal_places": 3, "default": 0}
@@ -12,6 +13,9 @@ class RetailSalesReport(models.Model):
 
     uuid = models.UUIDField("Идентификатор", default=uuid.uuid4, unique=True, editable=False)
     number = models.CharField("Номер", max_length=20, db_index=True)
+    # Numbers are unique per year, as 1C numbers documents; kept apart so the next one is a MAX().
+    number_year = models.PositiveSmallIntegerField("Год нумерации", editable=False)
+    number_seq = models.PositiveIntegerField("Порядковый номер", editable=False)
     date = models.DateTimeField("Дата")
     store = models.ForeignKey("retail.Store", verbose_name="Магазин", on_delete=models.PROTECT, null=True)
     cash_register = models.ForeignKey(
@@ -49,12 +53,14 @@ class RetailSalesReport(models.Model):
     )
     created_at = models.DateTimeField("Создан", auto_now_add=True)
     updated_at = models.DateTimeField("Изменен", auto_now=True)
+    history = HistoricalRecords(verbose_name="История изменений отчета")
 
     class Meta:
         verbose_name = "Отчет о розничных продажах"
         verbose_name_plural = "Отчеты о розничных продажах"
         ordering = ["-date"]
         constraints = [
+            models.UniqueConstraint(fields=["number", "number_year"], name="sales_report_unique_number_per_year"),
             models.UniqueConstraint(
                 fields=["device", "shift_uuid"], name="sales_report_unique_shift_uuid",
                 condition=models.Q(shift_uuid__isnull=False),
@@ -84,7 +90,7 @@ class SalesReportGoodsLine(_ReportLine):
     pack = models.ForeignKey("retail.Pack", verbose_name="Упаковка", on_delete=models.PROTECT, null=True)
     order = models.ForeignKey("retail.CustomerOrder", verbose_name="Заказ", on_delete=models.PROTECT, null=True)
     sent_code = models.CharField("Код (как прислан)", max_length=36, blank=True)
-    sent_name = models.CharField("Наименование (как прислано)", max_length=250, blank=True)
+    sent_good_uuid = models.UUIDField("Идентификатор товара (как прислан)", null=True, blank=True)
     quantity_packs = models.DecimalField("Количество упаковок", **QTY)
     quantity = models.DecimalField("Количество", **QTY)
     price = models.DecimalField("Цена", **MONEY)
@@ -102,6 +108,7 @@ class SalesReportReturnedLine(_ReportLine):
     characteristic = models.ForeignKey("retail.Characteristic", verbose_name="Характеристика", on_delete=models.PROTECT, null=True)
     pack = models.ForeignKey("retail.Pack", verbose_name="Упаковка", on_delete=models.PROTECT, null=True)
     sent_code = models.CharField("Код (как прислан)", max_length=36, blank=True)
+    sent_good_uuid = models.UUIDField("Идентификатор товара (как прислан)", null=True, blank=True)
     quantity_packs = models.DecimalField("Количество упаковок", **QTY)
     quantity = models.DecimalField("Количество", **QTY)
     price = models.DecimalField("Цена", **MONEY)
