@@ -1,6 +1,8 @@
 """Exchange set-up in the order of the 1С:Розница instruction, plus the journal and transfers."""
 from django import forms
 from django.contrib import admin, messages
+from django.http import Http404, HttpResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from retail.models import Item
@@ -10,6 +12,7 @@ from .models import (
     SkuCode, Transfer, TransferPackage,
 )
 from .services.registration import registration_register_rule
+from .services.sales import SUCCESS, sales_reports_reload
 from .services.sku import SkuRangeExhaustedError, sku_generate_for_rule
 
 
@@ -122,19 +125,53 @@ class TransferAdmin(admin.ModelAdmin):
         return False
 
 
+DOCUMENT_SHOWN = 200_000
+
+
 @admin.register(ExchangeJournalEntry)
 class ExchangeJournalEntryAdmin(admin.ModelAdmin):
     list_display = ["created_at", "operation", "status", "device", "device_ref", "user", "duration_ms",
                     "request_bytes", "response_bytes", "short_error"]
-    list_filter = ["status", "operation", "device", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["device_ref", "error", "note"]
     date_hierarchy = "created_at"
     list_select_related = ["device", "user"]
     exclude = ["document"]
 
+    list_filter = ["status", "operation", "doc_type", "device", ("created_at", admin.DateFieldListFilter)]
+    actions = ["reload_from_journal"]
+
     @admin.display(description="Ошибка")
     def short_error(self, obj):
         return obj.error[:120]
+
+    def get_urls(self):
+        download = path("<int:pk>/document/", self.admin_site.admin_view(self.document_view),
+                        name="offline_exchange_exchangejournalentry_document")
+        return [download] + super().get_urls()
+
+    def document_view(self, request, pk):
+        entry = self.get_object(request, str(pk))
+        if entry is None or not self.has_view_permission(request, entry) or not entry.document:
+            raise Http404("В этой записи журнала нет загруженного документа")
+        response = HttpResponse(bytes(entry.document), content_type="application/xml; charset=utf-8")
+        name = f"{entry.doc_type or entry.operation}-{entry.pk}-{entry.created_at:%Y%m%d-%H%M%S}.xml"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @admin.action(description="Перезагрузить из журнала", permissions=["view"])
+    def reload_from_journal(self, request, queryset):
+        if not request.user.has_perm("retail.change_retailsalesreport"):
+            self.message_user(request, "Нет права изменять отчеты о розничных продажах.", messages.ERROR)
+            return
+        for entry in queryset.filter(operation="PostDocs").select_related("device").order_by("created_at", "id"):
+            try:
+                result = sales_reports_reload(entry=entry, user=request.user)
+            except ValueError as exc:
+                self.message_user(request, f"{entry}: {exc}", messages.ERROR)
+                continue
+            level = messages.SUCCESS if result.success and result.description == SUCCESS else messages.WARNING
+            self.message_user(request, f"{entry}: {result.description}", level)
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields if f.name != "document"] + ["document_text"]
@@ -143,8 +180,13 @@ class ExchangeJournalEntryAdmin(admin.ModelAdmin):
     def document_text(self, obj):
         if not obj.document:
             return "—"
-        return format_html("<pre style='white-space:pre-wrap;max-height:40em;overflow:auto'>{}</pre>",
-                           bytes(obj.document).decode("utf-8", errors="replace"))
+        data = bytes(obj.document)
+        shown = data[:DOCUMENT_SHOWN].decode("utf-8", errors="replace")
+        url = reverse("admin:offline_exchange_exchangejournalentry_document", args=[obj.pk])
+        more = f" (показаны первые {DOCUMENT_SHOWN} байт из {len(data)})" if len(data) > DOCUMENT_SHOWN else ""
+        return format_html("<p><a href='{}'>Скачать XML</a>{}</p>"
+                           "<pre style='white-space:pre-wrap;max-height:40em;overflow:auto'>{}</pre>",
+                           url, more, shown)
 
     def has_add_permission(self, request):
         return False

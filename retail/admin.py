@@ -1,7 +1,11 @@
 """Back-office admin: catalog, orders and the read-only Retail Sales Report review."""
 from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
+from offline_exchange.services.sales import SUCCESS, sales_reports_reload
 from offline_exchange.services.registration import registration_register_items, registration_register_order
 from offline_exchange.services.sku import SkuRangeExhaustedError, sku_generate_for_items
 
@@ -245,24 +249,58 @@ class ExciseStampInline(_ReadOnlyInline):
 
 
 @admin.register(RetailSalesReport)
-class RetailSalesReportAdmin(admin.ModelAdmin):
-    list_display = ["number", "date", "store", "cash_register", "device", "total", "returns_total", "posted"]
-    list_filter = ["posted", "store", "cash_register", "device", ("date", admin.DateFieldListFilter)]
-    search_fields = ["number", "shift_number"]
+class RetailSalesReportAdmin(SimpleHistoryAdmin):
+    list_display = ["number", "date", "store", "cash_register", "device", "shift_number", "total", "returns_total",
+                    "cash_total", "posted"]
+    list_filter = ["posted", "store", "cash_register", "device", ("date", admin.DateFieldListFilter), "shift_closed"]
+    list_select_related = ["store", "cash_register", "device"]
+    search_fields = ["number", "shift_number", "not_posted_reasons"]
     date_hierarchy = "date"
+    actions = ["reload_from_journal"]
     inlines = [GoodsLineInline, ReturnedLineInline, CardPaymentInline, BankCreditInline, SettlementInline,
                CashMovementInline, ExciseStampInline]
     fieldsets = [
-        (None, {"fields": ["number", "date", "organization", "store", "warehouse", "cash_register", "device",
+        (None, {"fields": ["number", "date", "organization", "store", "cash_register", "warehouse", "device",
                            "posted", "not_posted_reasons"]}),
         ("Смена", {"fields": ["shift_number", "shift_uuid", "shift_opened_at", "shift_closed_at", "shift_closed"]}),
         ("Итоги", {"fields": ["total", "vat_total", "returns_total", "cash_total", "prepayment_total",
                               "postpayment_total", "barter_total"]}),
-        ("Дополнительно", {"fields": ["prices_include_vat", "responsible", "comment", "journal_entry"]}),
+        ("Дополнительно", {"fields": ["prices_include_vat", "responsible", "comment", "journal_link",
+                                      "document_link"]}),
     ]
 
+    @admin.display(description="Запись журнала обмена")
+    def journal_link(self, obj):
+        if obj.journal_entry_id is None:
+            return "—"
+        url = reverse("admin:offline_exchange_exchangejournalentry_change", args=[obj.journal_entry_id])
+        return format_html('<a href="{}">{}</a>', url, obj.journal_entry)
+
+    @admin.display(description="Загруженный документ (XML)")
+    def document_link(self, obj):
+        if obj.journal_entry_id is None:
+            return "—"
+        url = reverse("admin:offline_exchange_exchangejournalentry_document", args=[obj.journal_entry_id])
+        return format_html('<a href="{}">Скачать XML, присланный кассой</a>', url)
+
+    @admin.action(description="Перезагрузить из журнала", permissions=["change"])
+    def reload_from_journal(self, request, queryset):
+        entries = {report.journal_entry for report in queryset.select_related("journal_entry__device")}
+        for entry in entries:
+            if entry is None:
+                self.message_user(request, "У отчета нет записи журнала обмена: перезагружать нечего.",
+                                  messages.WARNING)
+                continue
+            try:
+                result = sales_reports_reload(entry=entry, user=request.user)
+            except ValueError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                continue
+            level = messages.SUCCESS if result.success and result.description == SUCCESS else messages.WARNING
+            self.message_user(request, f"{entry}: {result.description}", level)
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        return [f.name for f in self.model._meta.fields] + ["journal_link", "document_link"]
 
     def has_add_permission(self, request):
         return False

@@ -84,6 +84,13 @@ def sample_shop(db):
     register = f.CashRegisterFactory(name="Касса 1 (офлайн)", organization=org, store=store, device=device)
     f.PaymentMappingFactory(cash_register=register, code="1", payment_kind=card)
     kg = f.UnitFactory(name="кг", okei_code="166")
+    from django.contrib.auth.models import Group, Permission, User
+
+    from retail.services.demo import SYNC_GROUP
+    group, _ = Group.objects.get_or_create(name=SYNC_GROUP)  # a transactional test flushes the migration's
+    group.permissions.add(Permission.objects.get(codename="sync_data"))
+    sync = User.objects.create_user("sync", password="sync")
+    sync.groups.add(group)
 
     def u(text):
         return uuid.UUID(text)

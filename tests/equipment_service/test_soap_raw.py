@@ -98,19 +98,6 @@ def test_get_good_by_barcode(client, demo, device_id, xsd):
     assert assert_valid(xsd, empty).find(f"{n}Goods") is None
 
 
-def test_post_docs_refuses_until_sales_import_and_archives_document(client, demo, device_id, xsd):
-    document = "<SaleReports/>"
-    text = call(client, "PostDocs", [("DeviceID", device_id), ("DocType", "SaleReports"),
-                                     ("Document", document)]).result("PostDocs")
-    root = assert_valid(xsd, text)
-    assert root.findtext(f"{{{FMT_NS}}}IsSuccess") == "false"
-    entry = ExchangeJournalEntry.objects.filter(operation="PostDocs").get()
-    assert bytes(entry.document) == document.encode()
-    assert entry.status == "refused"
-    unknown = call(client, "PostDocs", [("DeviceID", device_id), ("DocType", "Foo"), ("Document", "x")])
-    assert "Тип документа Foo не поддерживается" in unknown.result("PostDocs")
-
-
 def test_every_call_is_journaled(client, demo, device_id):
     call(client, "GetVersion", [("DeviceID", device_id)])
     call(client, "GetSettings", [("DeviceID", "nope")])

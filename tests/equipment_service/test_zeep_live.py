@@ -5,7 +5,8 @@ from lxml import etree
 from zeep import Client, Settings
 from zeep.transports import Transport
 
-from tests.conftest import assert_valid
+from retail.models import RetailSalesReport
+from tests.conftest import FMT_NS, assert_valid, sample
 
 
 @pytest.fixture
@@ -41,5 +42,12 @@ def test_every_operation(make_client, device_id, xsd, port):
     assert "ТДРТ-000001" in service.GetDocs(DeviceID=device_id, DocType="Order")
     assert service.GetDocTypes() in ("", None)
     assert_valid(xsd, service.PostDocs(DeviceID=device_id, DocType="Foo", Document="x"))
+    document = sample("a_sale_reports_closed_shift.xml").decode("utf-8")
+    for _ in range(2):
+        answer = assert_valid(xsd, service.PostDocs(DeviceID=device_id, DocType="SaleReports", Document=document))
+        assert answer.findtext(f"{{{FMT_NS}}}IsSuccess") == "true"
+    # The demo base is not the samples' base: the shift is kept, unposted, and said so.
+    assert "не проведен" in answer.findtext(f"{{{FMT_NS}}}Description")
+    assert RetailSalesReport.objects.count() == 1
     with pytest.raises(Exception, match="не найдено"):
         service.GetSettings(DeviceID="unknown")

@@ -54,7 +54,7 @@ def xml(*shifts):
 class TestSampleA:
     @pytest.fixture
     def report(self, sample_shop):
-        user = f.UserFactory(username="sync")
+        user = User.objects.get(username="sync")
         result = upload(sample_shop.device, sample("a_sale_reports_closed_shift.xml"), user=user)
         assert (result.success, result.description) == (True, SUCCESS)
         return RetailSalesReport.objects.get()
