@@ -3,8 +3,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
+import threading
+import time
+from collections import OrderedDict
 
-from django.contrib.auth import authenticate
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
 
 SYNC_PERMISSION = "offline_exchange.sync_data"
 
@@ -28,13 +34,68 @@ def basic_credentials(header: str) -> tuple[str, str] | None:
     return username, password
 
 
+class _VerifiedCredentials:
+    """Logins whose password this process has already checked.
+
+    A device sends Basic credentials with every call; checking them with Django's password
+    hasher costs ~0.2 s of CPU each time, more than the call itself. A hit still reads the user
+    and must find the same password hash and an active account, so a changed password or a
+    blocked user takes effect at once. Keys are HMACs: no password is kept in memory.
+    """
+
+    def __init__(self, size: int = 1024):
+        self.size = size
+        self.entries: OrderedDict[bytes, tuple[int, str, float]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def key(username: str, password: str) -> bytes:
+        return hmac.new(settings.SECRET_KEY.encode(), f"{username}\0{password}".encode(), hashlib.sha256).digest()
+
+    def get(self, key: bytes):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None or entry[2] < time.monotonic():
+                self.entries.pop(key, None)
+                return None
+            self.entries.move_to_end(key)
+        user = get_user_model().objects.filter(pk=entry[0]).first()
+        if user is None or not user.is_active or user.password != entry[1]:
+            with self.lock:
+                self.entries.pop(key, None)
+            return None
+        return user
+
+    def put(self, key: bytes, user) -> None:
+        ttl = getattr(settings, "EQUIPMENT_SERVICE_AUTH_CACHE_SECONDS", 300)
+        if ttl <= 0:
+            return
+        with self.lock:
+            self.entries[key] = (user.pk, user.password, time.monotonic() + ttl)
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+verified = _VerifiedCredentials()
+
+
 def basic_authenticate(request):
     credentials = basic_credentials(request.META.get("HTTP_AUTHORIZATION", ""))
     if credentials is None:
         return None
+    key = verified.key(*credentials)
+    user = verified.get(key)
+    if user is not None:
+        return user
     user = authenticate(request, username=credentials[0], password=credentials[1])
     if user is None or not user.is_active:
         return None
+    verified.put(key, user)
     return user
 
 

@@ -280,6 +280,9 @@ class Transfer(models.Model):
     goods_count = models.PositiveIntegerField("Товаров", default=0)
     skipped_without_sku = models.PositiveIntegerField("Пропущено без SKU", default=0)
     package_total = models.PositiveIntegerField("Пакетов", default=0)
+    built_packages = models.PositiveIntegerField("Сформировано пакетов", default=0)
+    # Touched after every package; a build whose heartbeat stops (the worker died) is declared failed.
+    heartbeat_at = models.DateTimeField("Последний признак жизни построения", null=True, blank=True)
     created_at = models.DateTimeField("Создан", auto_now_add=True)
     completed_at = models.DateTimeField("Передан полностью", null=True, blank=True)
 

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "retail",
     "offline_exchange",
     "equipment_service",
@@ -107,6 +109,22 @@ EQUIPMENT_SERVICE_PUBLIC_URL = env("EQUIPMENT_SERVICE_PUBLIC_URL")
 # Largest request body the service reads (PostDocs of a long shift is the biggest).
 EQUIPMENT_SERVICE_MAX_REQUEST_BYTES = int(env("EQUIPMENT_SERVICE_MAX_REQUEST_BYTES", str(50 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = EQUIPMENT_SERVICE_MAX_REQUEST_BYTES
+
+# How long a checked Basic login is trusted by this process without re-hashing the password.
+EQUIPMENT_SERVICE_AUTH_CACHE_SECONDS = int(env("EQUIPMENT_SERVICE_AUTH_CACHE_SECONDS", "300"))
+
+# Price lists are built by a task worker (`manage.py db_worker`) when this is on; Prepare then
+# answers at once and packages appear as they are built. Off: the build runs inside the call.
+EQUIPMENT_SERVICE_BACKGROUND_BUILDS = env_bool("EQUIPMENT_SERVICE_BACKGROUND_BUILDS", False)
+# A build without a sign of life for this long is declared failed (its worker died).
+EQUIPMENT_SERVICE_BUILD_STALE_SECONDS = int(env("EQUIPMENT_SERVICE_BUILD_STALE_SECONDS", "300"))
+TASKS = {
+    "default": {
+        # The database backend is the embedded default; TASKS_BACKEND selects another one, e.g.
+        # django_tasks_rq.RQBackend (see README «Масштабирование»).
+        "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,8 @@ FMT_NS = FORMAT_3001.namespace
 def _fast_passwords(settings):
     # The default PBKDF2 work factor costs ~0.2 s a call; tests measure behaviour, not hashing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from equipment_service.auth import verified
+    verified.clear()
 
 
 @pytest.fixture

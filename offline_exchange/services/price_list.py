@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
 from django.db.models import Sum
 
-from retail.models import Barcode, Characteristic, Item, Pack, Price, StockBalance, VatRate
+from retail.models import Barcode, Characteristic, Item, Pack, Price, StockBalance, Unit, VatRate
 from retail.money import to_money, to_quantity
 
 from ..exceptions import PriceListBuildError
@@ -81,16 +82,26 @@ def format_tax_rate(rate: str) -> str:
     return rate.split("/")[0] if rate else VatRate.NONE
 
 
-def price_list_collect(*, device: OfflineDevice, item_ids: Iterable[int] | None = None, full: bool,
-                       on: date | None = None) -> CollectedPriceList:
-    """Everything the device's rule selects (or only `item_ids` of it) as a PriceListData."""
-    fmt = get_format(device.format_version)
-    on = on or date.today()
-    rule = device.rule
-    warehouse = rule.warehouse
-    store = warehouse.store
-    price_type_id = store.retail_price_type_id if store else None
+@dataclass
+class PriceListPlan:
+    """What a price list will hold, known before any Good is built: the items (with an SKU) and
+    the groups. Goods are then built a package at a time, so memory does not grow with the catalog."""
 
+    full: bool
+    ids: list[int]
+    groups: list[GroupData]
+    units: list[UnitData]
+    skipped_without_sku: int
+
+
+def _allowed_rates(fmt) -> list[str]:
+    return [value for value in VatRate.values if format_tax_rate(value) in fmt.tax_rates]
+
+
+def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = None, full: bool) -> PriceListPlan:
+    """The goods the device's rule selects (or only `item_ids` of them) that have an SKU."""
+    fmt = get_format(device.format_version)
+    rule = device.rule
     items_qs = rule_items(rule=rule)
     if item_ids is not None:
         wanted = sorted(set(item_ids))
@@ -101,26 +112,71 @@ def price_list_collect(*, device: OfflineDevice, item_ids: Iterable[int] | None 
     else:
         ids = sorted(items_qs.values_list("pk", flat=True))
 
-    positions = positions_for_items(ids)
     if ExchangeSettings.load().auto_generate_sku:
-        sku_generate(positions=positions)
+        sku_generate(positions=positions_for_items(ids))
+    with_sku: set[int] = set()
+    for chunk in _chunks(ids):
+        with_sku.update(SkuCode.objects.filter(item_id__in=chunk, characteristic=None, pack=None)
+                        .values_list("item_id", flat=True))
+    skipped = len(ids) - len(with_sku)
+    ids = [pk for pk in ids if pk in with_sku]
+
+    # Checked before the first package is out, so a device never gets half a list and then an error.
+    unsupported: list[str] = []
+    allowed = _allowed_rates(fmt)
+    for chunk in _chunks(ids):
+        unsupported.extend(f"«{name}» (НДС {rate}%)" for name, rate in Item.objects.filter(pk__in=chunk)
+                           .exclude(vat_rate__in=allowed).values_list("name", "vat_rate")[:20])
+    if unsupported:
+        raise PriceListBuildError(
+            f"Формат обмена {fmt.label} не допускает ставку НДС этих товаров: " + ", ".join(unsupported[:20])
+            + (f" и еще {len(unsupported) - 20}" if len(unsupported) > 20 else "")
+        )
+
+    unit_ids: set[int] = set()
+    for chunk in _chunks(ids):
+        unit_ids.update(Item.objects.filter(pk__in=chunk).values_list("base_unit_id", flat=True).distinct())
+    # Every package repeats all the list's units, as 1C writes them.
+    units = [UnitData(code=u.okei_code, name=u.name, uuid=str(u.uuid), okei_code=u.okei_code)
+             for u in Unit.objects.filter(pk__in=unit_ids).order_by("okei_code")]
+
+    groups: list[GroupData] = []
+    if rule.export_groups:
+        if full:
+            group_ids = set(rule_items(rule=rule).exclude(group=None).values_list("group_id", flat=True).distinct())
+        else:
+            group_ids = set()
+            for chunk in _chunks(ids):
+                group_ids.update(Item.objects.filter(pk__in=chunk).exclude(group=None)
+                                 .values_list("group_id", flat=True).distinct())
+        tree = group_ancestors(group_ids)
+        by_id = {g.pk: g for g in tree}
+        for group in tree:
+            parent = by_id.get(group.parent_id)
+            groups.append(GroupData(
+                code=group.code, name=group.name, uuid=str(group.uuid),
+                parent_code=parent.code if parent else "", parent_uuid=str(parent.uuid) if parent else "",
+            ))
+    return PriceListPlan(full=full, ids=ids, groups=groups, units=units, skipped_without_sku=skipped)
+
+
+def price_list_goods(*, device: OfflineDevice, ids: list[int], on: date | None = None
+                     ) -> tuple[list[GoodData], list[UnitData], int]:
+    """The Goods of these items (planned by `price_list_plan`), their units, and how many lack a price."""
+    fmt = get_format(device.format_version)
+    on = on or date.today()
+    rule = device.rule
+    warehouse = rule.warehouse
+    store = warehouse.store
+    price_type_id = store.retail_price_type_id if store else None
 
     sku: dict[str, int] = {}
-    for chunk in _chunks(ids):
-        sku.update(SkuCode.objects.filter(item_id__in=chunk).values_list("position_key", "number"))
-
-    def code(item_id, ch_id=None, pack_id=None) -> str | None:
-        number = sku.get(SkuCode.key_for(item_id, ch_id, pack_id))
-        return None if number is None else str(number)
-
-    ids = [pk for pk in ids if code(pk) is not None]
-    skipped = len(set(p.item_id for p in positions)) - len(ids)
-
     items: list[Item] = []
     chars: dict[int, list[Characteristic]] = defaultdict(list)
     packs: dict[int, list[Pack]] = defaultdict(list)
     barcodes: dict[tuple[int, int | None, int | None], list[BarcodeData]] = defaultdict(list)
     for chunk in _chunks(ids):
+        sku.update(SkuCode.objects.filter(item_id__in=chunk).values_list("position_key", "number"))
         items.extend(Item.objects.filter(pk__in=chunk).select_related("base_unit", "group").order_by("pk"))
         for ch in Characteristic.objects.filter(item_id__in=chunk).order_by("item_id", "name", "pk"):
             chars[ch.item_id].append(ch)
@@ -130,6 +186,10 @@ def price_list_collect(*, device: OfflineDevice, item_ids: Iterable[int] | None 
                 "item_id", "characteristic_id", "pack_id", "value", "barcode_type"):
             barcodes[(row[0], row[1], row[2])].append(BarcodeData(value=row[3], type=row[4]))
 
+    def code(item_id, ch_id=None, pack_id=None) -> str | None:
+        number = sku.get(SkuCode.key_for(item_id, ch_id, pack_id))
+        return None if number is None else str(number)
+
     prices = _latest_prices(price_type_id, ids, on)
     balances = _balances(warehouse.pk, ids) if device.export_balances else {}
     item_totals: dict[int, Decimal] = defaultdict(Decimal)
@@ -138,10 +198,11 @@ def price_list_collect(*, device: OfflineDevice, item_ids: Iterable[int] | None 
 
     goods: list[GoodData] = []
     units: dict[int, UnitData] = {}
-    group_ids: set[int] = set()
     unsupported: list[str] = []
     without_price = 0
     for item in items:
+        if code(item.pk) is None:
+            continue
         tax_rate = format_tax_rate(item.vat_rate)
         if tax_rate not in fmt.tax_rates:
             unsupported.append(f"«{item.name}» (НДС {item.vat_rate}%)")
@@ -163,7 +224,6 @@ def price_list_collect(*, device: OfflineDevice, item_ids: Iterable[int] | None 
         if item.group_id and rule.export_groups:
             good.group_code = item.group.code
             good.group_uuid = str(item.group.uuid)
-            group_ids.add(item.group_id)
         if item.is_alcohol:
             good.alcohol = AlcoholData(
                 is_excisable=item.alcohol_is_excisable, kind_code=item.alcohol_kind_code,
@@ -203,26 +263,19 @@ def price_list_collect(*, device: OfflineDevice, item_ids: Iterable[int] | None 
             good.packs = pack_list(None, base_price, item_balance)
         goods.append(good)
 
-    if unsupported:
+    if unsupported:  # a rate changed after planning
         raise PriceListBuildError(
-            f"Формат обмена {fmt.label} не допускает ставку НДС этих товаров: " + ", ".join(unsupported[:20])
-            + (f" и еще {len(unsupported) - 20}" if len(unsupported) > 20 else "")
-        )
-
-    groups: list[GroupData] = []
-    if rule.export_groups:
-        if full:
-            group_ids |= set(rule_items(rule=rule).exclude(group=None).values_list("group_id", flat=True).distinct())
-        tree = group_ancestors(group_ids)
-        by_id = {g.pk: g for g in tree}
-        for group in tree:
-            parent = by_id.get(group.parent_id)
-            groups.append(GroupData(
-                code=group.code, name=group.name, uuid=str(group.uuid),
-                parent_code=parent.code if parent else "", parent_uuid=str(parent.uuid) if parent else "",
-            ))
-    data = PriceListData(full=full, groups=groups, units=sorted(units.values(), key=lambda u: u.code), goods=goods)
-    return CollectedPriceList(data, skipped_without_sku=skipped, without_price=without_price)
+            f"Формат обмена {fmt.label} не допускает ставку НДС этих товаров: " + ", ".join(unsupported[:20]))
+    return goods, sorted(units.values(), key=lambda u: u.code), without_price
 
 
-__all__ = ["BuildError", "CollectedPriceList", "price_list_collect"]
+def price_list_collect(*, device: OfflineDevice, item_ids: Iterable[int] | None = None, full: bool,
+                       on: date | None = None) -> CollectedPriceList:
+    """Everything the device's rule selects (or only `item_ids` of it) as one PriceListData."""
+    plan = price_list_plan(device=device, item_ids=item_ids, full=full)
+    goods, units, without_price = price_list_goods(device=device, ids=plan.ids, on=on)
+    data = PriceListData(full=full, groups=plan.groups, units=plan.units, goods=goods)
+    return CollectedPriceList(data, skipped_without_sku=plan.skipped_without_sku, without_price=without_price)
+
+
+__all__ = ["BuildError", "CollectedPriceList", "PriceListPlan", "price_list_collect", "price_list_goods", "price_list_plan"]

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from uuid import UUID
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,7 +14,7 @@ from ..format.builders import BuildError, build_price_list, build_price_list_pac
 from ..format.documents import PriceListData
 from ..format.versions import get_format
 from ..models import ChangeRegistration, OfflineDevice, Transfer, TransferPackage
-from .price_list import price_list_collect
+from .price_list import PriceListPlan, price_list_collect, price_list_goods, price_list_plan
 from .registration import registration_clear, registration_watermark
 
 logger = logging.getLogger(__name__)
@@ -40,69 +40,120 @@ def _is_full(device: OfflineDevice, requested_full: bool) -> bool:
     return requested_full or device.price_list_delivered_at is None
 
 
-def _split(data: PriceListData, per_package: int) -> list[PriceListData]:
+def _parts(plan: PriceListPlan, per_package: int) -> list[tuple[list, list[int]]]:
     """Groups first, then goods, N elements a package; units and the flag repeat in each."""
-    elements = [("group", g) for g in data.groups] + [("good", g) for g in data.goods]
+    elements = [("group", g) for g in plan.groups] + [("good", pk) for pk in plan.ids]
     if per_package <= 0 or len(elements) <= per_package:
-        return [data]
-    packages = []
-    for start in range(0, len(elements), per_package):
-        part = elements[start:start + per_package]
-        packages.append(PriceListData(
-            full=data.full, units=data.units,
-            groups=[e for kind, e in part if kind == "group"],
-            goods=[e for kind, e in part if kind == "good"],
-        ))
-    return packages
+        return [(plan.groups, plan.ids)]
+    return [
+        ([e for kind, e in part if kind == "group"], [e for kind, e in part if kind == "good"])
+        for part in (elements[start:start + per_package] for start in range(0, len(elements), per_package))
+    ]
+
+
+def _stale_after() -> float:
+    return float(getattr(settings, "EQUIPMENT_SERVICE_BUILD_STALE_SECONDS", 300))
+
+
+def _is_stale(transfer: Transfer) -> bool:
+    """A build that stopped giving signs of life: its worker died or never ran."""
+    if transfer.state != Transfer.State.BUILDING:
+        return False
+    last = transfer.heartbeat_at or transfer.created_at
+    return (timezone.now() - last).total_seconds() > _stale_after()
+
+
+STALE_ERROR = ("Формирование прайс-листа прервано: обработчик задач остановился или не запущен. "
+               "Запросите прайс-лист заново; если ошибка повторится, проверьте обработчик задач (db_worker).")
+
+
+def _fail_if_stale(transfer: Transfer) -> bool:
+    if _is_stale(transfer):
+        Transfer.objects.filter(pk=transfer.pk, state=Transfer.State.BUILDING).update(
+            state=Transfer.State.ERROR, error=STALE_ERROR)
+        transfer.state, transfer.error = Transfer.State.ERROR, STALE_ERROR
+        return True
+    return False
 
 
 def transfer_pending(*, device: OfflineDevice, full: bool) -> Transfer | None:
     """A transfer of the same kind that is being built or still has unsent packages."""
     for transfer in device.transfers.filter(full=full, completed_at=None).exclude(state=Transfer.State.ERROR):
+        if _fail_if_stale(transfer):
+            continue
         if transfer.state == Transfer.State.BUILDING or transfer.packages.filter(sent=False).exists():
             return transfer
     return None
 
 
-@transaction.atomic
+def background_builds() -> bool:
+    return bool(getattr(settings, "EQUIPMENT_SERVICE_BACKGROUND_BUILDS", False))
+
+
 def transfer_prepare(*, device: OfflineDevice, full: bool, build: bool = True) -> Transfer:
-    """Return the pending transfer of the same kind, or start a new one (dropping older ones)."""
+    """Return the pending transfer of the same kind, or start a new one (dropping older ones).
+
+    With background builds the packages are built by the task worker and appear one by one;
+    otherwise the build runs here, inside the call, as 1C does it.
+    """
+    transfer, created = _transfer_start(device=device, full=full)
+    if created and build:
+        if background_builds():
+            from ..tasks import price_list_build
+            price_list_build.enqueue(transfer_id=str(transfer.pk))
+        else:
+            transfer_build(transfer_id=transfer.pk)
+            transfer.refresh_from_db()
+    return transfer
+
+
+@transaction.atomic
+def _transfer_start(*, device: OfflineDevice, full: bool) -> tuple[Transfer, bool]:
     device = OfflineDevice.objects.select_for_update().get(pk=device.pk)
     full = _is_full(device, full)
     pending = transfer_pending(device=device, full=full)
     if pending is not None:
-        return pending
+        return pending, False
     device.transfers.all().delete()
     transfer = Transfer.objects.create(
         device=device, full=full, registration_watermark=registration_watermark(device=device),
+        heartbeat_at=timezone.now(),
     )
-    if build:
-        transfer_build(transfer_id=transfer.pk)
-        transfer.refresh_from_db()
-    return transfer
+    return transfer, True
 
 
 def transfer_build(*, transfer_id: UUID) -> None:
-    """Build and store every package; a failure is kept on the transfer for the device to see."""
-    transfer = Transfer.objects.select_related("device__rule__warehouse__store").get(pk=transfer_id)
+    """Build and store the packages one by one, each visible to the device as soon as it is written.
+
+    Memory holds one package's goods at a time. A failure is kept on the transfer for the device
+    to see as a fault; the next Prepare starts a new transfer.
+    """
+    transfer = Transfer.objects.select_related("device__rule__warehouse__store").filter(pk=transfer_id).first()
+    if transfer is None or transfer.state != Transfer.State.BUILDING:
+        return  # dropped by a newer Prepare, or already built
     device = transfer.device
     try:
-        with transaction.atomic():
-            fmt = get_format(device.format_version)
-            item_ids = None if transfer.full else _registered_item_ids(device, transfer.registration_watermark)
-            collected = price_list_collect(device=device, item_ids=item_ids, full=transfer.full)
-            parts = _split(collected.data, device.items_per_package)
-            total = len(parts)
-            TransferPackage.objects.bulk_create(
-                [TransferPackage(transfer=transfer, number=n,
-                                 content=build_price_list_package(number=n, total=total, price_list=part, fmt=fmt))
-                 for n, part in enumerate(parts, start=1)],
-                batch_size=100,
+        fmt = get_format(device.format_version)
+        item_ids = None if transfer.full else _registered_item_ids(device, transfer.registration_watermark)
+        plan = price_list_plan(device=device, item_ids=item_ids, full=transfer.full)
+        parts = _parts(plan, device.items_per_package)
+        total = len(parts)
+        Transfer.objects.filter(pk=transfer.pk).update(
+            package_total=total, goods_count=len(plan.ids), skipped_without_sku=plan.skipped_without_sku,
+            heartbeat_at=timezone.now(),
+        )
+        for number, (groups, ids) in enumerate(parts, start=1):
+            goods, _units, _without_price = price_list_goods(device=device, ids=ids)
+            content = build_price_list_package(
+                number=number, total=total, fmt=fmt,
+                price_list=PriceListData(full=plan.full, units=plan.units, groups=groups, goods=goods),
             )
-            Transfer.objects.filter(pk=transfer.pk).update(
-                state=Transfer.State.READY, package_total=total, goods_count=len(collected.data.goods),
-                skipped_without_sku=collected.skipped_without_sku,
-            )
+            with transaction.atomic():
+                if not Transfer.objects.filter(pk=transfer.pk, state=Transfer.State.BUILDING).update(
+                        built_packages=number, heartbeat_at=timezone.now()):
+                    return  # the transfer was dropped (a newer Prepare) or declared dead meanwhile
+                TransferPackage.objects.create(transfer_id=transfer.pk, number=number, content=content)
+        Transfer.objects.filter(pk=transfer.pk, state=Transfer.State.BUILDING).update(state=Transfer.State.READY)
     except (ExchangeError, BuildError) as exc:
         Transfer.objects.filter(pk=transfer.pk).update(state=Transfer.State.ERROR, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - any failure must reach the device as an error, not a hang
@@ -117,13 +168,22 @@ def _not_formed(fmt_code: int) -> PackageAnswer:
     return PackageAnswer(build_price_list_package(number=1, total=1, price_list=None, fmt=fmt), 1, 1, False)
 
 
-@transaction.atomic
 def package_next(*, device: OfflineDevice, transfer_id: str, restart: bool) -> PackageAnswer:
     """Hand out the lowest unsent package; registrations go only after the last one is out."""
     try:
         key = UUID(str(transfer_id).strip())
     except ValueError:
         return _not_formed(device.format_version)
+    transfer = Transfer.objects.filter(pk=key, device=device).first()
+    if transfer is None:
+        return _not_formed(device.format_version)
+    # Declared dead in its own write, so the verdict stays when the device is answered with a fault.
+    _fail_if_stale(transfer)
+    return _package_next(device=device, key=key, restart=restart)
+
+
+@transaction.atomic
+def _package_next(*, device: OfflineDevice, key: UUID, restart: bool) -> PackageAnswer:
     transfer = Transfer.objects.select_for_update().filter(pk=key, device=device).first()
     if transfer is None:
         return _not_formed(device.format_version)
@@ -131,13 +191,12 @@ def package_next(*, device: OfflineDevice, transfer_id: str, restart: bool) -> P
         raise TransferFailedError(transfer.error or "Ошибка формирования прайс-листа")
     if restart:
         transfer.packages.update(sent=False)
-    if transfer.state == Transfer.State.BUILDING:
-        return _not_formed(device.format_version)
+    # Packages are written in order, so the lowest unsent one is the next, even mid-build.
     package = transfer.packages.filter(sent=False).order_by("number").first()
     if package is None:
         return _not_formed(device.format_version)
     TransferPackage.objects.filter(pk=package.pk).update(sent=True)
-    completed = not transfer.packages.filter(sent=False).exists()
+    completed = package.number == transfer.package_total and not transfer.packages.filter(sent=False).exists()
     if completed and transfer.completed_at is None:
         registration_clear(device=device, watermark=transfer.registration_watermark)
         now = timezone.now()

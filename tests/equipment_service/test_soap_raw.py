@@ -227,3 +227,36 @@ class TestHostileXml:
         body = envelope("PostDocs", [("DeviceID", device_id), ("DocType", "SaleReports"), ("Document", "x" * 2000)])
         answer = post(client, "/rt/ws/EquipmentService", body, op="PostDocs")
         assert answer.status == 500 and "больше допустимого" in answer.fault
+
+
+class TestVerifiedCredentialsCache:
+    def _count_hashing(self, monkeypatch):
+        from django.contrib.auth.hashers import MD5PasswordHasher
+        calls = {"n": 0}
+        real = MD5PasswordHasher.verify
+
+        def counting(self, password, encoded):
+            calls["n"] += 1
+            return real(self, password, encoded)
+
+        monkeypatch.setattr(MD5PasswordHasher, "verify", counting)
+        return calls
+
+    def test_password_is_hashed_once_per_login(self, client, demo, device_id, monkeypatch):
+        calls = self._count_hashing(monkeypatch)
+        for _ in range(3):
+            assert call(client, "GetVersion", [("DeviceID", device_id)]).result("GetVersion") == "3001"
+        assert calls["n"] == 1
+        assert call(client, "GetVersion", [("DeviceID", device_id)], password="wrong").status == 401
+        assert calls["n"] == 2
+
+    def test_changed_password_and_blocked_user_take_effect_at_once(self, client, demo, device_id):
+        from django.contrib.auth.models import User
+        assert call(client, "Connect", [("DeviceID", device_id)]).status == 200
+        user = User.objects.get(username="sync")
+        user.set_password("new")
+        user.save()
+        assert call(client, "Connect", [("DeviceID", device_id)]).status == 401
+        assert call(client, "Connect", [("DeviceID", device_id)], password="new").status == 200
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        assert call(client, "Connect", [("DeviceID", device_id)], password="new").status == 401

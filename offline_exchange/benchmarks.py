@@ -1,0 +1,263 @@
+"""Synthetic store-chain data and the measurements the bench_* commands print.
+
+Each benchmark runs in its own database (a fresh SQLite file unless a URL is given) and each
+phase in a fresh process, so the peak RSS it reports belongs to that phase alone.
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from tqdm import tqdm
+
+MANAGE = Path(__file__).resolve().parent.parent / "manage.py"
+DEVICE_ID = "BENCH-0001"
+
+
+def peak_rss_mb() -> float:
+    # ru_maxrss is in kilobytes on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def progress(iterable, **kw):
+    return tqdm(iterable, disable=not sys.stderr.isatty(), **kw)
+
+
+def run_phases(command: str, phases: list[str], args: list[str], database_url: str | None) -> list[dict]:
+    """Run `manage.py <command> --phase P` for each phase in a fresh process on one database."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        env = dict(os.environ)
+        env["DATABASE_URL"] = database_url or f"sqlite:///{tmp}/bench.sqlite3"
+        subprocess.run([sys.executable, str(MANAGE), "migrate", "--noinput", "-v0"], env=env, check=True)
+        results = []
+        for phase in phases:
+            out = subprocess.run([sys.executable, str(MANAGE), command, "--phase", phase, *args], env=env, check=True,
+                                 stdout=subprocess.PIPE, text=True).stdout
+            results.append(json.loads(out.strip().splitlines()[-1]))
+        return results
+
+
+# --- a synthetic catalog --------------------------------------------------------------
+
+
+@dataclass
+class CatalogFigures:
+    items: int
+    characteristics: int
+    packs: int
+    barcodes: int
+    groups: int
+    seconds: float
+    peak_rss_mb: float
+
+
+def catalog_create(*, goods: int, package_size: int) -> CatalogFigures:
+    """A store chain's catalog: 10% of items with 3 characteristics, 10% with 2 packs, 1–2
+    barcodes per position, prices, balances, a three-level group tree; one device and rule."""
+    from django.db import transaction
+
+    from retail.models import (
+        Barcode, Characteristic, Item, ItemGroup, Organization, Pack, Price, PriceType, StockBalance, Store, Unit,
+        Warehouse,
+    )
+
+    from .models import CashRegister, ExchangeRule, ExchangeSettings, OfflineDevice
+    from .services.sku import sku_generate_for_rule
+
+    started = time.perf_counter()
+    batch = 5000
+    with transaction.atomic():
+        settings = ExchangeSettings.load()
+        settings.auto_generate_sku = True
+        settings.save()
+        price_type = PriceType.objects.create(name="Розничная цена")
+        org = Organization.objects.create(name="ООО «Сеть»", taxation_systems=[0], number_prefix="СЕТЬ")
+        store = Store.objects.create(name="Магазин 1", retail_price_type=price_type)
+        warehouse = Warehouse.objects.create(name="Склад 1", store=store)
+        rule = ExchangeRule.objects.create(name="Все товары", warehouse=warehouse)
+        device = OfflineDevice.objects.create(name="Касса 1", organization=org, rule=rule, device_id=DEVICE_ID,
+                                              items_per_package=package_size)
+        CashRegister.objects.create(name="ККМ 1", organization=org, store=store, device=device)
+        piece = Unit.objects.create(name="шт", okei_code="796")
+        kg = Unit.objects.create(name="кг", okei_code="166")
+
+        group_count = max(3, goods // 1000)
+        roots = ItemGroup.objects.bulk_create(ItemGroup(code=f"R{n:03d}", name=f"Раздел {n}") for n in range(3))
+        middle = ItemGroup.objects.bulk_create(
+            ItemGroup(code=f"M{n:04d}", name=f"Категория {n}", parent=roots[n % 3]) for n in range(max(3, group_count // 5)))
+        leaves = ItemGroup.objects.bulk_create(
+            ItemGroup(code=f"L{n:05d}", name=f"Группа {n}", parent=middle[n % len(middle)]) for n in range(group_count))
+
+        rates = ["20", "10", "none", "0", "20"]
+        item_ids: list[int] = []
+        for start in progress(range(0, goods, batch), desc="товары", unit="x5000"):
+            created = Item.objects.bulk_create([
+                Item(name=f"Товар {n} «образец» {n % 97} шт", article=f"A-{n:07d}", group=leaves[n % len(leaves)],
+                     base_unit=kg if n % 20 == 0 else piece, is_weight=n % 20 == 0, vat_rate=rates[n % len(rates)])
+                for n in range(start, min(goods, start + batch))
+            ])
+            item_ids.extend(item.pk for item in created)
+
+        chars, packs = [], []
+        for index, item_id in enumerate(item_ids):
+            if index % 10 == 1:
+                chars.extend(Characteristic(item_id=item_id, name=f"Размер {s}") for s in ("S", "M", "L"))
+            elif index % 10 == 2:
+                packs.extend(Pack(item_id=item_id, name=f"Упаковка {k} шт", coefficient=Decimal(k)) for k in (6, 12))
+        chars = Characteristic.objects.bulk_create(chars, batch_size=batch)
+        packs = Pack.objects.bulk_create(packs, batch_size=batch)
+
+        barcodes, sequence = [], [2000000000000]
+
+        def add(item_id, ch_id=None, pack_id=None, count=1):
+            for _ in range(count):
+                sequence[0] += 1
+                barcodes.append(Barcode(value=str(sequence[0]), item_id=item_id, characteristic_id=ch_id,
+                                        pack_id=pack_id, barcode_type="EAN13"))
+
+        for index, item_id in enumerate(item_ids):
+            add(item_id, count=1 + index % 2)
+        for ch in chars:
+            add(ch.item_id, ch_id=ch.pk)
+        for pack in packs:
+            add(pack.item_id, pack_id=pack.pk)
+        Barcode.objects.bulk_create(barcodes, batch_size=batch)
+
+        today = date(2024, 1, 1)
+        Price.objects.bulk_create(
+            (Price(price_type=price_type, item_id=item_id, date=today, value=Decimal(50 + index % 950) + Decimal("0.90"))
+             for index, item_id in enumerate(item_ids)), batch_size=batch)
+        StockBalance.objects.bulk_create(
+            (StockBalance(warehouse=warehouse, item_id=item_id, quantity=Decimal(index % 40))
+             for index, item_id in enumerate(item_ids)), batch_size=batch)
+        sku_generate_for_rule(rule=rule)
+    return CatalogFigures(items=goods, characteristics=len(chars), packs=len(packs), barcodes=len(barcodes),
+                          groups=3 + len(middle) + len(leaves), seconds=round(time.perf_counter() - started, 2),
+                          peak_rss_mb=round(peak_rss_mb(), 1))
+
+
+# --- the price list transfer ----------------------------------------------------------
+
+
+@dataclass
+class TransferFigures:
+    kind: str
+    goods: int
+    packages: int
+    megabytes: float
+    seconds: float
+    goods_per_second: float
+    peak_rss_mb: float
+    lxml_seconds: float | None = None
+    ratio_to_lxml: float | None = None
+
+
+def transfer_measure(*, full: bool, with_limit: bool) -> TransferFigures:
+    """Prepare and fetch every package through the service layer, as GetPriceListPackage does."""
+    from lxml import etree
+
+    from .models import OfflineDevice, Transfer
+    from .services.transfers import package_next, transfer_prepare
+
+    device = OfflineDevice.objects.get(device_id=DEVICE_ID)
+    started = time.perf_counter()
+    transfer = transfer_prepare(device=device, full=full)
+    contents: list[bytes] = []
+    while True:
+        answer = package_next(device=device, transfer_id=str(transfer.pk), restart=False)
+        if not answer.formed:
+            transfer.refresh_from_db()
+            if transfer.state == Transfer.State.BUILDING:
+                time.sleep(0.01)
+                continue
+            break
+        contents.append(answer.content)
+        if answer.transfer_completed:
+            break
+    seconds = time.perf_counter() - started
+    transfer.refresh_from_db()
+    figures = TransferFigures(
+        kind="full" if full else "incremental", goods=transfer.goods_count, packages=len(contents),
+        megabytes=round(sum(map(len, contents)) / 1e6, 2), seconds=round(seconds, 3),
+        goods_per_second=round(transfer.goods_count / seconds) if seconds else 0, peak_rss_mb=round(peak_rss_mb(), 1),
+    )
+    if with_limit:
+        # The limit: lxml serializing the same documents from trees already in memory.
+        trees = [etree.fromstring(content) for content in contents]
+        contents.clear()
+        started = time.perf_counter()
+        for tree in trees:
+            etree.tostring(tree, encoding="UTF-8", xml_declaration=True)
+        figures.lxml_seconds = round(time.perf_counter() - started, 3)
+        figures.ratio_to_lxml = round(seconds / figures.lxml_seconds, 1) if figures.lxml_seconds else None
+    return figures
+
+
+def prices_change(*, count: int) -> None:
+    """A merchandiser's price change of `count` goods, registered as the admin would."""
+    from retail.models import Item, Price, PriceType
+
+    from .services.registration import registration_register_items
+
+    price_type = PriceType.objects.get(name="Розничная цена")
+    ids = list(Item.objects.order_by("pk").values_list("pk", flat=True)[:count])
+    Price.objects.bulk_create(Price(price_type=price_type, item_id=pk, date=date.today(), value=Decimal("77.70"))
+                              for pk in ids)
+    registration_register_items(item_ids=ids)
+
+
+# --- the sales import -----------------------------------------------------------------
+
+
+@dataclass
+class ImportFigures:
+    checks: int
+    lines: int
+    megabytes: float
+    seconds: float
+    checks_per_second: float
+    peak_rss_mb: float
+    posted: bool
+    total: str
+
+
+def sales_import_measure(*, checks: int, lines: int) -> ImportFigures:
+    """A closed shift of `checks` checks through PostDocs' service path (parse, import, answer)."""
+    from offline_exchange.format.builders import build_sale_reports
+    from offline_exchange.format.synthetic import SellableGood, synthetic_shift
+    from offline_exchange.format.versions import get_format
+    from retail.models import Price
+
+    from .models import OfflineDevice, SkuCode
+    from .services.sales import post_docs
+
+    device = OfflineDevice.objects.get(device_id=DEVICE_ID)
+    sellable = []
+    prices = dict(Price.objects.values_list("item_id", "value")[:2000])
+    for number, item_id in SkuCode.objects.filter(characteristic=None, pack=None, item_id__in=list(prices))[:500]\
+            .values_list("number", "item_id"):
+        sellable.append(SellableGood(str(number), prices[item_id]))
+    shift = synthetic_shift(goods=sellable, checks=checks, lines=lines, opened_at=datetime(2024, 7, 1, 8),
+                            returns_every=40)
+    document = build_sale_reports([shift], get_format(device.format_version))
+    started = time.perf_counter()
+    result = post_docs(device=device, doc_type="SaleReports", document=document)
+    seconds = time.perf_counter() - started
+    report = result.reports[0]
+    return ImportFigures(checks=checks, lines=lines, megabytes=round(len(document) / 1e6, 2),
+                         seconds=round(seconds, 3), checks_per_second=round(checks / seconds),
+                         peak_rss_mb=round(peak_rss_mb(), 1), posted=report.posted, total=str(report.total))
+
+
+def emit(figures) -> None:
+    """The last line a phase prints is its figures as JSON, read by the parent process."""
+    print(json.dumps(asdict(figures) if hasattr(figures, "__dataclass_fields__") else figures, ensure_ascii=False))

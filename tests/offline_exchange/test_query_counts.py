@@ -1,0 +1,46 @@
+"""Query counts of the price list do not grow with the catalog (per package they are fixed)."""
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from offline_exchange import benchmarks
+from offline_exchange.models import OfflineDevice
+from offline_exchange.services.transfers import package_next, transfer_prepare
+
+# Measured once at the sizes below; a query added per good or per package makes these fail.
+ONE_PACKAGE_QUERIES = 45
+PER_EXTRA_PACKAGE = 11
+
+
+def full_transfer_queries(goods: int, package_size: int) -> tuple[int, int]:
+    benchmarks.catalog_create(goods=goods, package_size=package_size)
+    device = OfflineDevice.objects.get(device_id=benchmarks.DEVICE_ID)
+    with CaptureQueriesContext(connection) as ctx:
+        transfer = transfer_prepare(device=device, full=True)
+    assert transfer.state == "ready" and transfer.goods_count == goods
+    return len(ctx.captured_queries), transfer.package_total
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("goods", [40, 900])
+def test_one_package_costs_the_same_at_any_catalog_size(goods):
+    queries, packages = full_transfer_queries(goods, package_size=1000)
+    assert packages == 1 and queries <= ONE_PACKAGE_QUERIES, queries
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("goods", [100, 700])
+def test_each_package_costs_a_fixed_number_of_queries(goods):
+    queries, packages = full_transfer_queries(goods, package_size=50)
+    assert queries <= ONE_PACKAGE_QUERIES + PER_EXTRA_PACKAGE * (packages - 1), (queries, packages)
+
+
+@pytest.mark.django_db
+def test_serving_a_package_is_a_handful_of_queries(django_assert_max_num_queries):
+    benchmarks.catalog_create(goods=300, package_size=100)
+    device = OfflineDevice.objects.get(device_id=benchmarks.DEVICE_ID)
+    transfer = transfer_prepare(device=device, full=True)
+    for _ in range(transfer.package_total):
+        with django_assert_max_num_queries(12):
+            answer = package_next(device=device, transfer_id=str(transfer.pk), restart=False)
+    assert answer.transfer_completed
