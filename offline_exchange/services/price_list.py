@@ -44,13 +44,22 @@ def _chunks(values: list, size: int = CHUNK):
         yield values[start:start + size]
 
 
+def _of_items(field: str, chunk: list[int]) -> dict:
+    """Rows of these items: a dense chunk is read as an id range, which databases answer far
+    faster than a list of a thousand ids; callers ignore the few rows of other items."""
+    lo, hi = min(chunk), max(chunk)
+    if hi - lo < 2 * len(chunk):
+        return {f"{field}__gte": lo, f"{field}__lte": hi}
+    return {f"{field}__in": chunk}
+
+
 def _latest_prices(price_type_id: int | None, item_ids: list[int], on: date) -> dict[tuple[int, int | None], Decimal]:
     prices: dict[tuple[int, int | None], Decimal] = {}
     if price_type_id is None:
         return prices
     for chunk in _chunks(item_ids):
         rows = (
-            Price.objects.filter(price_type_id=price_type_id, item_id__in=chunk, date__lte=on)
+            Price.objects.filter(price_type_id=price_type_id, date__lte=on, **_of_items("item_id", chunk))
             .order_by("item_id", "characteristic_id", "date", "id")
             .values_list("item_id", "characteristic_id", "value")
         )
@@ -63,7 +72,7 @@ def _balances(warehouse_id: int, item_ids: list[int]) -> dict[tuple[int, int | N
     balances: dict[tuple[int, int | None], Decimal] = {}
     for chunk in _chunks(item_ids):
         rows = (
-            StockBalance.objects.filter(warehouse_id=warehouse_id, item_id__in=chunk)
+            StockBalance.objects.filter(warehouse_id=warehouse_id, **_of_items("item_id", chunk))
             .values("item_id", "characteristic_id").annotate(total=Sum("quantity"))
         )
         for row in rows:
@@ -175,14 +184,16 @@ def price_list_goods(*, device: OfflineDevice, ids: list[int], on: date | None =
     chars: dict[int, list[Characteristic]] = defaultdict(list)
     packs: dict[int, list[Pack]] = defaultdict(list)
     barcodes: dict[tuple[int, int | None, int | None], list[BarcodeData]] = defaultdict(list)
+    wanted = set(ids)
     for chunk in _chunks(ids):
-        sku.update(SkuCode.objects.filter(item_id__in=chunk).values_list("position_key", "number"))
-        items.extend(Item.objects.filter(pk__in=chunk).select_related("base_unit", "group").order_by("pk"))
-        for ch in Characteristic.objects.filter(item_id__in=chunk).order_by("item_id", "name", "pk"):
+        sku.update(SkuCode.objects.filter(**_of_items("item_id", chunk)).values_list("position_key", "number"))
+        items.extend(item for item in Item.objects.filter(**_of_items("pk", chunk))
+                     .select_related("base_unit", "group").order_by("pk") if item.pk in wanted)
+        for ch in Characteristic.objects.filter(**_of_items("item_id", chunk)).order_by("item_id", "name", "pk"):
             chars[ch.item_id].append(ch)
-        for pack in Pack.objects.filter(item_id__in=chunk).order_by("item_id", "coefficient", "pk"):
+        for pack in Pack.objects.filter(**_of_items("item_id", chunk)).order_by("item_id", "coefficient", "pk"):
             packs[pack.item_id].append(pack)
-        for row in Barcode.objects.filter(item_id__in=chunk).order_by("value").values_list(
+        for row in Barcode.objects.filter(**_of_items("item_id", chunk)).order_by("value").values_list(
                 "item_id", "characteristic_id", "pack_id", "value", "barcode_type"):
             barcodes[(row[0], row[1], row[2])].append(BarcodeData(value=row[3], type=row[4]))
 

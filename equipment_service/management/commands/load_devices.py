@@ -1,0 +1,130 @@
+"""K simulated cash registers syncing concurrently against a running server (loopback only)."""
+from __future__ import annotations
+
+import ipaddress
+import socket
+import statistics
+import threading
+import time
+from decimal import Decimal
+from collections import defaultdict
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from equipment_service.client import EquipmentServiceClient
+from equipment_service.simulator import device_sync
+from offline_exchange.format.builders import build_sale_reports
+from offline_exchange.format.synthetic import SellableGood, synthetic_shift
+from offline_exchange.format.versions import FORMAT_3001
+from offline_exchange.models import CashRegister, OfflineDevice, SkuCode
+
+MAX_DEVICES, MAX_SECONDS = 200, 3600
+
+
+def _loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    try:
+        return all(ipaddress.ip_address(info[4][0]).is_loopback for info in socket.getaddrinfo(host, None))
+    except (socket.gaierror, ValueError):
+        return False
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+class Command(BaseCommand):
+    help = ("Нагрузочный тест: K имитаций касс одновременно выполняют полный обмен с запущенным сервером "
+            "(только адрес на этой машине); печатает p50/p95/max по операциям и число ошибок.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--url", required=True, help="e.g. http://127.0.0.1:8000/rt")
+        parser.add_argument("--devices", type=int, default=20)
+        parser.add_argument("--duration", type=float, default=60, help="seconds; every device stops by itself")
+        parser.add_argument("--user", default="sync")
+        parser.add_argument("--password", default="sync")
+        parser.add_argument("--template-device", default="", help="device whose rule and register the simulated "
+                                                                  "devices copy (default: the first device in use)")
+        parser.add_argument("--checks", type=int, default=20, help="checks in the shift each cycle uploads")
+        parser.add_argument("--soap12", action="store_true")
+
+    def handle(self, *args, url, devices, duration, user, password, template_device, checks, soap12, **options):
+        if not _loopback(url):
+            raise CommandError("Нагрузочный тест запускается только против сервера на этой машине (127.0.0.1, ::1)")
+        if not 1 <= devices <= MAX_DEVICES or not 0 < duration <= MAX_SECONDS:
+            raise CommandError(f"Допустимо 1–{MAX_DEVICES} устройств и до {MAX_SECONDS} с")
+        ids, goods = self._devices(devices, template_device)
+        deadline = time.monotonic() + duration
+        timings: dict[str, list[float]] = defaultdict(list)
+        errors: list[str] = []
+        cycles = [0]
+        lock = threading.Lock()
+
+        def run(device_id: str, seed: int) -> None:
+            client = EquipmentServiceClient(url, user, password, soap12=soap12)
+            full = True
+            n = 0
+            while time.monotonic() < deadline:
+                n += 1
+                shift = synthetic_shift(goods=goods, checks=checks, lines=3, seed=seed * 100000 + n,
+                                        opened_at=datetime(2024, 1, 1) + timedelta(days=n), shift_number=str(n))
+                report = device_sync(client, device_id, full=full, post=build_sale_reports([shift], FORMAT_3001))
+                full = False
+                with lock:
+                    cycles[0] += 1
+                    for step in report.steps:
+                        if step.ok:
+                            timings[step.operation].append(step.seconds)
+                        else:
+                            errors.append(f"{device_id} {step.operation}: {step.note}")
+            client.close()
+
+        threads = [threading.Thread(target=run, args=(device_id, index), daemon=True)
+                   for index, device_id in enumerate(ids)]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()) + 600)
+        elapsed = time.monotonic() - started
+        out = self.stdout.write
+        out(f"{devices} devices, {elapsed:.1f} s, {cycles[0]} full sync cycles, "
+            f"{sum(len(v) for v in timings.values())} calls, errors: {len(errors)}")
+        out(f"{'operation':<22}{'calls':>7}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
+        for operation in sorted(timings):
+            values = timings[operation]
+            out(f"{operation:<22}{len(values):>7}{statistics.median(values) * 1000:>10.1f}"
+                f"{_percentile(values, 95) * 1000:>10.1f}{max(values) * 1000:>10.1f}")
+        for line in errors[:10]:
+            out(f"error: {line}")
+
+    @transaction.atomic
+    def _devices(self, count: int, template_ref: str) -> tuple[list[str], list[SellableGood]]:
+        """Simulated devices LOAD-0001… on the template's rule, each with its own KKM offline register."""
+        template = (OfflineDevice.objects.filter(device_id=template_ref).first() if template_ref
+                    else OfflineDevice.objects.filter(in_use=True).order_by("pk").first())
+        if template is None:
+            raise CommandError("Нет оборудования-образца: создайте демо-базу или укажите --template-device")
+        register = CashRegister.objects.filter(device=template).first()
+        ids = []
+        for n in range(1, count + 1):
+            device_id = f"LOAD-{n:04d}"
+            device, _ = OfflineDevice.objects.update_or_create(device_id=device_id, defaults={
+                "name": f"Нагрузка {n}", "organization": template.organization, "rule": template.rule,
+                "in_use": True, "format_version": template.format_version, "exchange_kind": template.exchange_kind,
+                "items_per_package": template.items_per_package, "price_list_delivered_at": None,
+            })
+            if register is not None:
+                CashRegister.objects.update_or_create(device=device, defaults={
+                    "name": f"ККМ нагрузки {n}", "organization": register.organization, "store": register.store})
+            ids.append(device_id)
+        numbers = list(SkuCode.objects.filter(characteristic=None, pack=None).order_by("number")
+                       .values_list("number", flat=True)[:200])
+        if not numbers:
+            raise CommandError("В базе нет товаров с кодами SKU")
+        goods = [SellableGood(str(number), Decimal("99.90")) for number in numbers]
+        return ids, goods
