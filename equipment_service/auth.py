@@ -12,6 +12,8 @@ from collections import OrderedDict
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 
+from offline_exchange.services import lockout
+
 SYNC_PERMISSION = "offline_exchange.sync_data"
 
 
@@ -84,7 +86,25 @@ class _VerifiedCredentials:
 verified = _VerifiedCredentials()
 
 
+class LoginRefused(Exception):
+    """Too many failed logins: the attempt is refused before its password is checked."""
+
+
+def client_address(request) -> str | None:
+    if settings.TRUST_X_FORWARDED_FOR:
+        # The right-most address is the one our own proxy added; anything left of it is the client's word.
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if forwarded:
+            return forwarded[-1]
+    return request.META.get("REMOTE_ADDR") or None
+
+
 def basic_authenticate(request):
+    """The user of the request's Basic credentials, or None; raises LoginRefused when locked out.
+
+    A login this process has already checked is trusted without a lock-out check: a device with the
+    right password keeps working while somebody else is guessing.
+    """
     credentials = basic_credentials(request.META.get("HTTP_AUTHORIZATION", ""))
     if credentials is None:
         return None
@@ -92,9 +112,15 @@ def basic_authenticate(request):
     user = verified.get(key)
     if user is not None:
         return user
+    ip = client_address(request)
+    reason = lockout.lockout_reason(ip=ip, username=credentials[0])
+    if reason:
+        raise LoginRefused(reason)
     user = authenticate(request, username=credentials[0], password=credentials[1])
     if user is None or not user.is_active:
+        lockout.lockout_record_failure(ip=ip, username=credentials[0])
         return None
+    lockout.lockout_clear(ip=ip, username=credentials[0])
     verified.put(key, user)
     return user
 

@@ -12,7 +12,7 @@ from spyne.server.wsgi import WsgiApplication
 
 from offline_exchange.services.journal import journal_write
 
-from .auth import basic_authenticate, can_sync
+from .auth import LoginRefused, basic_authenticate, basic_credentials, can_sync, client_address
 from .protocol import CallContext, current_call
 from .service import soap11_application, soap12_application
 from .wsdl import OPERATIONS, wsdl_document
@@ -90,7 +90,10 @@ def _journal(call: CallContext, *, response_bytes: int) -> None:
 
 
 def _denied(request: HttpRequest, operation: str, status_code: int, message: str, user=None) -> HttpResponse:
+    credentials = basic_credentials(request.META.get("HTTP_AUTHORIZATION", ""))
+    login = f", пользователь «{credentials[0][:150]}»" if credentials else ", без учетных данных"
     call = CallContext(user=user, operation=operation or "(неизвестна)", status="denied", error=message,
+                       note=f"адрес {client_address(request)}{login}",
                        request_bytes=int(request.META.get("CONTENT_LENGTH") or 0))
     _journal(call, response_bytes=0)
     if status_code == 401:
@@ -107,7 +110,10 @@ def equipment_service(request: HttpRequest, base: str | None = None) -> HttpResp
     is_wsdl = request.method == "GET" and any(key.lower() == "wsdl" for key in request.GET)
     operation = "WSDL" if is_wsdl else _operation_from_action(request)
 
-    user = basic_authenticate(request)
+    try:
+        user = basic_authenticate(request)
+    except LoginRefused as exc:
+        return _denied(request, operation, 429, str(exc))
     if user is None:
         return _denied(request, operation, 401, "Требуется авторизация: укажите пользователя и пароль 1С.")
     if not can_sync(user):

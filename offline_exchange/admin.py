@@ -3,14 +3,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import Http404, HttpResponse
 from django.urls import path, reverse
+from django.db.models import Count, OuterRef, Subquery
 from django.utils.html import format_html
 
 from retail.models import Item
 
 from .models import (
-    CashRegister, ExchangeJournalEntry, ExchangeRule, ExchangeSettings, OfflineDevice, PaymentKind, PaymentMapping,
+    CashRegister, ChangeRegistration, ExchangeConsole, ExchangeJournalEntry, ExchangeRule, ExchangeSettings, OfflineDevice, PaymentKind, PaymentMapping,
     SkuCode, Transfer, TransferPackage,
 )
+from .services.devices import device_full_next_time, device_queue_reset
 from .services.registration import registration_register_rule
 from .services.sales import SUCCESS, sales_reports_reload
 from .services.sku import SkuRangeExhaustedError, sku_generate_for_rule
@@ -196,3 +198,124 @@ class ExchangeJournalEntryAdmin(admin.ModelAdmin):
 
 
 
+
+
+def _journal_url(**filters) -> str:
+    query = "&".join(f"{key}={value}" for key, value in filters.items())
+    return reverse("admin:offline_exchange_exchangejournalentry_changelist") + (f"?{query}" if query else "")
+
+
+def _last_ok(operations: list[str]):
+    return Subquery(ExchangeJournalEntry.objects.filter(
+        device=OuterRef("pk"), operation__in=operations, status=ExchangeJournalEntry.Status.OK,
+    ).order_by("-created_at").values("created_at")[:1])
+
+
+@admin.register(ExchangeConsole)
+class ExchangeConsoleAdmin(admin.ModelAdmin):
+    """One line per device: when it last talked to us, what it last received and sent, what waits for it."""
+
+    list_display = ["name", "device_id", "last_contact_link", "last_settings", "last_price_list", "last_orders",
+                    "last_upload", "pending", "current_transfer", "last_error_link"]
+    list_display_links = None
+    list_filter = ["in_use", "organization"]
+    search_fields = ["name", "device_id"]
+    actions = ["full_next_time", "reset_queue"]
+
+    def get_queryset(self, request):
+        journal = ExchangeJournalEntry.objects.filter(device=OuterRef("pk"))
+        errors = journal.filter(status__in=[ExchangeJournalEntry.Status.FAULT, ExchangeJournalEntry.Status.REFUSED,
+                                            ExchangeJournalEntry.Status.DENIED]).order_by("-created_at")
+        return super().get_queryset(request).annotate(
+            last_contact=Subquery(journal.order_by("-created_at").values("created_at")[:1]),
+            last_settings_at=_last_ok(["GetSettings"]),
+            last_price_list_at=_last_ok(["GetPriceListPackage", "GetPriceList"]),
+            last_orders_at=_last_ok(["GetDocs"]),
+            last_upload_at=_last_ok(["PostDocs"]),
+            pending_count=Subquery(ChangeRegistration.objects.filter(device=OuterRef("pk")).order_by()
+                                   .values("device").annotate(n=Count("pk")).values("n")[:1]),
+            last_error_id=Subquery(errors.values("pk")[:1]),
+            last_error_text=Subquery(errors.values("error")[:1]),
+            last_error_at=Subquery(errors.values("created_at")[:1]),
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Последний обмен", ordering="last_contact")
+    def last_contact_link(self, obj):
+        if obj.last_contact is None:
+            return "не было"
+        return format_html('<a href="{}">{}</a>', _journal_url(device__id__exact=obj.pk),
+                           f"{obj.last_contact:%d.%m.%Y %H:%M:%S}")
+
+    def _at(self, value, obj, operation):
+        if value is None:
+            return "—"
+        return format_html('<a href="{}">{}</a>', _journal_url(device__id__exact=obj.pk, operation__exact=operation),
+                           f"{value:%d.%m.%Y %H:%M:%S}")
+
+    @admin.display(description="Настройки получены")
+    def last_settings(self, obj):
+        return self._at(obj.last_settings_at, obj, "GetSettings")
+
+    @admin.display(description="Прайс-лист получен")
+    def last_price_list(self, obj):
+        return self._at(obj.last_price_list_at, obj, "GetPriceListPackage")
+
+    @admin.display(description="Заказы получены")
+    def last_orders(self, obj):
+        return self._at(obj.last_orders_at, obj, "GetDocs")
+
+    @admin.display(description="Продажи загружены")
+    def last_upload(self, obj):
+        return self._at(obj.last_upload_at, obj, "PostDocs")
+
+    @admin.display(description="Изменений к выгрузке")
+    def pending(self, obj):
+        return obj.pending_count or 0
+
+    @admin.display(description="Текущая выгрузка")
+    def current_transfer(self, obj):
+        transfer = obj.transfers.order_by("-created_at").first()
+        if transfer is None:
+            return "нет" + (" (следующая — полная)" if obj.price_list_delivered_at is None else "")
+        sent = transfer.packages.filter(sent=True).count()
+        kind = "полная" if transfer.full else "изменения"
+        url = reverse("admin:offline_exchange_transfer_change", args=[transfer.pk])
+        return format_html('<a href="{}">{}, {}: товаров {}, пакетов {} / сформировано {} / передано {}</a>', url,
+                           kind, transfer.get_state_display().lower(), transfer.goods_count,
+                           transfer.package_total, transfer.built_packages, sent)
+
+    @admin.display(description="Последняя ошибка")
+    def last_error_link(self, obj):
+        if obj.last_error_id is None:
+            return "—"
+        url = reverse("admin:offline_exchange_exchangejournalentry_change", args=[obj.last_error_id])
+        return format_html('<a href="{}">{}: {}</a>', url, f"{obj.last_error_at:%d.%m.%Y %H:%M}",
+                           (obj.last_error_text or "")[:160])
+
+    @admin.action(description="Выгрузить полностью при следующем обмене", permissions=["view"])
+    def full_next_time(self, request, queryset):
+        if not request.user.has_perm("offline_exchange.change_offlinedevice"):
+            self.message_user(request, "Нет права изменять подключаемое оборудование.", messages.ERROR)
+            return
+        for device in queryset:
+            device_full_next_time(device=device)
+        self.message_user(request, f"При следующем обмене полный прайс-лист получат: {queryset.count()} устр.",
+                          messages.SUCCESS)
+
+    @admin.action(description="Сбросить очередь", permissions=["view"])
+    def reset_queue(self, request, queryset):
+        if not request.user.has_perm("offline_exchange.change_offlinedevice"):
+            self.message_user(request, "Нет права изменять подключаемое оборудование.", messages.ERROR)
+            return
+        dropped = sum(device_queue_reset(device=device) for device in queryset)
+        self.message_user(request, f"Удалено выгрузок: {dropped}. Зарегистрированные изменения сохранены и уйдут "
+                                   "при следующем обмене.", messages.SUCCESS)

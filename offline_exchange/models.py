@@ -341,3 +341,25 @@ class ExchangeJournalEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%d.%m.%Y %H:%M:%S} {self.operation}"
+
+
+class AuthFailure(models.Model):
+    """A refused Basic login of the service; enough of them lock the login or the address out."""
+
+    created_at = models.DateTimeField("Время", auto_now_add=True, db_index=True)
+    ip = models.GenericIPAddressField("Адрес", null=True, blank=True)
+    username = models.CharField("Пользователь (как прислан)", max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = "Неудачный вход"
+        verbose_name_plural = "Неудачные входы"
+        indexes = [models.Index(fields=["ip", "created_at"]), models.Index(fields=["username", "created_at"])]
+
+
+class ExchangeConsole(OfflineDevice):
+    """«Обмен с офлайн оборудованием»: every device's exchange state on one page."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "Обмен с офлайн оборудованием"
+        verbose_name_plural = "Обмен с офлайн оборудованием"

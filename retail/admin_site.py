@@ -5,7 +5,7 @@ from django.contrib.admin.apps import AdminConfig
 APP_ORDER = ["offline_exchange", "retail", "auth"]
 MODEL_ORDER = [
     "ExchangeSettings", "ExchangeRule", "OfflineDevice", "CashRegister", "PaymentKind", "SkuCode",
-    "ExchangeJournalEntry", "Transfer",
+    "ExchangeConsole", "ExchangeJournalEntry", "Transfer",
     "CustomerOrder", "RetailSalesReport", "Organization", "Store", "Warehouse", "Item", "ItemGroup",
     "Characteristic", "Barcode", "Price", "PriceType", "StockBalance", "Unit", "Counterparty",
 ]

@@ -106,6 +106,10 @@ USE_TZ = False
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
+try:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start otherwise
+except OSError:
+    pass
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -126,6 +130,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = EQUIPMENT_SERVICE_MAX_REQUEST_BYTES
 
 # How long a checked Basic login is trusted by this process without re-hashing the password.
 EQUIPMENT_SERVICE_AUTH_CACHE_SECONDS = int(env("EQUIPMENT_SERVICE_AUTH_CACHE_SECONDS", "300"))
+
+# Failed service logins within the window after which the login / the address is refused.
+EQUIPMENT_SERVICE_LOCKOUT_PER_USER = int(env("EQUIPMENT_SERVICE_LOCKOUT_PER_USER", "10"))
+EQUIPMENT_SERVICE_LOCKOUT_PER_IP = int(env("EQUIPMENT_SERVICE_LOCKOUT_PER_IP", "30"))
+EQUIPMENT_SERVICE_LOCKOUT_WINDOW_SECONDS = int(env("EQUIPMENT_SERVICE_LOCKOUT_WINDOW_SECONDS", "900"))
+# Behind a reverse proxy: take the client address from the right-most X-Forwarded-For entry.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
 # Price lists are built by a task worker (`manage.py db_worker`) when this is on; Prepare then
 # answers at once and packages appear as they are built. Off: the build runs inside the call.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models.functions import Lower, Trim
 
 from ..exceptions import InvalidDeviceIdError, UnknownDeviceError
@@ -35,3 +36,23 @@ def device_get(*, device_ref: str | None) -> OfflineDevice:
     if device is None:
         raise UnknownDeviceError((device_ref or "").strip())
     return device
+
+
+@transaction.atomic
+def device_full_next_time(*, device: OfflineDevice) -> None:
+    """«Выгрузить полностью при следующем обмене»: the next Prepare builds the whole list."""
+    device = OfflineDevice.objects.select_for_update().get(pk=device.pk)
+    OfflineDevice.objects.filter(pk=device.pk).update(price_list_delivered_at=None)
+    # A pending incremental transfer would otherwise be handed out again first.
+    device.transfers.filter(completed_at=None).delete()
+
+
+@transaction.atomic
+def device_queue_reset(*, device: OfflineDevice) -> int:
+    """«Сбросить очередь»: drop the device's transfers and their packages; registered changes
+    stay, so nothing is lost and the next Prepare starts afresh. Returns how many were dropped."""
+    device = OfflineDevice.objects.select_for_update().get(pk=device.pk)
+    transfers = device.transfers.all()
+    dropped = transfers.count()
+    transfers.delete()
+    return dropped

@@ -260,3 +260,46 @@ class TestVerifiedCredentialsCache:
         assert call(client, "Connect", [("DeviceID", device_id)], password="new").status == 200
         User.objects.filter(pk=user.pk).update(is_active=False)
         assert call(client, "Connect", [("DeviceID", device_id)], password="new").status == 401
+
+
+class TestLockout:
+    @pytest.fixture(autouse=True)
+    def _limits(self, settings):
+        settings.EQUIPMENT_SERVICE_LOCKOUT_PER_USER = 3
+        settings.EQUIPMENT_SERVICE_LOCKOUT_PER_IP = 5
+
+    def test_login_is_locked_after_failures_and_journaled(self, client, demo, device_id):
+        for _ in range(3):
+            assert call(client, "Connect", [("DeviceID", device_id)], password="guess").status == 401
+        locked = call(client, "Connect", [("DeviceID", device_id)])  # even the right password now
+        assert locked.status == 429 and "Слишком много неудачных попыток входа пользователя «sync»" in locked.body.decode()
+        entry = ExchangeJournalEntry.objects.order_by("id").last()
+        assert entry.status == "denied" and "адрес 127.0.0.1, пользователь «sync»" in entry.note
+        assert "guess" not in " ".join(ExchangeJournalEntry.objects.values_list("note", flat=True))
+
+    def test_address_is_locked_across_logins(self, client, demo, device_id):
+        for n in range(5):
+            call(client, "Connect", [("DeviceID", device_id)], user=f"user{n}", password="x")
+        assert call(client, "Connect", [("DeviceID", device_id)], REMOTE_ADDR="127.0.0.1").status == 429
+        assert call(client, "Connect", [("DeviceID", device_id)], REMOTE_ADDR="10.0.0.7").status == 200
+
+    def test_a_device_already_signed_in_keeps_working_while_someone_guesses(self, client, demo, device_id):
+        assert call(client, "Connect", [("DeviceID", device_id)]).status == 200
+        for _ in range(4):
+            call(client, "Connect", [("DeviceID", device_id)], password="guess", REMOTE_ADDR="10.9.9.9")
+        assert call(client, "Connect", [("DeviceID", device_id)]).status == 200
+
+    def test_success_forgets_earlier_failures(self, client, demo, device_id):
+        from offline_exchange.models import AuthFailure
+        for _ in range(2):
+            call(client, "Connect", [("DeviceID", device_id)], password="guess")
+        assert call(client, "Connect", [("DeviceID", device_id)]).status == 200
+        assert not AuthFailure.objects.filter(username="sync").exists()
+
+    def test_forwarded_address_is_used_only_when_trusted(self, client, demo, device_id, settings):
+        settings.TRUST_X_FORWARDED_FOR = True
+        for _ in range(5):
+            call(client, "Connect", [("DeviceID", device_id)], user="nobody", password="x",
+                 HTTP_X_FORWARDED_FOR="203.0.113.5, 198.51.100.1")
+        from offline_exchange.models import AuthFailure
+        assert set(AuthFailure.objects.values_list("ip", flat=True)) == {"198.51.100.1"}
