@@ -5,6 +5,7 @@ import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from lxml import etree
 from spyne import Fault
 from spyne.protocol.soap import Soap11, Soap12
 
@@ -50,7 +51,41 @@ class _HardenedMixin:
             if call is not None:
                 call.status, call.error = "fault", message
             raise Fault("Client.XmlRejected", message) from None
+        problem = _envelope_problem(root, self.ns_soap_env)
+        if problem:
+            if call is not None:
+                call.status, call.error = "fault", problem
+            raise Fault("Client.BadEnvelope", problem)
         ctx.in_document = (root, {})
+
+
+def _envelope_problem(root, namespace: str) -> str:
+    """What is wrong with the envelope's shape, in words; spyne itself crashes on some of these."""
+    if root.tag != f"{{{namespace}}}Envelope":
+        return f"Запрос отклонен: корневой элемент должен быть Envelope в пространстве имен {namespace}"
+    bodies = [child for child in root if child.tag == f"{{{namespace}}}Body"]
+    if len(bodies) != 1:
+        return "Запрос отклонен: в конверте SOAP должен быть ровно один элемент Body"
+    calls = [child for child in bodies[0] if isinstance(child.tag, str)]
+    if len(calls) != 1:
+        return "Запрос отклонен: в Body должен быть ровно один вызов операции"
+    from .wsdl import OPERATIONS, TNS
+
+    name = etree.QName(calls[0])
+    params = {op: [param for param, _type in op_params] for op, op_params, _returns in OPERATIONS}
+    if name.namespace != TNS or name.localname not in params:
+        return f"Запрос отклонен: операция {name.localname} не поддерживается сервисом EquipmentService"
+    seen: set[str] = set()
+    for child in calls[0]:
+        if not isinstance(child.tag, str):
+            continue
+        param = etree.QName(child).localname
+        if param not in params[name.localname]:
+            return f"Запрос отклонен: у операции {name.localname} нет параметра {param}"
+        if param in seen:
+            return f"Запрос отклонен: параметр {param} операции {name.localname} указан дважды"
+        seen.add(param)
+    return ""
 
 
 class HardenedSoap11(_HardenedMixin, Soap11):

@@ -19,7 +19,11 @@ from .wsdl import OPERATIONS, wsdl_document
 
 logger = logging.getLogger(__name__)
 
-_WSGI = {"1.1": WsgiApplication(soap11_application), "1.2": WsgiApplication(soap12_application)}
+# The size limit is ours (EQUIPMENT_SERVICE_MAX_REQUEST_BYTES, checked before the body is read);
+# spyne's own default of 2 MB would refuse an ordinary day's shift.
+_SPYNE_LIMIT = 1 << 40
+_WSGI = {"1.1": WsgiApplication(soap11_application, max_content_length=_SPYNE_LIMIT),
+         "1.2": WsgiApplication(soap12_application, max_content_length=_SPYNE_LIMIT)}
 _OPERATION_NAMES = {name for name, _params, _returns in OPERATIONS}
 SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"

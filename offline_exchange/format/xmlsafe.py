@@ -14,7 +14,10 @@ class UnsafeXmlError(ValueError):
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-        huge_tree=False, remove_comments=True, remove_pis=True,
+        # libxml2's default caps a text node at 10 MB, and a PostDocs envelope carries a whole
+        # shift as one text node. The size is bounded by max_bytes before parsing, DTDs and
+        # entities are refused, and depth is checked below, so lifting the cap is safe here.
+        huge_tree=True, remove_comments=True, remove_pis=True,
     )
 
 
