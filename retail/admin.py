@@ -3,6 +3,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from offline_exchange.services.sales import SUCCESS, sales_reports_reload
@@ -15,6 +16,7 @@ from .models import (
     SalesReportCashMovement, SalesReportExciseStamp, SalesReportGoodsLine, SalesReportReturnedLine,
     SalesReportSettlement, StockBalance, Store, TaxationSystem, Unit, Warehouse,
 )
+from .resources import BarcodeResource, CharacteristicResource, ItemResource, PackResource, PriceResource
 
 
 class OrganizationForm(forms.ModelForm):
@@ -111,7 +113,8 @@ class PriceInline(admin.TabularInline):
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(ImportExportMixin, admin.ModelAdmin):
+    resource_classes = [ItemResource]
     list_display = ["name", "article", "group", "vat_rate", "is_weight", "sku_number", "deletion_mark"]
     list_filter = ["group", "kind", "vat_rate", "is_weight", "deletion_mark"]
     search_fields = ["name", "article", "barcodes__value"]
@@ -146,14 +149,30 @@ class ItemAdmin(admin.ModelAdmin):
         self.message_user(request, f"Создано кодов SKU: {created}.", messages.SUCCESS)
 
 
+@admin.register(Characteristic)
+class CharacteristicAdmin(ImportExportMixin, RegisterItemChangesMixin, admin.ModelAdmin):
+    resource_classes = [CharacteristicResource]
+    list_display = ["name", "item"]
+    search_fields = ["name", "item__name"]
+
+
+@admin.register(Pack)
+class PackAdmin(ImportExportMixin, RegisterItemChangesMixin, admin.ModelAdmin):
+    resource_classes = [PackResource]
+    list_display = ["name", "item", "coefficient"]
+    search_fields = ["name", "item__name"]
+
+
 @admin.register(Barcode)
-class BarcodeAdmin(RegisterItemChangesMixin, admin.ModelAdmin):
+class BarcodeAdmin(ImportExportMixin, RegisterItemChangesMixin, admin.ModelAdmin):
+    resource_classes = [BarcodeResource]
     list_display = ["value", "item", "characteristic", "pack"]
     search_fields = ["value", "item__name"]
 
 
 @admin.register(Price)
-class PriceAdmin(RegisterItemChangesMixin, admin.ModelAdmin):
+class PriceAdmin(ImportExportMixin, RegisterItemChangesMixin, admin.ModelAdmin):
+    resource_classes = [PriceResource]
     list_display = ["item", "characteristic", "price_type", "date", "value"]
     list_filter = ["price_type"]
     search_fields = ["item__name"]

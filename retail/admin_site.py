@@ -7,7 +7,7 @@ MODEL_ORDER = [
     "ExchangeSettings", "ExchangeRule", "OfflineDevice", "CashRegister", "PaymentKind", "SkuCode",
     "ExchangeConsole", "ExchangeJournalEntry", "Transfer",
     "CustomerOrder", "RetailSalesReport", "Organization", "Store", "Warehouse", "Item", "ItemGroup",
-    "Characteristic", "Barcode", "Price", "PriceType", "StockBalance", "Unit", "Counterparty",
+    "Characteristic", "Pack", "Barcode", "Price", "PriceType", "StockBalance", "Unit", "Counterparty",
 ]
 
 

@@ -23,8 +23,32 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# Production sets SECRET_KEY in the environment; the fallback only serves the demo and tests.
-SECRET_KEY = env("SECRET_KEY", "insecure-demo-key-set-SECRET_KEY-in-production")
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment; failing that, one generated for this installation and kept
+    in var/secret_key (readable by its owner only), so no key is ever shipped in the code."""
+    if env("SECRET_KEY"):
+        return env("SECRET_KEY")
+    import secrets
+
+    path = BASE_DIR / "var" / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        draft = path.with_name(f"secret_key.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, path)  # atomic: of several processes starting at once, one key wins
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -41,6 +65,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "import_export",
     "retail",
     "offline_exchange",
     "equipment_service",
@@ -160,6 +185,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
+        # spyne logs whole requests (passwords of envelopes, entire documents) at DEBUG/INFO.
         "spyne": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "equipment_service": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
         "offline_exchange": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},

@@ -383,7 +383,7 @@ def test_concurrent_uploads_of_one_shift_give_one_report(sample_shop):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serializes writers; the race is proven on PostgreSQL")
     document = sample("a_sale_reports_closed_shift.xml")
-    barrier = threading.Barrier(6)
+    barrier = threading.Barrier(10)
     results, errors = [], []
 
     def worker():
@@ -396,12 +396,12 @@ def test_concurrent_uploads_of_one_shift_give_one_report(sample_shop):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=worker) for _ in range(6)]
+    threads = [threading.Thread(target=worker) for _ in range(10)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert not errors and all(r.success for r in results) and len(results) == 6
+    assert not errors and all(r.success for r in results) and len(results) == 10
     assert list(RetailSalesReport.objects.values_list("number", flat=True)) == ["ОБ-000001"]
     assert RetailSalesReport.objects.get().salesreportgoodsline_set.count() == 4
 
