@@ -107,6 +107,16 @@ def _denied(request: HttpRequest, operation: str, status_code: int, message: str
 
 @csrf_exempt
 def equipment_service(request: HttpRequest, base: str | None = None) -> HttpResponse:
+    try:
+        return _equipment_service(request, base)
+    except Exception:  # noqa: BLE001 - a device must get a SOAP fault, never Django's HTML error page
+        logger.exception("EquipmentService request failed outside an operation")
+        return _fault(_soap_version(request.META.get("CONTENT_TYPE", "")), "Server",
+                      "Сервер временно не может обработать запрос (ошибка сервера или базы данных); "
+                      "повторите обмен позже.")
+
+
+def _equipment_service(request: HttpRequest, base: str | None) -> HttpResponse:
     if base is not None and base not in settings.EQUIPMENT_SERVICE_BASE_NAMES:
         names = ", ".join(settings.EQUIPMENT_SERVICE_BASE_NAMES)
         return _text(404, f"Публикация «{base}» не найдена. Имя публикации чувствительно к регистру; "

@@ -391,7 +391,7 @@ def _number_next(*, organization, year: int) -> tuple[str, int]:
     """The next report number of the organization's prefix in that year: ТДРТ-000001."""
     # Numbering is serialized on the settings row; it is the last write before commit, so the
     # lock is held for milliseconds, not for the whole import.
-    ExchangeSettings.objects.select_for_update().filter(pk=ExchangeSettings.load().pk).exists()
+    list(ExchangeSettings.objects.select_for_update().filter(pk=ExchangeSettings.load().pk).values_list("pk"))
     prefix = (organization.number_prefix if organization else "") or "00"
     last = (RetailSalesReport.objects.filter(number_year=year, number__startswith=f"{prefix}-")
             .aggregate(m=Max("number_seq"))["m"]) or 0

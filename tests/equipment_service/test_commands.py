@@ -50,3 +50,14 @@ def test_load_devices_syncs_and_reports_percentiles(live_server, demo):
     assert f"{devices} devices" in text and "errors: 0" in text, text
     assert "GetPriceListPackage" in text and "p95 ms" in text
     assert RetailSalesReport.objects.filter(device__device_id__startswith="LOAD-").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_soak_reports_errors_and_server_memory(live_server, demo):
+    import os
+    out = io.StringIO()
+    devices = 2 if connection.vendor == "postgresql" else 1
+    call_command("soak", url=f"{live_server.url}/rt", server_pid=[os.getpid()], devices=devices, minutes=0.05,
+                 stdout=out)
+    text = out.getvalue()
+    assert "errors: 0" in text and "server memory (RSS of 1 process trees, MB): after warm-up" in text, text

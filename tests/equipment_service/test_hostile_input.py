@@ -124,7 +124,7 @@ def test_html_in_item_names_is_escaped_in_the_admin(demo, admin_client, client):
     item = Item.objects.first()
     item.name = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     item.save()
-    for url in (f"/admin/retail/item/", f"/admin/retail/item/{item.pk}/change/"):
+    for url in ("/admin/retail/item/", f"/admin/retail/item/{item.pk}/change/"):
         page = admin_client.get(url).content.decode()
         assert "<script>alert(" not in page and "<img src=x" not in page
         assert "&lt;script&gt;alert(" in page

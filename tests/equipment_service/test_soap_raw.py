@@ -303,3 +303,18 @@ class TestLockout:
                  HTTP_X_FORWARDED_FOR="203.0.113.5, 198.51.100.1")
         from offline_exchange.models import AuthFailure
         assert set(AuthFailure.objects.values_list("ip", flat=True)) == {"198.51.100.1"}
+
+
+def test_database_down_before_the_operation_is_a_soap_fault_not_an_html_page(client, demo, device_id, monkeypatch):
+    from django.db import DatabaseError
+
+    from equipment_service import views
+
+    def down(request):
+        raise DatabaseError('relation "offline_exchange_authfailure" does not exist')
+
+    monkeypatch.setattr(views, "basic_authenticate", down)
+    answer = call(client, "GetVersion", [("DeviceID", device_id)])
+    assert answer.status == 500 and answer.content_type.startswith("text/xml")
+    assert answer.fault_code() == "soap:Server" and "повторите обмен позже" in answer.fault
+    assert "authfailure" not in answer.body.decode()

@@ -93,3 +93,56 @@ def test_without_background_builds_the_call_builds(client, demo, device_id):
     tid = prepare(client, device_id, full=True)
     assert Transfer.objects.get(pk=tid).state == "ready"
     assert not DBTaskResult.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_process_killed_mid_build(client, settings, device_id):
+    """A `db_worker` process is SIGKILLed while it builds; the device gets a fault, then recovers."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from django.db import connection
+
+    from offline_exchange import benchmarks
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process needs a database it can share; proven on PostgreSQL")
+    settings.EQUIPMENT_SERVICE_BACKGROUND_BUILDS = True
+    benchmarks.catalog_create(goods=3000, package_size=50)
+    from django.contrib.auth.models import Group, Permission, User
+    from retail.services.demo import SYNC_GROUP
+    group, _ = Group.objects.get_or_create(name=SYNC_GROUP)
+    group.permissions.add(Permission.objects.get(codename="sync_data"))
+    User.objects.create_user("sync", password="sync").groups.add(group)
+    device = benchmarks.DEVICE_ID
+
+    tid = prepare(client, device, full=True)
+    db = connection.settings_dict
+    env = dict(os.environ, DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}")
+    command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "db_worker", "--no-startup-delay",
+               "--interval", "0.1"]
+    worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while Transfer.objects.get(pk=tid).built_packages < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(worker.pid, signal.SIGKILL)
+    finally:
+        worker.wait(timeout=30)
+    transfer = Transfer.objects.get(pk=tid)
+    assert transfer.state == "building" and 3 <= transfer.built_packages < transfer.package_total
+
+    served = drain(client, device, tid)  # what was built before the kill is served …
+    assert len(served) == transfer.built_packages
+    settings.EQUIPMENT_SERVICE_BUILD_STALE_SECONDS = 0  # … and once the build is silent too long:
+    from tests.equipment_service.soap import call
+    answer = call(client, "GetPriceListPackage", [("DeviceID", device), ("TransferID", tid), ("Restart", "false")])
+    assert answer.fault_code().endswith("Server") and "обработчик задач остановился" in answer.fault
+    settings.EQUIPMENT_SERVICE_BUILD_STALE_SECONDS = 300
+    fresh = prepare(client, device, full=True)
+    assert fresh != tid
+    work()
+    assert len(drain(client, device, fresh)) == Transfer.objects.get(pk=fresh).package_total

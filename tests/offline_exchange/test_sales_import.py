@@ -433,3 +433,32 @@ def test_alcohol_tare_and_price_checker_reports_are_validated_and_archived(sampl
     other = upload(sample_shop.device, b"<x/>", doc_type="Inventory")
     assert not other.success and other.description.startswith("Тип документа Inventory не поддерживается")
     assert not RetailSalesReport.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_uploads_of_different_devices_get_distinct_numbers(sample_shop):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serializes writers; the race is proven on PostgreSQL")
+    devices = [sample_shop.device] + [f.OfflineDeviceFactory(organization=sample_shop.org) for _ in range(5)]
+    document = sample("a_sale_reports_closed_shift.xml")
+    barrier = threading.Barrier(len(devices))
+    errors = []
+
+    def worker(device):
+        from django.db import connections
+        try:
+            barrier.wait()
+            upload(device, document)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(device,)) for device in devices]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(RetailSalesReport.objects.values_list("number", flat=True)) == [
+        f"ОБ-{n:06d}" for n in range(1, len(devices) + 1)]

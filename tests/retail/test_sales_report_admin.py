@@ -22,8 +22,8 @@ def test_list_filters_and_report_layout(client, admin_client, sample_shop):
     url = reverse("admin:retail_retailsalesreport_changelist")
     page = admin_client.get(url).content.decode()
     assert closed.number in page and open_.number in page
-    for query, shown, hidden in ((f"?posted__exact=0", open_, closed), (f"?posted__exact=1", closed, open_),
-                                 (f"?date__gte=2024-03-16", open_, closed)):
+    for query, shown, hidden in (("?posted__exact=0", open_, closed), ("?posted__exact=1", closed, open_),
+                                 ("?date__gte=2024-03-16", open_, closed)):
         page = admin_client.get(url + query).content.decode()
         assert f">{shown.number}<" in page and f">{hidden.number}<" not in page, query
     for name in ("store__id__exact", "cash_register__id__exact", "device__id__exact"):

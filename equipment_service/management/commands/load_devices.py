@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import statistics
 import threading
@@ -32,6 +33,36 @@ def _loopback(url: str) -> bool:
         return False
 
 
+def _tree(pid: int) -> set[int]:
+    pids, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        if current in pids:
+            continue
+        pids.add(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    todo.extend(int(child) for child in handle.read().split())
+        except OSError:
+            continue
+    return pids
+
+
+def rss_mb(pids: list[int]) -> float:
+    """Resident memory of these processes and all their children (Linux /proc)."""
+    total_kb = 0
+    for pid in set().union(*(_tree(pid) for pid in pids)) if pids else set():
+        try:
+            with open(f"/proc/{pid}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        total_kb += int(line.split()[1])
+        except OSError:
+            continue
+    return total_kb / 1024
+
+
 def _percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -51,8 +82,11 @@ class Command(BaseCommand):
                                                                   "devices copy (default: the first device in use)")
         parser.add_argument("--checks", type=int, default=20, help="checks in the shift each cycle uploads")
         parser.add_argument("--soap12", action="store_true")
+        parser.add_argument("--watch-pid", type=int, nargs="*", default=[],
+                            help="server processes (and their children) whose memory is sampled during the run")
 
-    def handle(self, *args, url, devices, duration, user, password, template_device, checks, soap12, **options):
+    def handle(self, *args, url, devices, duration, user, password, template_device, checks, soap12, watch_pid,
+               **options):
         if not _loopback(url):
             raise CommandError("Нагрузочный тест запускается только против сервера на этой машине (127.0.0.1, ::1)")
         if not 1 <= devices <= MAX_DEVICES or not 0 < duration <= MAX_SECONDS:
@@ -74,6 +108,8 @@ class Command(BaseCommand):
                                         opened_at=datetime(2024, 1, 1) + timedelta(days=n), shift_number=str(n))
                 report = device_sync(client, device_id, full=full, post=build_sale_reports([shift], FORMAT_3001))
                 full = False
+                if not report.ok:
+                    time.sleep(1)  # a failing server is not hammered; the error is counted below
                 with lock:
                     cycles[0] += 1
                     for step in report.steps:
@@ -85,7 +121,16 @@ class Command(BaseCommand):
 
         threads = [threading.Thread(target=run, args=(device_id, index), daemon=True)
                    for index, device_id in enumerate(ids)]
+        samples: list[tuple[float, float]] = []
         started = time.monotonic()
+
+        def sample_memory() -> None:
+            while time.monotonic() < deadline:
+                samples.append((time.monotonic() - started, rss_mb(watch_pid)))
+                time.sleep(max(1.0, duration / 60))
+
+        if watch_pid:
+            threads.append(threading.Thread(target=sample_memory, daemon=True))
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -99,6 +144,12 @@ class Command(BaseCommand):
             values = timings[operation]
             out(f"{operation:<22}{len(values):>7}{statistics.median(values) * 1000:>10.1f}"
                 f"{_percentile(values, 95) * 1000:>10.1f}{max(values) * 1000:>10.1f}")
+        if samples:
+            # The first tenth is warm-up (imports, caches, connection pools); growth is measured after it.
+            settled = [mb for at, mb in samples if at >= duration / 10] or [samples[-1][1]]
+            out(f"server memory (RSS of {len(watch_pid)} process trees, MB): after warm-up {settled[0]:.1f}, "
+                f"end {settled[-1]:.1f}, max {max(mb for _, mb in samples):.1f}, "
+                f"growth after warm-up {settled[-1] - settled[0]:+.1f} ({len(samples)} samples)")
         for line in errors[:10]:
             out(f"error: {line}")
 
