@@ -123,7 +123,7 @@ class EquipmentService(ServiceBase):
         call = current_call.get()
         call.transfer_id = (TransferID or "").strip()[:36] or None
         answer = transfers.package_next(device=device, transfer_id=TransferID or "", restart=bool(Restart))
-        call.note = f"пакет {answer.number} из {answer.total}" if answer.formed else "пакет не сформирован"
+        call.note = f"пакет {answer.number} из {answer.total}" if answer.formed else transfers.NOT_FORMED_NOTE
         return _text(answer.content)
 
     @_rpc("GetGood", ("DeviceID", Unicode), ("Barcode", Unicode), returns=Unicode)

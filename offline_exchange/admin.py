@@ -13,6 +13,7 @@ from .models import (
     SkuCode, Transfer, TransferPackage,
 )
 from .services.devices import device_full_next_time, device_queue_reset
+from .services.transfers import NOT_FORMED_NOTE
 from .services.registration import registration_register_rule
 from .services.sales import SUCCESS, sales_reports_reload
 from .services.sku import SkuRangeExhaustedError, sku_generate_for_rule
@@ -206,9 +207,10 @@ def _journal_url(**filters) -> str:
 
 
 def _last_ok(operations: list[str]):
+    # A poll answered «not formed yet» delivered nothing.
     return Subquery(ExchangeJournalEntry.objects.filter(
         device=OuterRef("pk"), operation__in=operations, status=ExchangeJournalEntry.Status.OK,
-    ).order_by("-created_at").values("created_at")[:1])
+    ).exclude(note=NOT_FORMED_NOTE).order_by("-created_at").values("created_at")[:1])
 
 
 @admin.register(ExchangeConsole)

@@ -18,6 +18,8 @@ from .price_list import PriceListPlan, price_list_collect, price_list_goods, pri
 from .registration import registration_clear, registration_watermark
 
 logger = logging.getLogger(__name__)
+# The journal note of a GetPriceListPackage poll that delivered nothing (read by the exchange console).
+NOT_FORMED_NOTE = "пакет не сформирован"
 
 
 @dataclass

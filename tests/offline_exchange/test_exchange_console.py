@@ -1,9 +1,10 @@
 """«Обмен с офлайн оборудованием»: the admin sees each device's real exchange state and can act on it."""
+import pytest
 from django.urls import reverse
 
 from offline_exchange.models import ChangeRegistration, Transfer
 from offline_exchange.services.registration import registration_register_items
-from retail.models import Item
+from retail.models import Item, RetailSalesReport
 from tests.conftest import sample
 from tests.equipment_service.soap import call
 from tests.equipment_service.test_price_list_queue import drain, prepare
@@ -57,3 +58,30 @@ def test_full_next_time_and_reset_queue(demo, client, admin_client, device_id):
     device.refresh_from_db()
     assert device.price_list_delivered_at is None
     assert Transfer.objects.get(pk=prepare(client, device_id)).full is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_console_after_the_reference_client_run(live_server, demo, admin_client):
+    """The shared reference client (1C WSProxy-like) syncs the demo device; the console shows it."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import SHARED
+
+    tool = SHARED / "tools" / "onec_client.py"
+    if not tool.exists():
+        pytest.skip("the shared reference client is not present")
+    for extra in ([], ["--soap12"]):
+        run = subprocess.run([sys.executable, str(tool), "--url", f"{live_server.url}/rt", "--user", "sync",
+                              "--password", "sync", "--device", demo["device"].device_id, *extra],
+                             capture_output=True, text=True, timeout=300)
+        summary = json.loads(run.stdout.strip().splitlines()[-1])
+        assert summary["op"] == "SUMMARY" and summary["ok"], run.stdout[-2000:]
+    page = admin_client.get(URL).content.decode()
+    device = demo["device"]
+    journal = reverse("admin:offline_exchange_exchangejournalentry_changelist")
+    for operation in ("GetSettings", "GetPriceListPackage", "GetDocs", "PostDocs"):
+        assert f"{journal}?device__id__exact={device.pk}&amp;operation__exact={operation}" in page, operation
+    assert "пакетов 4 / сформировано 4 / передано 4" in page
+    assert RetailSalesReport.objects.count() == 1  # the second run re-sent the same shift
