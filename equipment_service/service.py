@@ -149,14 +149,15 @@ class EquipmentService(ServiceBase):
     def post_docs(ctx, DeviceID, DocType, Document):
         call = current_call.get()
         doc_type = (DocType or "").strip()
+        document = (Document or "").encode("utf-8")
         # Archived first, whatever happens next: an unknown device, a bad document, a failed import.
         call.journal_entry = journal.journal_receive(
             device=None, device_ref=str(DeviceID or ""), operation="PostDocs", user=call.user, doc_type=doc_type,
-            document=(Document or "").encode("utf-8"), request_bytes=call.request_bytes,
+            document=document, request_bytes=call.request_bytes,
         )
         device = _device(DeviceID)
         try:
-            result = sales.post_docs(device=device, doc_type=doc_type, document=(Document or "").encode("utf-8"),
+            result = sales.post_docs(device=device, doc_type=doc_type, document=document,
                                      user=call.user, journal_entry=call.journal_entry,
                                      max_bytes=call.max_bytes or settings.EQUIPMENT_SERVICE_MAX_REQUEST_BYTES)
         except DatabaseError:
