@@ -11,6 +11,8 @@ from spyne.protocol.soap import Soap11, Soap12
 
 from offline_exchange.format.xmlsafe import UnsafeXmlError, parse_xml
 
+from .wsdl import OPERATIONS, TNS
+
 
 @dataclass
 class CallContext:
@@ -59,6 +61,9 @@ class _HardenedMixin:
         ctx.in_document = (root, {})
 
 
+_PARAMETERS = {op: {param for param, _type in params} for op, params, _returns in OPERATIONS}
+
+
 def _envelope_problem(root, namespace: str) -> str:
     """What is wrong with the envelope's shape, in words; spyne itself crashes on some of these."""
     if root.tag != f"{{{namespace}}}Envelope":
@@ -69,18 +74,15 @@ def _envelope_problem(root, namespace: str) -> str:
     calls = [child for child in bodies[0] if isinstance(child.tag, str)]
     if len(calls) != 1:
         return "Запрос отклонен: в Body должен быть ровно один вызов операции"
-    from .wsdl import OPERATIONS, TNS
-
     name = etree.QName(calls[0])
-    params = {op: [param for param, _type in op_params] for op, op_params, _returns in OPERATIONS}
-    if name.namespace != TNS or name.localname not in params:
+    if name.namespace != TNS or name.localname not in _PARAMETERS:
         return f"Запрос отклонен: операция {name.localname} не поддерживается сервисом EquipmentService"
     seen: set[str] = set()
     for child in calls[0]:
         if not isinstance(child.tag, str):
             continue
         param = etree.QName(child).localname
-        if param not in params[name.localname]:
+        if param not in _PARAMETERS[name.localname]:
             return f"Запрос отклонен: у операции {name.localname} нет параметра {param}"
         if param in seen:
             return f"Запрос отклонен: параметр {param} операции {name.localname} указан дважды"

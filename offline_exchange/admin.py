@@ -1,9 +1,9 @@
 """Exchange set-up in the order of the 1С:Розница instruction, plus the journal and transfers."""
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.urls import path, reverse
-from django.db.models import Count, OuterRef, Subquery
 from django.utils.html import format_html
 
 from retail.models import Item
@@ -13,10 +13,10 @@ from .models import (
     SkuCode, Transfer, TransferPackage,
 )
 from .services.devices import device_full_next_time, device_queue_reset
-from .services.transfers import NOT_FORMED_NOTE
 from .services.registration import registration_register_rule
 from .services.sales import SUCCESS, sales_reports_reload
 from .services.sku import SkuRangeExhaustedError, sku_generate_for_rule
+from .services.transfers import NOT_FORMED_NOTE
 
 
 @admin.register(ExchangeSettings)
@@ -131,6 +131,17 @@ class TransferAdmin(admin.ModelAdmin):
 DOCUMENT_SHOWN = 200_000
 
 
+def reload_entry(model_admin, request, entry: ExchangeJournalEntry) -> None:
+    """«Перезагрузить из журнала» of one stored upload, told to the admin as the device would be."""
+    try:
+        result = sales_reports_reload(entry=entry, user=request.user)
+    except ValueError as exc:
+        model_admin.message_user(request, f"{entry}: {exc}", messages.ERROR)
+        return
+    level = messages.SUCCESS if result.success and result.description == SUCCESS else messages.WARNING
+    model_admin.message_user(request, f"{entry}: {result.description}", level)
+
+
 @admin.register(ExchangeJournalEntry)
 class ExchangeJournalEntryAdmin(admin.ModelAdmin):
     list_display = ["created_at", "operation", "status", "device", "device_ref", "user", "duration_ms",
@@ -168,13 +179,7 @@ class ExchangeJournalEntryAdmin(admin.ModelAdmin):
             self.message_user(request, "Нет права изменять отчеты о розничных продажах.", messages.ERROR)
             return
         for entry in queryset.filter(operation="PostDocs").select_related("device").order_by("created_at", "id"):
-            try:
-                result = sales_reports_reload(entry=entry, user=request.user)
-            except ValueError as exc:
-                self.message_user(request, f"{entry}: {exc}", messages.ERROR)
-                continue
-            level = messages.SUCCESS if result.success and result.description == SUCCESS else messages.WARNING
-            self.message_user(request, f"{entry}: {result.description}", level)
+            reload_entry(self, request, entry)
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields if f.name != "document"] + ["document_text"]

@@ -145,6 +145,39 @@ def catalog_create(*, goods: int, package_size: int) -> CatalogFigures:
                           peak_rss_mb=round(peak_rss_mb(), 1))
 
 
+def load_devices_create(*, count: int, template_ref: str = "") -> tuple[list[str], list]:
+    """Simulated devices LOAD-0001… on the template device's rule, each with its own KKM offline
+    register, and goods they can sell; for load_devices and soak."""
+    from django.db import transaction
+
+    from .format.synthetic import SellableGood
+    from .models import CashRegister, OfflineDevice, SkuCode
+
+    with transaction.atomic():
+        template = (OfflineDevice.objects.filter(device_id=template_ref).first() if template_ref
+                    else OfflineDevice.objects.filter(in_use=True).order_by("pk").first())
+        if template is None:
+            raise ValueError("Нет оборудования-образца: создайте демо-базу или укажите --template-device")
+        register = CashRegister.objects.filter(device=template).first()
+        ids = []
+        for n in range(1, count + 1):
+            device_id = f"LOAD-{n:04d}"
+            device, _ = OfflineDevice.objects.update_or_create(device_id=device_id, defaults={
+                "name": f"Нагрузка {n}", "organization": template.organization, "rule": template.rule,
+                "in_use": True, "format_version": template.format_version, "exchange_kind": template.exchange_kind,
+                "items_per_package": template.items_per_package, "price_list_delivered_at": None,
+            })
+            if register is not None:
+                CashRegister.objects.update_or_create(device=device, defaults={
+                    "name": f"ККМ нагрузки {n}", "organization": register.organization, "store": register.store})
+            ids.append(device_id)
+        numbers = list(SkuCode.objects.filter(characteristic=None, pack=None).order_by("number")
+                       .values_list("number", flat=True)[:200])
+    if not numbers:
+        raise ValueError("В базе нет товаров с кодами SKU")
+    return ids, [SellableGood(str(number), Decimal("99.90")) for number in numbers]
+
+
 # --- the price list transfer ----------------------------------------------------------
 
 

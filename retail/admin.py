@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from offline_exchange.services.sales import SUCCESS, sales_reports_reload
+from offline_exchange.admin import reload_entry
 from offline_exchange.services.registration import registration_register_items, registration_register_order
 from offline_exchange.services.sku import SkuRangeExhaustedError, sku_generate_for_items
 
@@ -310,13 +310,7 @@ class RetailSalesReportAdmin(SimpleHistoryAdmin):
                 self.message_user(request, "У отчета нет записи журнала обмена: перезагружать нечего.",
                                   messages.WARNING)
                 continue
-            try:
-                result = sales_reports_reload(entry=entry, user=request.user)
-            except ValueError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
-                continue
-            level = messages.SUCCESS if result.success and result.description == SUCCESS else messages.WARNING
-            self.message_user(request, f"{entry}: {result.description}", level)
+            reload_entry(self, request, entry)
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields] + ["journal_link", "document_link"]

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from lxml import etree
 
@@ -168,13 +169,9 @@ def _schemas(fmt: FormatVersion) -> dict[str, Element]:
     }
 
 
-_CACHE: dict[int, dict[str, Element]] = {}
-
-
+@lru_cache(maxsize=None)
 def schemas(fmt: FormatVersion) -> dict[str, Element]:
-    if fmt.code not in _CACHE:
-        _CACHE[fmt.code] = _schemas(fmt)
-    return _CACHE[fmt.code]
+    return _schemas(fmt)
 
 
 def _root(data: bytes, fmt: FormatVersion, roots: tuple[str, ...], max_bytes: int) -> Node:

@@ -26,10 +26,9 @@ from ..format.documents import (
 )
 from ..format.versions import get_format
 from ..models import ExchangeSettings, OfflineDevice, SkuCode
+from .batching import chunks, of_items
 from .rules import group_ancestors, rule_items
 from .sku import positions_for_items, sku_generate
-
-CHUNK = 2000
 
 
 class CollectedPriceList:
@@ -39,27 +38,13 @@ class CollectedPriceList:
         self.without_price = without_price
 
 
-def _chunks(values: list, size: int = CHUNK):
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
-def _of_items(field: str, chunk: list[int]) -> dict:
-    """Rows of these items: a dense chunk is read as an id range, which databases answer far
-    faster than a list of a thousand ids; callers ignore the few rows of other items."""
-    lo, hi = min(chunk), max(chunk)
-    if hi - lo < 2 * len(chunk):
-        return {f"{field}__gte": lo, f"{field}__lte": hi}
-    return {f"{field}__in": chunk}
-
-
 def _latest_prices(price_type_id: int | None, item_ids: list[int], on: date) -> dict[tuple[int, int | None], Decimal]:
     prices: dict[tuple[int, int | None], Decimal] = {}
     if price_type_id is None:
         return prices
-    for chunk in _chunks(item_ids):
+    for chunk in chunks(item_ids):
         rows = (
-            Price.objects.filter(price_type_id=price_type_id, date__lte=on, **_of_items("item_id", chunk))
+            Price.objects.filter(price_type_id=price_type_id, date__lte=on, **of_items("item_id", chunk))
             .order_by("item_id", "characteristic_id", "date", "id")
             .values_list("item_id", "characteristic_id", "value")
         )
@@ -70,9 +55,9 @@ def _latest_prices(price_type_id: int | None, item_ids: list[int], on: date) -> 
 
 def _balances(warehouse_id: int, item_ids: list[int]) -> dict[tuple[int, int | None], Decimal]:
     balances: dict[tuple[int, int | None], Decimal] = {}
-    for chunk in _chunks(item_ids):
+    for chunk in chunks(item_ids):
         rows = (
-            StockBalance.objects.filter(warehouse_id=warehouse_id, **_of_items("item_id", chunk))
+            StockBalance.objects.filter(warehouse_id=warehouse_id, **of_items("item_id", chunk))
             .values("item_id", "characteristic_id").annotate(total=Sum("quantity"))
         )
         for row in rows:
@@ -115,7 +100,7 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
     if item_ids is not None:
         wanted = sorted(set(item_ids))
         selected: list[int] = []
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted):
             selected.extend(items_qs.filter(pk__in=chunk).values_list("pk", flat=True))
         ids = sorted(selected)
     else:
@@ -124,7 +109,7 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
     if ExchangeSettings.load().auto_generate_sku:
         sku_generate(positions=positions_for_items(ids))
     with_sku: set[int] = set()
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         with_sku.update(SkuCode.objects.filter(item_id__in=chunk, characteristic=None, pack=None)
                         .values_list("item_id", flat=True))
     skipped = len(ids) - len(with_sku)
@@ -133,7 +118,7 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
     # Checked before the first package is out, so a device never gets half a list and then an error.
     unsupported: list[str] = []
     allowed = _allowed_rates(fmt)
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         unsupported.extend(f"«{name}» (НДС {rate}%)" for name, rate in Item.objects.filter(pk__in=chunk)
                            .exclude(vat_rate__in=allowed).values_list("name", "vat_rate")[:20])
     if unsupported:
@@ -143,7 +128,7 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
         )
 
     unit_ids: set[int] = set()
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         unit_ids.update(Item.objects.filter(pk__in=chunk).values_list("base_unit_id", flat=True).distinct())
     # Every package repeats all the list's units, as 1C writes them.
     units = [UnitData(code=u.okei_code, name=u.name, uuid=str(u.uuid), okei_code=u.okei_code)
@@ -155,7 +140,7 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
             group_ids = set(rule_items(rule=rule).exclude(group=None).values_list("group_id", flat=True).distinct())
         else:
             group_ids = set()
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 group_ids.update(Item.objects.filter(pk__in=chunk).exclude(group=None)
                                  .values_list("group_id", flat=True).distinct())
         tree = group_ancestors(group_ids)
@@ -185,15 +170,15 @@ def price_list_goods(*, device: OfflineDevice, ids: list[int], on: date | None =
     packs: dict[int, list[Pack]] = defaultdict(list)
     barcodes: dict[tuple[int, int | None, int | None], list[BarcodeData]] = defaultdict(list)
     wanted = set(ids)
-    for chunk in _chunks(ids):
-        sku.update(SkuCode.objects.filter(**_of_items("item_id", chunk)).values_list("position_key", "number"))
-        items.extend(item for item in Item.objects.filter(**_of_items("pk", chunk))
+    for chunk in chunks(ids):
+        sku.update(SkuCode.objects.filter(**of_items("item_id", chunk)).values_list("position_key", "number"))
+        items.extend(item for item in Item.objects.filter(**of_items("pk", chunk))
                      .select_related("base_unit", "group").order_by("pk") if item.pk in wanted)
-        for ch in Characteristic.objects.filter(**_of_items("item_id", chunk)).order_by("item_id", "name", "pk"):
+        for ch in Characteristic.objects.filter(**of_items("item_id", chunk)).order_by("item_id", "name", "pk"):
             chars[ch.item_id].append(ch)
-        for pack in Pack.objects.filter(**_of_items("item_id", chunk)).order_by("item_id", "coefficient", "pk"):
+        for pack in Pack.objects.filter(**of_items("item_id", chunk)).order_by("item_id", "coefficient", "pk"):
             packs[pack.item_id].append(pack)
-        for row in Barcode.objects.filter(**_of_items("item_id", chunk)).order_by("value").values_list(
+        for row in Barcode.objects.filter(**of_items("item_id", chunk)).order_by("value").values_list(
                 "item_id", "characteristic_id", "pack_id", "value", "barcode_type"):
             barcodes[(row[0], row[1], row[2])].append(BarcodeData(value=row[3], type=row[4]))
 

@@ -9,15 +9,13 @@ from django.db.models import Max
 from retail.models import CustomerOrder
 
 from ..models import ChangeRegistration, ExchangeRule, OfflineDevice, OrderRegistration
+from .batching import chunks
 from .rules import rule_items
-
-CHUNK = 2000
 
 
 def _register(device: OfflineDevice, item_ids: list[int]) -> None:
     # Replacing the row gives it a higher id, so a transfer in flight does not swallow it.
-    for start in range(0, len(item_ids), CHUNK):
-        chunk = item_ids[start:start + CHUNK]
+    for chunk in chunks(item_ids):
         ChangeRegistration.objects.filter(device=device, item_id__in=chunk).delete()
         ChangeRegistration.objects.bulk_create([ChangeRegistration(device=device, item_id=pk) for pk in chunk])
 

@@ -11,7 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Iterable
 
 from django.db import transaction
 from django.db.models import Max
@@ -32,6 +31,7 @@ from ..format.sale_reports import (
 from ..format.schema import FormatViolation
 from ..format.versions import get_format
 from ..models import CashRegister, ExchangeJournalEntry, ExchangeSettings, OfflineDevice, PaymentKind, SkuCode
+from .batching import chunks
 
 SALES_DOC_TYPES = frozenset({"SaleReports", "SalesReport", "SaleReport"})
 # Validated and archived in the journal; 1С:Розница's own handlers for them do nothing either.
@@ -44,7 +44,6 @@ FORMAT_ERROR = ("При чтении файла-отчета произошла 
                 "Формат отчета не соответствует версии формата обмена.")
 SALE, SALE_RETURN = 1, 2
 SETTLEMENT_METHODS = frozenset({4, 5, 6})  # full payment, partial payment and credit, credit (FFD 1214)
-CHUNK = 500
 UNKNOWN_SHOWN = 20
 
 
@@ -126,11 +125,6 @@ def sales_reports_import(*, device: OfflineDevice, shifts: list[SaleReportDoc], 
     return ImportOutcome(reports, description, "\n".join(notes))
 
 
-def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
 def _sku_number(code: str) -> int | None:
     return int(code) if code.isdigit() and len(code) <= 10 else None
 
@@ -165,26 +159,26 @@ class _Catalog:
                     if line.packing_uuid:
                         packs.add(line.packing_uuid)
         catalog = cls({}, {}, {}, {}, {}, {}, {})
-        for chunk in _chunks(sorted(numbers)):
+        for chunk in chunks(sorted(numbers)):
             for number, item_id, ch_id, pack_id in SkuCode.objects.filter(number__in=chunk).values_list(
                     "number", "item_id", "characteristic_id", "pack_id"):
                 catalog.sku[number] = (item_id, ch_id, pack_id)
-        for chunk in _chunks(sorted(goods)):
+        for chunk in chunks(sorted(goods)):
             catalog.item_by_uuid.update(Item.objects.filter(uuid__in=chunk).values_list("uuid", "pk"))
-        for chunk in _chunks(sorted(chars)):
+        for chunk in chunks(sorted(chars)):
             for ch_uuid, pk, item_id in Characteristic.objects.filter(uuid__in=chunk).values_list("uuid", "pk", "item_id"):
                 catalog.chars[ch_uuid] = (pk, item_id)
-        for chunk in _chunks(sorted(packs)):
+        for chunk in chunks(sorted(packs)):
             for pack_uuid, pk, item_id in Pack.objects.filter(uuid__in=chunk).values_list("uuid", "pk", "item_id"):
                 catalog.packs[pack_uuid] = (pk, item_id)
         item_ids = {v[0] for v in catalog.sku.values()} | set(catalog.item_by_uuid.values())
         pack_ids = {v[2] for v in catalog.sku.values() if v[2]} | {v[0] for v in catalog.packs.values()}
-        for chunk in _chunks(sorted(item_ids)):
+        for chunk in chunks(sorted(item_ids)):
             catalog.items.update((item.pk, item) for item in Item.objects.filter(pk__in=chunk).only(
                 "pk", "name", "vat_rate", "deletion_mark"))
-        for chunk in _chunks(sorted(pack_ids)):
+        for chunk in chunks(sorted(pack_ids)):
             catalog.pack_coefficient.update(Pack.objects.filter(pk__in=chunk).values_list("pk", "coefficient"))
-        for chunk in _chunks(sorted(orders)):
+        for chunk in chunks(sorted(orders)):
             catalog.orders.update((o.uuid, o) for o in CustomerOrder.objects.filter(uuid__in=chunk))
         return catalog
 

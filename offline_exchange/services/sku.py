@@ -9,10 +9,10 @@ from django.db import transaction
 from retail.models import Characteristic, Item, Pack
 
 from ..models import ExchangeRule, ExchangeSettings, SkuCode
+from .batching import chunks
 from .rules import rule_items
 
 MAX_SKU = 999_999_999
-CHUNK = 2000
 
 
 class SkuRangeExhaustedError(Exception):
@@ -31,18 +31,13 @@ class Position:
         return SkuCode.key_for(self.item_id, self.characteristic_id, self.pack_id)
 
 
-def _chunks(values: list, size: int = CHUNK):
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
 def positions_for_items(item_ids: Iterable[int]) -> list[Position]:
     """Base position of each item, each characteristic, each pack (per characteristic if both)."""
     item_ids = list(item_ids)
     weights: dict[int, bool] = {}
     chars: dict[int, list[int]] = {}
     packs: dict[int, list[int]] = {}
-    for chunk in _chunks(item_ids):
+    for chunk in chunks(item_ids):
         weights.update(Item.objects.filter(pk__in=chunk).values_list("pk", "is_weight"))
         for item_id, ch_id in Characteristic.objects.filter(item_id__in=chunk).values_list("item_id", "pk"):
             chars.setdefault(item_id, []).append(ch_id)
@@ -85,7 +80,7 @@ def sku_generate(*, positions: list[Position]) -> int:
     # One generator at a time across processes: the settings row is the lock.
     config = ExchangeSettings.objects.select_for_update().get_or_create(pk=1)[0]
     existing: set[str] = set()
-    for chunk in _chunks(sorted({p.item_id for p in positions})):
+    for chunk in chunks(sorted({p.item_id for p in positions})):
         existing.update(SkuCode.objects.filter(item_id__in=chunk).values_list("position_key", flat=True))
     seen: set[str] = set()
     missing: list[Position] = []

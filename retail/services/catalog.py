@@ -72,16 +72,14 @@ def _outcome(model: str, dry_run: bool, result) -> CatalogImportOutcome:
     totals = result.totals
     outcome.new, outcome.updated, outcome.skipped = totals.get("new", 0), totals.get("update", 0), totals.get("skip", 0)
     # import-export counts data rows from 1; the admin counts the file's lines, the header being line 1.
+    found: list[tuple[int, str]] = [(0, str(error.error)) for error in result.base_errors]
     for number, errors in result.row_errors():
-        for error in errors:
-            outcome.errors.append(f"строка {number + 1}: {error.error}")
+        found.extend((number + 1, f"строка {number + 1}: {error.error}") for error in errors)
     for invalid in result.invalid_rows:
         for field_name, messages in invalid.error_dict.items():
-            for message in messages:
-                outcome.errors.append(f"строка {invalid.number + 1}: {field_name}: {message}")
-    for error in result.base_errors:
-        outcome.errors.append(str(error.error))
-    outcome.errors.sort(key=lambda text: int(text.split(":")[0].split()[-1]) if text.startswith("строка ") else 0)
+            found.extend((invalid.number + 1, f"строка {invalid.number + 1}: {field_name}: {message}")
+                         for message in messages)
+    outcome.errors = [text for _line, text in sorted(found, key=lambda pair: pair[0])]
     return outcome
 
 

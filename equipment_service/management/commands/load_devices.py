@@ -7,20 +7,18 @@ import socket
 import statistics
 import threading
 import time
-from decimal import Decimal
 from collections import defaultdict
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from equipment_service.client import EquipmentServiceClient
 from equipment_service.simulator import device_sync
+from offline_exchange import benchmarks
 from offline_exchange.format.builders import build_sale_reports
-from offline_exchange.format.synthetic import SellableGood, synthetic_shift
+from offline_exchange.format.synthetic import synthetic_shift
 from offline_exchange.format.versions import FORMAT_3001
-from offline_exchange.models import CashRegister, OfflineDevice, SkuCode
 
 MAX_DEVICES, MAX_SECONDS = 200, 3600
 
@@ -91,7 +89,10 @@ class Command(BaseCommand):
             raise CommandError("Нагрузочный тест запускается только против сервера на этой машине (127.0.0.1, ::1)")
         if not 1 <= devices <= MAX_DEVICES or not 0 < duration <= MAX_SECONDS:
             raise CommandError(f"Допустимо 1–{MAX_DEVICES} устройств и до {MAX_SECONDS} с")
-        ids, goods = self._devices(devices, template_device)
+        try:
+            ids, goods = benchmarks.load_devices_create(count=devices, template_ref=template_device)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         deadline = time.monotonic() + duration
         timings: dict[str, list[float]] = defaultdict(list)
         errors: list[str] = []
@@ -152,30 +153,3 @@ class Command(BaseCommand):
                 f"growth after warm-up {settled[-1] - settled[0]:+.1f} ({len(samples)} samples)")
         for line in errors[:10]:
             out(f"error: {line}")
-
-    @transaction.atomic
-    def _devices(self, count: int, template_ref: str) -> tuple[list[str], list[SellableGood]]:
-        """Simulated devices LOAD-0001… on the template's rule, each with its own KKM offline register."""
-        template = (OfflineDevice.objects.filter(device_id=template_ref).first() if template_ref
-                    else OfflineDevice.objects.filter(in_use=True).order_by("pk").first())
-        if template is None:
-            raise CommandError("Нет оборудования-образца: создайте демо-базу или укажите --template-device")
-        register = CashRegister.objects.filter(device=template).first()
-        ids = []
-        for n in range(1, count + 1):
-            device_id = f"LOAD-{n:04d}"
-            device, _ = OfflineDevice.objects.update_or_create(device_id=device_id, defaults={
-                "name": f"Нагрузка {n}", "organization": template.organization, "rule": template.rule,
-                "in_use": True, "format_version": template.format_version, "exchange_kind": template.exchange_kind,
-                "items_per_package": template.items_per_package, "price_list_delivered_at": None,
-            })
-            if register is not None:
-                CashRegister.objects.update_or_create(device=device, defaults={
-                    "name": f"ККМ нагрузки {n}", "organization": register.organization, "store": register.store})
-            ids.append(device_id)
-        numbers = list(SkuCode.objects.filter(characteristic=None, pack=None).order_by("number")
-                       .values_list("number", flat=True)[:200])
-        if not numbers:
-            raise CommandError("В базе нет товаров с кодами SKU")
-        goods = [SellableGood(str(number), Decimal("99.90")) for number in numbers]
-        return ids, goods
