@@ -223,14 +223,89 @@ def build_price_list(data: PriceListData, fmt: FormatVersion) -> bytes:
     return serialize(price_list_element(data, fmt))
 
 
-def build_price_list_package(*, number: int, total: int, price_list: PriceListData | None, fmt: FormatVersion) -> bytes:
+def _package_root(number: int, total: int, formed: bool, fmt: FormatVersion) -> etree._Element:
     root = _root("PriceListPackage", fmt)
     root.set("PackageNumber", str(number))
     root.set("PackageTotal", str(total))
-    _sub(root, fmt, "IsFormed", boolean(price_list is not None))
+    _sub(root, fmt, "IsFormed", boolean(formed))
+    return root
+
+
+def build_price_list_package(*, number: int, total: int, price_list: PriceListData | None, fmt: FormatVersion) -> bytes:
+    root = _package_root(number, total, price_list is not None, fmt)
     if price_list is not None:
         price_list_element(price_list, fmt, parent=root)
     return serialize(root)
+
+
+# --- Goods kept pre-serialized ---------------------------------------------------------
+#
+# A price list is mostly Goods, and a Good's bytes depend only on its item's data. Goods are
+# therefore serialized once (`good_fragments`) and spliced into a document whose other parts
+# were built with an empty `<Goods/>` in their place (`build_*_head` + `splice_goods`). The
+# result is byte for byte what `build_price_list*` writes for the same data.
+
+GOODS_PLACEHOLDER = b"<Goods/>"
+
+
+def good_fragments(goods: list[GoodData], fmt: FormatVersion) -> list[bytes]:
+    """Each Good as it stands inside a document of this format (no namespace declarations of its own:
+    the document root declares them)."""
+    root = _root("PriceList", fmt)
+    holder = _sub(root, fmt, "Goods")
+    for good in goods:
+        _good(holder, fmt, good)
+    declarations = _namespace_declarations(fmt)
+    start = b"<Good" + declarations
+    fragments = []
+    for element in holder:
+        text = etree.tostring(element, encoding="UTF-8")
+        # lxml repeats the inherited declarations on a subtree it serializes alone; they are always
+        # the first attributes of its start tag.
+        if not text.startswith(start):
+            raise BuildError(f"непредвиденная запись элемента Good: {text[:120]!r}")
+        fragments.append(b"<Good" + text[len(start):])
+    return fragments
+
+
+def _namespace_declarations(fmt: FormatVersion) -> bytes:
+    empty = etree.tostring(_root("Good", fmt), encoding="UTF-8")
+    return empty[len(b"<Good"):-len(b"/>")]
+
+
+def _with_placeholder(price_list: PriceListData) -> PriceListData:
+    if price_list.goods:
+        raise ValueError("a head is built without goods: they are spliced in")
+    return price_list
+
+
+def build_price_list_head(data: PriceListData, fmt: FormatVersion) -> bytes:
+    """A PriceList document with `<Goods/>` where its goods go (see `splice_goods`)."""
+    el = price_list_element(_with_placeholder(data), fmt)
+    _sub(el, fmt, "Goods")
+    return serialize(el)
+
+
+def build_price_list_package_head(*, number: int, total: int, price_list: PriceListData, fmt: FormatVersion) -> bytes:
+    """A formed PriceListPackage with `<Goods/>` where its goods go (see `splice_goods`)."""
+    root = _package_root(number, total, True, fmt)
+    el = price_list_element(_with_placeholder(price_list), fmt, parent=root)
+    _sub(el, fmt, "Goods")
+    return serialize(root)
+
+
+def splice_goods(head: bytes, fragments: list[bytes]) -> bytes:
+    """The head's `<Goods/>` replaced by the goods (left out when there are none, as the builder does).
+
+    The placeholder is the last element of the head and cannot occur in its text: attribute values
+    escape «<»."""
+    at = head.rfind(GOODS_PLACEHOLDER)
+    if at < 0:
+        raise ValueError("the head has no <Goods/> placeholder")
+    rest = head[at + len(GOODS_PLACEHOLDER):]
+    if not fragments:
+        return head[:at] + rest
+    return b"".join((head[:at], b"<Goods>", *fragments, b"</Goods>", rest))
 
 
 # --- Orders ---------------------------------------------------------------------------

@@ -3,14 +3,17 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from offline_exchange.format.builders import (
-    BuildError, build_orders, build_post_docs_response, build_price_list, build_price_list_package, build_settings,
+    GOODS_PLACEHOLDER, BuildError, build_orders, build_post_docs_response, build_price_list, build_price_list_head,
+    build_price_list_package, build_price_list_package_head, build_settings, good_fragments, splice_goods,
 )
 from offline_exchange.format.documents import (
-    BarcodeData, CharacteristicData, GoodData, OrderData, OrderLineData, PackData, PaymentOption, PriceListData,
-    SettingsData, UnitData,
+    AlcoholData, BarcodeData, CharacteristicData, GoodData, GroupData, OrderData, OrderLineData, PackData,
+    PaymentOption, PriceListData, SettingsData, UnitData,
 )
 from offline_exchange.format.versions import FORMAT_3001
 from offline_exchange.format.xmlsafe import UnsafeXmlError, parse_xml
@@ -78,3 +81,73 @@ def test_hardened_parser_refuses(payload, message):
 def test_hardened_parser_reads_utf8_str_with_declaration():
     root = parse_xml('<?xml version="1.0" encoding="UTF-8"?><r>ё</r>')
     assert etree.QName(root).localname == "r" and root.text == "ё"
+
+
+# --- Goods kept pre-serialized and spliced into heads ------------------------------------
+
+XML_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
+
+
+@st.composite
+def goods(draw):
+    def codes():
+        return str(draw(st.integers(100, 999_999_999)))
+
+    def barcodes():
+        return [BarcodeData(draw(st.from_regex(r"[0-9]{8,13}", fullmatch=True)), draw(st.sampled_from(["", "EAN13"])))
+                for _ in range(draw(st.integers(0, 2)))]
+
+    def money():
+        return draw(st.none() | st.decimals(min_value=0, max_value=10**9, places=2))
+
+    def packs():
+        return [PackData(code=codes(), uuid=UUID, name=draw(XML_TEXT), units_per_pack=Decimal(draw(st.integers(1, 99))),
+                         price=money(), balance=draw(st.none() | st.decimals(0, 10**6, places=3)), barcodes=barcodes())
+                for _ in range(draw(st.integers(0, 2)))]
+
+    found = []
+    for n in range(draw(st.integers(0, 4))):
+        chars = [CharacteristicData(code=codes(), uuid=UUID, name=draw(XML_TEXT), price=money(), barcodes=barcodes(),
+                                    packs=packs()) for _ in range(draw(st.integers(0, 2)))]
+        found.append(GoodData(
+            uuid=UUID, name=draw(XML_TEXT), tax_rate=draw(st.sampled_from(sorted(FORMAT_3001.tax_rates))),
+            code=codes(), price=money(), article=draw(XML_TEXT), description=draw(XML_TEXT),
+            is_weight=draw(st.booleans()), unit_code="796", unit_uuid=UUID, group_code=draw(st.sampled_from(["", "01"])),
+            marked_type_code=draw(st.sampled_from([None, 1, 2, 3])), barcodes=barcodes(), characteristics=chars,
+            packs=[] if chars else packs(),
+            alcohol=draw(st.sampled_from([None, AlcoholData(True, "400", Decimal("0.75"), Decimal("12.5"),
+                                                            "2309012345", "230901001", False)])),
+        ))
+    return found
+
+
+@settings(max_examples=150, deadline=None)
+@given(goods(), st.booleans(), st.booleans())
+def test_spliced_goods_are_byte_for_byte_the_built_document(found, full, with_groups):
+    units = [UnitData(code="796", name="шт & <ед>", uuid=UUID, okei_code="796")]
+    groups = [GroupData(code="01", name="Группа «<Goods/>»", uuid=UUID)] if with_groups else []
+    whole = PriceListData(full=full, units=units, groups=groups, goods=found)
+    bare = PriceListData(full=full, units=units, groups=groups)
+    fragments = good_fragments(found, FORMAT_3001)
+    assert len(fragments) == len(found) and all(f.startswith(b"<Good ") for f in fragments)
+
+    package = splice_goods(build_price_list_package_head(number=2, total=3, price_list=bare, fmt=FORMAT_3001), fragments)
+    assert package == build_price_list_package(number=2, total=3, price_list=whole, fmt=FORMAT_3001)
+    document = splice_goods(build_price_list_head(bare, FORMAT_3001), fragments)
+    assert document == build_price_list(whole, FORMAT_3001)
+
+
+def test_spliced_package_validates_and_an_empty_splice_leaves_goods_out(xsd):
+    bare = PriceListData(full=True, units=price_list().units)
+    head = build_price_list_package_head(number=1, total=1, price_list=bare, fmt=FORMAT_3001)
+    assert head.count(GOODS_PLACEHOLDER) == 1
+    assert_valid(xsd, splice_goods(head, good_fragments(price_list().goods, FORMAT_3001)))
+    empty = assert_valid(xsd, splice_goods(head, []))
+    assert empty.find("{*}PriceList/{*}Goods") is None and empty.find("{*}PriceList/{*}Units") is not None
+
+
+def test_a_head_holds_no_goods_and_splicing_needs_a_placeholder():
+    with pytest.raises(ValueError):
+        build_price_list_head(price_list(), FORMAT_3001)
+    with pytest.raises(ValueError, match="placeholder"):
+        splice_goods(build_price_list(price_list(), FORMAT_3001), [])
