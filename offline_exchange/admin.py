@@ -13,7 +13,7 @@ from .models import (
     SkuCode, Transfer, TransferPackage,
 )
 from .services.devices import device_full_next_time, device_queue_reset
-from .services.registration import registration_register_rule
+from .services.registration import registration_register_items, registration_register_rule
 from .services.sales import SUCCESS, sales_reports_reload
 from .services.sku import SkuRangeExhaustedError, sku_generate_for_rule
 from .services.transfers import NOT_FORMED_NOTE
@@ -102,6 +102,21 @@ class SkuCodeAdmin(admin.ModelAdmin):
     search_fields = ["item__name"]
     list_select_related = ["item", "characteristic", "pack"]
     readonly_fields = ["position_key"]
+
+    def save_model(self, request, obj, form, change):
+        obj.position_key = SkuCode.key_for(obj.item_id, obj.characteristic_id, obj.pack_id)
+        super().save_model(request, obj, form, change)
+        registration_register_items(item_ids=[obj.item_id])
+
+    def delete_model(self, request, obj):
+        item_id = obj.item_id
+        super().delete_model(request, obj)
+        registration_register_items(item_ids=[item_id])
+
+    def delete_queryset(self, request, queryset):
+        item_ids = list(queryset.values_list("item_id", flat=True))
+        super().delete_queryset(request, queryset)
+        registration_register_items(item_ids=item_ids)
 
 
 class TransferPackageInline(admin.TabularInline):

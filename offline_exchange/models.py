@@ -296,9 +296,13 @@ class Transfer(models.Model):
 
 
 class TransferPackage(models.Model):
+    """A package is its document without the goods (`head`, with `<Goods/>` in their place) and the
+    items whose Goods are spliced in from the goods cache when it is handed out."""
+
     transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="packages")
     number = models.PositiveIntegerField("Номер пакета")
-    content = models.BinaryField("Содержимое")
+    head = models.BinaryField("Документ без товаров")
+    item_ids = models.BinaryField("Товары пакета", default=bytes)
     sent = models.BooleanField("Отправлен", default=False)
 
     class Meta:
@@ -306,6 +310,52 @@ class TransferPackage(models.Model):
         verbose_name_plural = "Пакеты прайс-листа"
         ordering = ["number"]
         constraints = [models.UniqueConstraint(fields=["transfer", "number"], name="transfer_package_unique_number")]
+
+
+class GoodsCacheVariant(models.Model):
+    """What a Good's bytes depend on besides its item: the format, the price type of the rule's store,
+    the warehouse whose balances are exported (none when they are not) and whether groups are. Devices
+    whose settings agree share one set of cached Goods."""
+
+    # The four below spelled out, so that a device's variant is known without reading it.
+    key = models.CharField(max_length=64, primary_key=True, editable=False)
+    format_version = models.PositiveIntegerField("Версия формата обмена")
+    price_type = models.ForeignKey("retail.PriceType", verbose_name="Вид цены", on_delete=models.CASCADE, null=True,
+                                   related_name="+")
+    balance_warehouse = models.ForeignKey("retail.Warehouse", verbose_name="Склад остатков", on_delete=models.CASCADE,
+                                          null=True, related_name="+")
+    export_groups = models.BooleanField("Выгружать группы товаров")
+
+    class Meta:
+        verbose_name = "Вариант кэша товаров"
+        verbose_name_plural = "Варианты кэша товаров"
+
+    @staticmethod
+    def key_for(format_version: int, price_type_id: int | None, balance_warehouse_id: int | None,
+                export_groups: bool) -> str:
+        return f"{format_version}:{price_type_id or ''}:{balance_warehouse_id or ''}:{int(export_groups)}"
+
+
+class CachedGood(models.Model):
+    """One item's Good element, serialized as it stands in a price list of its variant.
+
+    Written when a price list needs it and the item has none; removed when the item's data change
+    (with the change registration) and unused from `valid_until`, the day the item's next dated price
+    comes into force."""
+
+    # Indexed by the constraint and the index below, which both begin with it.
+    variant = models.ForeignKey(GoodsCacheVariant, on_delete=models.CASCADE, related_name="goods", db_index=False)
+    item = models.ForeignKey("retail.Item", on_delete=models.CASCADE, related_name="+")
+    content = models.BinaryField()
+    valid_until = models.DateField(null=True)
+
+    class Meta:
+        verbose_name = "Товар в кэше прайс-листа"
+        verbose_name_plural = "Кэш товаров прайс-листа"
+        constraints = [models.UniqueConstraint(fields=["variant", "item"], name="cached_good_unique")]
+        # Which items of a variant have a usable Good, answered from the index alone (a plan asks it of
+        # the whole catalog) without reading the Goods themselves.
+        indexes = [models.Index(fields=["variant", "item", "valid_until"], name="cached_good_usable")]
 
 
 class ExchangeJournalEntry(models.Model):

@@ -63,11 +63,23 @@ class CounterpartyAdmin(admin.ModelAdmin):
 class UnitAdmin(admin.ModelAdmin):
     list_display = ["name", "okei_code"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Goods carry their unit's code; the devices get them again with the new one.
+        if change:
+            registration_register_items(item_ids=obj.item_set.values_list("pk", flat=True))
+
 
 @admin.register(ItemGroup)
 class ItemGroupAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "parent"]
     search_fields = ["name", "code"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Goods carry their group's code, and an incremental list carries the groups of its goods.
+        if change:
+            registration_register_items(item_ids=obj.items.values_list("pk", flat=True))
 
 
 @admin.register(PriceType)
@@ -88,6 +100,12 @@ class RegisterItemChangesMixin:
     def delete_model(self, request, obj):
         item_ids = self.changed_item_ids(obj)
         super().delete_model(request, obj)
+        registration_register_items(item_ids=item_ids)
+
+    def delete_queryset(self, request, queryset):
+        # «Удалить выбранные» of the list goes here, not through delete_model.
+        item_ids = [pk for obj in queryset for pk in self.changed_item_ids(obj)]
+        super().delete_queryset(request, queryset)
         registration_register_items(item_ids=item_ids)
 
 

@@ -5,6 +5,7 @@ from django.db.models.functions import Lower, Trim
 
 from ..exceptions import InvalidDeviceIdError, UnknownDeviceError
 from ..models import DEVICE_ID_MAX_LENGTH, ExchangeSettings, OfflineDevice
+from .goods_cache import goods_cache_clear, goods_cache_key
 
 
 def device_id_check(device_ref: str | None) -> str:
@@ -40,11 +41,14 @@ def device_get(*, device_ref: str | None) -> OfflineDevice:
 
 @transaction.atomic
 def device_full_next_time(*, device: OfflineDevice) -> None:
-    """«Выгрузить полностью при следующем обмене»: the next Prepare builds the whole list."""
+    """«Выгрузить полностью при следующем обмене»: the next Prepare builds the whole list, from the
+    base: the cached Goods of the device's variant go too (an admin asks for this when the register
+    shows something the base does not, e.g. after data were changed outside the back office)."""
     device = OfflineDevice.objects.select_for_update().get(pk=device.pk)
     OfflineDevice.objects.filter(pk=device.pk).update(price_list_delivered_at=None)
     # A pending incremental transfer would otherwise be handed out again first.
     device.transfers.filter(completed_at=None).delete()
+    goods_cache_clear(variant_key=goods_cache_key(device=device))
 
 
 @transaction.atomic

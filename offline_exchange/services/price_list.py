@@ -7,13 +7,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
-from django.db.models import Sum
+from django.db import transaction
+from django.db.models import Min, Sum
 
 from retail.models import Barcode, Characteristic, Item, Pack, Price, StockBalance, Unit, VatRate
 from retail.money import to_money, to_quantity
 
 from ..exceptions import PriceListBuildError
-from ..format.builders import BuildError
+from ..format.builders import BuildError, good_fragments
 from ..format.documents import (
     AlcoholData,
     BarcodeData,
@@ -26,7 +27,15 @@ from ..format.documents import (
 )
 from ..format.versions import get_format
 from ..models import ExchangeSettings, OfflineDevice, SkuCode
-from .batching import chunks, of_items
+from .batching import chunks, of_items, raw_rows
+from .goods_cache import (
+    goods_cache_key,
+    goods_cache_fill_lock,
+    goods_cache_read,
+    goods_cache_store,
+    goods_cache_usable_ids,
+    goods_cache_variant,
+)
 from .rules import group_ancestors, rule_items
 from .sku import positions_for_items, sku_generate
 
@@ -76,49 +85,83 @@ def format_tax_rate(rate: str) -> str:
     return rate.split("/")[0] if rate else VatRate.NONE
 
 
+def price_day() -> date:
+    """Prices are in force from the store's calendar day (TIME_ZONE: Django sets the process's zone)."""
+    return date.today()
+
+
+def _next_price_dates(price_type_id: int | None, item_ids: list[int], on: date) -> dict[int, date]:
+    """The day each item's next dated price comes into force (its cached Good is used until then)."""
+    found: dict[int, date] = {}
+    if price_type_id is None:
+        return found
+    for chunk in chunks(item_ids):
+        found.update(Price.objects.filter(price_type_id=price_type_id, date__gt=on, **of_items("item_id", chunk))
+                     .values("item_id").annotate(first=Min("date")).values_list("item_id", "first"))
+    return found
+
+
 @dataclass
 class PriceListPlan:
-    """What a price list will hold, known before any Good is built: the items (with an SKU) and
-    the groups. Goods are then built a package at a time, so memory does not grow with the catalog."""
+    """What a price list will hold, known before any Good is built: the items (with an SKU), the
+    groups and units, and which items' Goods the cache lacks. Goods are then built a package at a
+    time, so memory does not grow with the catalog."""
 
     full: bool
     ids: list[int]
     groups: list[GroupData]
     units: list[UnitData]
     skipped_without_sku: int
+    variant_key: str
+    uncached: set[int]
+    on: date
 
 
 def _allowed_rates(fmt) -> list[str]:
     return [value for value in VatRate.values if format_tax_rate(value) in fmt.tax_rates]
 
 
-def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = None, full: bool) -> PriceListPlan:
-    """The goods the device's rule selects (or only `item_ids` of them) that have an SKU."""
+def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = None, full: bool,
+                    on: date | None = None) -> PriceListPlan:
+    """The goods the device's rule selects (or only `item_ids` of them) that have an SKU.
+
+    Items whose Good is in the cache were checked when it was written (SKU, VAT rate) and any change
+    since would have removed it, so only the others are looked at: a full list of a catalog that has
+    not changed costs two reads of ids."""
     fmt = get_format(device.format_version)
     rule = device.rule
-    items_qs = rule_items(rule=rule)
+    on = on or price_day()
+    variant_key = goods_cache_key(device=device)
+    items_qs = rule_items(rule=rule).order_by("pk").values_list("pk", "base_unit_id", "group_id")
+    # Read as raw rows: for a full list this is one row per item of the catalog.
     if item_ids is not None:
-        wanted = sorted(set(item_ids))
-        selected: list[int] = []
-        for chunk in chunks(wanted):
-            selected.extend(items_qs.filter(pk__in=chunk).values_list("pk", flat=True))
-        ids = sorted(selected)
+        rows = []
+        for chunk in chunks(sorted(set(item_ids))):
+            rows.extend(raw_rows(*items_qs.filter(pk__in=chunk).query.sql_with_params()))
+        rows.sort()
     else:
-        ids = sorted(items_qs.values_list("pk", flat=True))
-
-    if ExchangeSettings.load().auto_generate_sku:
-        sku_generate(positions=positions_for_items(ids))
-    with_sku: set[int] = set()
-    for chunk in chunks(ids):
-        with_sku.update(SkuCode.objects.filter(item_id__in=chunk, characteristic=None, pack=None)
-                        .values_list("item_id", flat=True))
-    skipped = len(ids) - len(with_sku)
-    ids = [pk for pk in ids if pk in with_sku]
+        rows = raw_rows(*items_qs.query.sql_with_params())
+    selected = [row[0] for row in rows]
+    cached = goods_cache_usable_ids(variant_key=variant_key, item_ids=None if item_ids is None else selected, on=on)
+    if cached.issuperset(selected):
+        # Nothing changed since the Goods were cached: the common case of a full list.
+        ids, new, kept = selected, [], rows
+    else:
+        uncached = [pk for pk in selected if pk not in cached]
+        if ExchangeSettings.load().auto_generate_sku:
+            sku_generate(positions=positions_for_items(uncached))
+        with_sku = cached.intersection(selected)
+        for chunk in chunks(uncached):
+            with_sku.update(SkuCode.objects.filter(item_id__in=chunk, characteristic=None, pack=None)
+                            .values_list("item_id", flat=True))
+        ids = [pk for pk in selected if pk in with_sku]
+        new = [pk for pk in uncached if pk in with_sku]
+        kept = [row for row in rows if row[0] in with_sku]
 
     # Checked before the first package is out, so a device never gets half a list and then an error.
     unsupported: list[str] = []
     allowed = _allowed_rates(fmt)
-    for chunk in chunks(ids):
+    for chunk in chunks(new):
         unsupported.extend(f"«{name}» (НДС {rate}%)" for name, rate in Item.objects.filter(pk__in=chunk)
                            .exclude(vat_rate__in=allowed).values_list("name", "vat_rate")[:20])
     if unsupported:
@@ -127,22 +170,15 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
             + (f" и еще {len(unsupported) - 20}" if len(unsupported) > 20 else "")
         )
 
-    unit_ids: set[int] = set()
-    for chunk in chunks(ids):
-        unit_ids.update(Item.objects.filter(pk__in=chunk).values_list("base_unit_id", flat=True).distinct())
     # Every package repeats all the list's units, as 1C writes them.
+    unit_ids = {row[1] for row in kept}
     units = [UnitData(code=u.okei_code, name=u.name, uuid=str(u.uuid), okei_code=u.okei_code)
              for u in Unit.objects.filter(pk__in=unit_ids).order_by("okei_code")]
 
     groups: list[GroupData] = []
     if rule.export_groups:
-        if full:
-            group_ids = set(rule_items(rule=rule).exclude(group=None).values_list("group_id", flat=True).distinct())
-        else:
-            group_ids = set()
-            for chunk in chunks(ids):
-                group_ids.update(Item.objects.filter(pk__in=chunk).exclude(group=None)
-                                 .values_list("group_id", flat=True).distinct())
+        # A full list carries the rule's whole group tree; an incremental one the groups of its goods.
+        group_ids = {row[2] for row in (rows if full else kept) if row[2]}
         tree = group_ancestors(group_ids)
         by_id = {g.pk: g for g in tree}
         for group in tree:
@@ -151,14 +187,20 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
                 code=group.code, name=group.name, uuid=str(group.uuid),
                 parent_code=parent.code if parent else "", parent_uuid=str(parent.uuid) if parent else "",
             ))
-    return PriceListPlan(full=full, ids=ids, groups=groups, units=units, skipped_without_sku=skipped)
+    return PriceListPlan(full=full, ids=ids, groups=groups, units=units, skipped_without_sku=len(selected) - len(ids),
+                         variant_key=variant_key, uncached=set(new), on=on)
 
 
 def price_list_goods(*, device: OfflineDevice, ids: list[int], on: date | None = None
                      ) -> tuple[list[GoodData], list[UnitData], int]:
     """The Goods of these items (planned by `price_list_plan`), their units, and how many lack a price."""
+    goods, units, without_price = _goods_of_items(device=device, ids=ids, on=on or price_day())
+    return [good for _item_id, good in goods], units, without_price
+
+
+def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date
+                    ) -> tuple[list[tuple[int, GoodData]], list[UnitData], int]:
     fmt = get_format(device.format_version)
-    on = on or date.today()
     rule = device.rule
     warehouse = rule.warehouse
     store = warehouse.store
@@ -192,7 +234,7 @@ def price_list_goods(*, device: OfflineDevice, ids: list[int], on: date | None =
     for (item_id, _ch_id), value in balances.items():
         item_totals[item_id] += value
 
-    goods: list[GoodData] = []
+    goods: list[tuple[int, GoodData]] = []
     units: dict[int, UnitData] = {}
     unsupported: list[str] = []
     without_price = 0
@@ -257,7 +299,7 @@ def price_list_goods(*, device: OfflineDevice, ids: list[int], on: date | None =
                 ))
         else:
             good.packs = pack_list(None, base_price, item_balance)
-        goods.append(good)
+        goods.append((item.pk, good))
 
     if unsupported:  # a rate changed after planning
         raise PriceListBuildError(
@@ -274,4 +316,39 @@ def price_list_collect(*, device: OfflineDevice, item_ids: Iterable[int] | None 
     return CollectedPriceList(data, skipped_without_sku=plan.skipped_without_sku, without_price=without_price)
 
 
-__all__ = ["BuildError", "CollectedPriceList", "PriceListPlan", "price_list_collect", "price_list_goods", "price_list_plan"]
+def price_list_cache_fill(*, device: OfflineDevice, ids: list[int], on: date) -> int:
+    """Build and cache the Goods of these items that the cache lacks; returns how many were written.
+
+    One transaction holding the cache's fill lock (see goods_cache), so the Goods match the data as it
+    stands; items another process cached meanwhile are not built twice."""
+    fmt = get_format(device.format_version)
+    store = device.rule.warehouse.store
+    with transaction.atomic():
+        goods_cache_fill_lock()
+        variant = goods_cache_variant(device=device)
+        missing = sorted(set(ids) - goods_cache_usable_ids(variant_key=variant.pk, item_ids=ids, on=on))
+        if not missing:
+            return 0
+        goods, _units, _without_price = _goods_of_items(device=device, ids=missing, on=on)
+        next_dates = _next_price_dates(store.retail_price_type_id if store else None, missing, on)
+        fragments = good_fragments([good for _item_id, good in goods], fmt)
+        return goods_cache_store(variant=variant, goods=(
+            (item_id, fragment, next_dates.get(item_id)) for (item_id, _good), fragment in zip(goods, fragments)))
+
+
+def price_list_goods_serialized(*, device: OfflineDevice, ids: list[int], on: date | None = None) -> list[bytes]:
+    """The Goods of these items in id order, from the cache (building the ones it lacks: changed since
+    they were planned, or their next price came into force). Items gone or without an SKU meanwhile are
+    left out."""
+    on = on or price_day()
+    variant_key = goods_cache_key(device=device)
+    found = goods_cache_read(variant_key=variant_key, item_ids=ids, on=on)
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        price_list_cache_fill(device=device, ids=missing, on=on)
+        found.update(goods_cache_read(variant_key=variant_key, item_ids=missing, on=on))
+    return [found[pk] for pk in ids if pk in found]
+
+
+__all__ = ["BuildError", "CollectedPriceList", "PriceListPlan", "price_day", "price_list_cache_fill",
+           "price_list_collect", "price_list_goods", "price_list_goods_serialized", "price_list_plan"]

@@ -10,6 +10,7 @@ from retail.models import CustomerOrder
 
 from ..models import ChangeRegistration, ExchangeRule, OfflineDevice, OrderRegistration
 from .batching import chunks
+from .goods_cache import goods_cache_invalidate
 from .rules import rule_items
 
 
@@ -22,10 +23,14 @@ def _register(device: OfflineDevice, item_ids: list[int]) -> None:
 
 @transaction.atomic
 def registration_register_items(*, item_ids: Iterable[int]) -> int:
-    """Register the items for every device in use whose rule selects them; returns rows written."""
+    """Register the items for every device in use whose rule selects them; returns rows written.
+
+    Their cached Goods go first, for every device (in use or not): the cache must never outlive a
+    change. (First, too, because it takes the cache's locks before the registrations' rows.)"""
     item_ids = sorted(set(item_ids))
     if not item_ids:
         return 0
+    goods_cache_invalidate(item_ids=item_ids)
     written = 0
     for device in OfflineDevice.objects.filter(in_use=True).select_related("rule"):
         selected = list(rule_items(rule=device.rule).filter(pk__in=item_ids).values_list("pk", flat=True))

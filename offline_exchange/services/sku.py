@@ -10,6 +10,7 @@ from retail.models import Characteristic, Item, Pack
 
 from ..models import ExchangeRule, ExchangeSettings, SkuCode
 from .batching import chunks
+from .goods_cache import goods_cache_invalidate
 from .rules import rule_items
 
 MAX_SKU = 999_999_999
@@ -109,6 +110,8 @@ def sku_generate(*, positions: list[Position]) -> int:
             for number, p in zip(numbers, group)
         )
     SkuCode.objects.bulk_create(created, batch_size=1000)
+    # A cached Good written before these codes existed left their positions out.
+    goods_cache_invalidate(item_ids={code.item_id for code in created})
     return len(created)
 
 

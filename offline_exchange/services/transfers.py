@@ -6,15 +6,23 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ..exceptions import ExchangeError, TransferFailedError
-from ..format.builders import BuildError, build_price_list, build_price_list_package
+from ..format.builders import (
+    BuildError,
+    build_price_list_head,
+    build_price_list_package,
+    build_price_list_package_head,
+    splice_goods,
+)
 from ..format.documents import PriceListData
 from ..format.versions import get_format
 from ..models import ChangeRegistration, OfflineDevice, Transfer, TransferPackage
-from .price_list import PriceListPlan, price_list_collect, price_list_goods, price_list_plan
+from .batching import CHUNK, binary_rows, chunks
+from .goods_cache import pack_ids, unpack_ids
+from .price_list import PriceListPlan, price_list_cache_fill, price_list_goods_serialized, price_list_plan
 from .registration import registration_clear, registration_watermark
 
 logger = logging.getLogger(__name__)
@@ -44,13 +52,15 @@ def _is_full(device: OfflineDevice, requested_full: bool) -> bool:
 
 def _parts(plan: PriceListPlan, per_package: int) -> list[tuple[list, list[int]]]:
     """Groups first, then goods, N elements a package; units and the flag repeat in each."""
-    elements = [("group", g) for g in plan.groups] + [("good", pk) for pk in plan.ids]
-    if per_package <= 0 or len(elements) <= per_package:
-        return [(plan.groups, plan.ids)]
-    return [
-        ([e for kind, e in part if kind == "group"], [e for kind, e in part if kind == "good"])
-        for part in (elements[start:start + per_package] for start in range(0, len(elements), per_package))
-    ]
+    groups, ids = plan.groups, plan.ids
+    count = len(groups) + len(ids)
+    if per_package <= 0 or count <= per_package:
+        return [(groups, ids)]
+    parts = []
+    for start in range(0, count, per_package):
+        end = start + per_package
+        parts.append((groups[start:end], ids[max(0, start - len(groups)):max(0, end - len(groups))]))
+    return parts
 
 
 def _stale_after() -> float:
@@ -125,10 +135,14 @@ def _transfer_start(*, device: OfflineDevice, full: bool) -> tuple[Transfer, boo
 
 
 def transfer_build(*, transfer_id: UUID) -> None:
-    """Build and store the packages one by one, each visible to the device as soon as it is written.
+    """Plan the transfer and store its packages, each visible to the device as soon as it is written.
 
-    Memory holds one package's goods at a time. A failure is kept on the transfer for the device
-    to see as a fault; the next Prepare starts a new transfer.
+    A package is stored as its document without the goods and the list of its items; the goods come
+    from the goods cache when it is handed out. Packages whose goods are all cached are written
+    together; before a package with goods missing from the cache, the packages so far are written (the
+    device may fetch them), its goods are built and cached, so memory holds one package's goods at a
+    time. A failure is kept on the transfer for the device to see as a fault; the next Prepare starts
+    a new transfer.
     """
     transfer = Transfer.objects.select_related("device__rule__warehouse__store").filter(pk=transfer_id).first()
     if transfer is None or transfer.state != Transfer.State.BUILDING:
@@ -144,17 +158,23 @@ def transfer_build(*, transfer_id: UUID) -> None:
             package_total=total, goods_count=len(plan.ids), skipped_without_sku=plan.skipped_without_sku,
             heartbeat_at=timezone.now(),
         )
+        pending: list[TransferPackage] = []
         for number, (groups, ids) in enumerate(parts, start=1):
-            goods, _units, _without_price = price_list_goods(device=device, ids=ids)
-            content = build_price_list_package(
-                number=number, total=total, fmt=fmt,
-                price_list=PriceListData(full=plan.full, units=plan.units, groups=groups, goods=goods),
-            )
-            with transaction.atomic():
-                if not Transfer.objects.filter(pk=transfer.pk, state=Transfer.State.BUILDING).update(
-                        built_packages=number, heartbeat_at=timezone.now()):
-                    return  # the transfer was dropped (a newer Prepare) or declared dead meanwhile
-                TransferPackage.objects.create(transfer_id=transfer.pk, number=number, content=content)
+            missing = [pk for pk in ids if pk in plan.uncached]
+            if missing:
+                if not _packages_write(transfer, pending):
+                    return
+                price_list_cache_fill(device=device, ids=missing, on=plan.on)
+            pending.append(TransferPackage(
+                transfer_id=transfer.pk, number=number, item_ids=pack_ids(ids),
+                head=build_price_list_package_head(
+                    number=number, total=total, fmt=fmt,
+                    price_list=PriceListData(full=plan.full, units=plan.units, groups=groups)),
+            ))
+            if missing and not _packages_write(transfer, pending):
+                return
+        if not _packages_write(transfer, pending):
+            return
         Transfer.objects.filter(pk=transfer.pk, state=Transfer.State.BUILDING).update(state=Transfer.State.READY)
     except (ExchangeError, BuildError) as exc:
         Transfer.objects.filter(pk=transfer.pk).update(state=Transfer.State.ERROR, error=str(exc))
@@ -163,6 +183,20 @@ def transfer_build(*, transfer_id: UUID) -> None:
         Transfer.objects.filter(pk=transfer.pk).update(
             state=Transfer.State.ERROR, error=f"Ошибка формирования прайс-листа: {exc.__class__.__name__}",
         )
+
+
+@transaction.atomic
+def _packages_write(transfer: Transfer, packages: list[TransferPackage]) -> bool:
+    """Write the packages built so far (and empty the list); False when the transfer was dropped (a newer
+    Prepare) or declared dead meanwhile, and the build must stop."""
+    if not packages:
+        return True
+    if not Transfer.objects.filter(pk=transfer.pk, state=Transfer.State.BUILDING).update(
+            built_packages=packages[-1].number, heartbeat_at=timezone.now()):
+        return False
+    TransferPackage.objects.bulk_create(packages)
+    packages.clear()
+    return True
 
 
 def _not_formed(fmt_code: int) -> PackageAnswer:
@@ -176,35 +210,56 @@ def package_next(*, device: OfflineDevice, transfer_id: str, restart: bool) -> P
         key = UUID(str(transfer_id).strip())
     except ValueError:
         return _not_formed(device.format_version)
-    transfer = Transfer.objects.filter(pk=key, device=device).first()
-    if transfer is None:
-        return _not_formed(device.format_version)
-    # Declared dead in its own write, so the verdict stays when the device is answered with a fault.
-    _fail_if_stale(transfer)
-    return _package_next(device=device, key=key, restart=restart)
+    answer = _package_next(device=device, key=key, restart=restart)
+    if isinstance(answer, str):
+        # Raised only now, so that a build declared dead just now stays declared when the device is
+        # answered with a fault.
+        raise TransferFailedError(answer)
+    return answer
 
 
 @transaction.atomic
-def _package_next(*, device: OfflineDevice, key: UUID, restart: bool) -> PackageAnswer:
-    transfer = Transfer.objects.select_for_update().filter(pk=key, device=device).first()
+def _package_next(*, device: OfflineDevice, key: UUID, restart: bool) -> PackageAnswer | str:
+    # At most one row, by primary key: iterated rather than first(), whose ordering and slicing cost
+    # more than the query itself on every package.
+    transfer = next(iter(Transfer.objects.select_for_update().filter(pk=key, device_id=device.pk)), None)
     if transfer is None:
         return _not_formed(device.format_version)
+    _fail_if_stale(transfer)
     if transfer.state == Transfer.State.ERROR:
-        raise TransferFailedError(transfer.error or "Ошибка формирования прайс-листа")
+        return transfer.error or "Ошибка формирования прайс-листа"
     if restart:
         transfer.packages.update(sent=False)
-    # Packages are written in order, so the lowest unsent one is the next, even mid-build.
-    package = transfer.packages.filter(sent=False).order_by("number").first()
+    package = _package_claim(transfer)
     if package is None:
         return _not_formed(device.format_version)
-    TransferPackage.objects.filter(pk=package.pk).update(sent=True)
-    completed = package.number == transfer.package_total and not transfer.packages.filter(sent=False).exists()
+    number, head, item_ids = package
+    content = splice_goods(bytes(head), price_list_goods_serialized(device=device, ids=unpack_ids(item_ids)))
+    # The lowest unsent package was the last one, so every other one has been sent.
+    completed = number == transfer.package_total
     if completed and transfer.completed_at is None:
         registration_clear(device=device, watermark=transfer.registration_watermark)
         now = timezone.now()
         Transfer.objects.filter(pk=transfer.pk).update(completed_at=now)
         OfflineDevice.objects.filter(pk=device.pk).update(price_list_delivered_at=now)
-    return PackageAnswer(bytes(package.content), package.number, transfer.package_total, True, completed)
+    elif connection.vendor == "postgresql":
+        # Only the «sent» mark of a middle package is written here. Losing it in a crash of the database
+        # server means handing the package out once more, so its commit need not wait for the disk.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    return PackageAnswer(content, number, transfer.package_total, True, completed)
+
+
+def _package_claim(transfer: Transfer) -> tuple[int, bytes, bytes] | None:
+    """Mark the lowest unsent package sent and return its number, head and items (packages are written
+    in order, so it is the next one, even mid-build). One statement: this runs for every package."""
+    table = connection.ops.quote_name(TransferPackage._meta.db_table)
+    transfer_key = Transfer._meta.pk.get_db_prep_value(transfer.pk, connection)
+    rows = binary_rows(
+        f"UPDATE {table} SET sent = %s WHERE id = (SELECT id FROM {table} WHERE transfer_id = %s AND sent = %s "
+        f"ORDER BY number LIMIT 1) RETURNING number, head, item_ids",
+        [True, transfer_key, False])
+    return rows[0] if rows else None
 
 
 @transaction.atomic
@@ -215,10 +270,13 @@ def price_list_deliver(*, device: OfflineDevice) -> bytes:
     full = _is_full(device, False)
     watermark = registration_watermark(device=device)
     item_ids = None if full else _registered_item_ids(device, watermark)
-    collected = price_list_collect(device=device, item_ids=item_ids, full=full)
+    plan = price_list_plan(device=device, item_ids=item_ids, full=full)
+    goods: list[bytes] = []
+    for ids in chunks(plan.ids, device.items_per_package or CHUNK):
+        goods.extend(price_list_goods_serialized(device=device, ids=ids, on=plan.on))
     # GetPriceList carries no FullExport attribute (as 1C writes it).
-    collected.data.full = False
-    content = build_price_list(collected.data, fmt)
+    head = build_price_list_head(PriceListData(full=False, groups=plan.groups, units=plan.units), fmt)
+    content = splice_goods(head, goods)
     registration_clear(device=device, watermark=watermark)
     OfflineDevice.objects.filter(pk=device.pk).update(price_list_delivered_at=timezone.now())
     return content

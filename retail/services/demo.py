@@ -12,7 +12,7 @@ from django.db import transaction
 from offline_exchange.models import (
     CashRegister, ExchangeRule, ExchangeSettings, OfflineDevice, PaymentKind, PaymentMapping,
 )
-from offline_exchange.services.registration import registration_register_order
+from offline_exchange.services.registration import registration_register_items, registration_register_order
 from offline_exchange.services.sku import sku_generate_for_rule
 
 from ..models import (
@@ -176,6 +176,8 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
     PaymentMapping.objects.update_or_create(cash_register=register, code="1", defaults={
         "name": "Банковская карта", "payment_kind": card})
     sku_generate_for_rule(rule=rule)
+    # A second run brings edited goods back to the seed: devices get them again (and cached Goods go).
+    registration_register_items(item_ids=[item.pk for item in items.values()])
 
     customer, _ = Counterparty.objects.update_or_create(name="Розничный покупатель", defaults={
         "first_name": "Иван", "last_name": "Петров", "phone": "+7 900 000-00-00"})

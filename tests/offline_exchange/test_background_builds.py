@@ -39,14 +39,14 @@ def test_prepare_answers_at_once_and_the_worker_builds(client, background, devic
 def test_packages_are_served_while_the_rest_is_being_built(client, background, device_id, monkeypatch):
     tid = prepare(client, device_id, full=True)
     seen = []
-    real = price_list.price_list_goods
+    real = price_list.price_list_cache_fill
 
     def goods_then_peek(**kwargs):
         if transfers.Transfer.objects.get(pk=tid).built_packages == 2:
             seen.append(package(client, device_id, tid))  # the device polls mid-build
         return real(**kwargs)
 
-    monkeypatch.setattr(transfers, "price_list_goods", goods_then_peek)
+    monkeypatch.setattr(transfers, "price_list_cache_fill", goods_then_peek)
     work()
     [first] = seen
     assert (first.findtext(N + "IsFormed"), first.get("PackageNumber"), first.get("PackageTotal")) == ("true", "1", "7")
@@ -58,17 +58,15 @@ def test_packages_are_served_while_the_rest_is_being_built(client, background, d
 def test_worker_dying_mid_build_is_a_fault_then_prepare_recovers(client, background, device_id, monkeypatch,
                                                                  settings):
     tid = prepare(client, device_id, full=True)
-    calls = {"n": 0}
-    real = price_list.price_list_goods
+    real = price_list.price_list_cache_fill
 
-    def dies_on_third(**kwargs):
-        calls["n"] += 1
-        if calls["n"] == 3:
+    def dies_after_two_packages(**kwargs):
+        if Transfer.objects.get(pk=tid).built_packages == 2:
             # The build is stopped in the middle, past our error handling, as a killed worker would be.
             raise KeyboardInterrupt
         return real(**kwargs)
 
-    monkeypatch.setattr(transfers, "price_list_goods", dies_on_third)
+    monkeypatch.setattr(transfers, "price_list_cache_fill", dies_after_two_packages)
     work()
     monkeypatch.undo()
     transfer = Transfer.objects.get(pk=tid)

@@ -1,0 +1,170 @@
+"""Goods kept pre-serialized: the price list's Goods are written once per item and variant and
+spliced into every package that carries them, until the item changes (PROTOCOL §5.1, «Ours»).
+
+Correctness rests on two rules.
+
+1. Every write of an item's data calls `goods_cache_invalidate` in its transaction (change
+   registration does; so do SKU generation and the admin's unit, group and SKU edits).
+2. A fill reads the data and writes the Goods in one transaction holding the cache lock shared;
+   an invalidation removes the items' Goods at once, and again once its transaction has committed,
+   holding the lock exclusively. A fill that read the data before the change committed has then
+   either written its Goods (and they are removed) or not yet (and it waits no longer than that
+   fill): no Good built from old data outlives a change. The second removal runs in a transaction
+   of its own that holds nothing else, so a fill and a change never wait on each other crosswise.
+
+On PostgreSQL the lock is an advisory transaction lock. SQLite needs none: every transaction here
+begins IMMEDIATE and holds the database's single write lock, so a fill and a change never overlap.
+"""
+from __future__ import annotations
+
+import sys
+from array import array
+from datetime import date
+from typing import Iterable
+
+from django.db import connection, transaction
+
+from ..models import CachedGood, GoodsCacheVariant, OfflineDevice
+from .batching import binary_rows, chunks, id_condition, raw_rows
+
+# The advisory lock's key: "goodsche" read as a 64-bit integer.
+_LOCK_KEY = int.from_bytes(b"goodsche", "big")
+
+
+def _lock(*, shared: bool) -> None:
+    if not connection.in_atomic_block:
+        raise RuntimeError("the goods cache lock is taken inside a transaction")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT pg_advisory_xact_lock{'_shared' if shared else ''}(%s)", [_LOCK_KEY])
+
+
+def goods_cache_key(*, device: OfflineDevice) -> str:
+    """The key of the variant whose Goods this device's price list carries (no query when the
+    device's rule, warehouse and store are loaded, as `device_find` loads them)."""
+    rule = device.rule
+    store = rule.warehouse.store
+    return GoodsCacheVariant.key_for(
+        device.format_version, store.retail_price_type_id if store else None,
+        rule.warehouse_id if device.export_balances else None, rule.export_groups,
+    )
+
+
+def goods_cache_variant(*, device: OfflineDevice) -> GoodsCacheVariant:
+    rule = device.rule
+    store = rule.warehouse.store
+    variant, _ = GoodsCacheVariant.objects.get_or_create(key=goods_cache_key(device=device), defaults={
+        "format_version": device.format_version,
+        "price_type_id": store.retail_price_type_id if store else None,
+        "balance_warehouse_id": rule.warehouse_id if device.export_balances else None,
+        "export_groups": rule.export_groups,
+    })
+    return variant
+
+
+def _usable(on: date) -> tuple[str, list]:
+    # A Good is usable until the day its item's next dated price comes into force.
+    return "(valid_until IS NULL OR valid_until > %s)", [connection.ops.adapt_datefield_value(on)]
+
+
+def goods_cache_read(*, variant_key: str, item_ids: list[int], on: date) -> dict[int, bytes]:
+    """The cached Goods of these items usable on day `on`, by item. One query per 2,000 items, read
+    as raw rows: this is the hot path of every package."""
+    table = connection.ops.quote_name(CachedGood._meta.db_table)
+    usable, usable_params = _usable(on)
+    found: dict[int, bytes] = {}
+    wanted = set(item_ids)
+    for chunk in chunks(sorted(wanted)):
+        items, params = id_condition("item_id", chunk)
+        rows = binary_rows(f"SELECT item_id, content FROM {table} WHERE variant_id = %s AND {items} AND {usable}",
+                           [variant_key, *params, *usable_params])
+        for item_id, content in rows:
+            if item_id in wanted:
+                found[item_id] = content
+    return found
+
+
+def goods_cache_usable_ids(*, variant_key: str, item_ids: list[int] | None, on: date) -> set[int]:
+    """Those of these items (or of the whole variant) that have a Good usable on day `on` (read from
+    an index alone)."""
+    table = connection.ops.quote_name(CachedGood._meta.db_table)
+    usable, usable_params = _usable(on)
+    sql = f"SELECT item_id FROM {table} WHERE variant_id = %s AND {usable}"
+    if item_ids is None:
+        return {row[0] for row in raw_rows(sql, [variant_key, *usable_params])}
+    found: set[int] = set()
+    for chunk in chunks(sorted(set(item_ids))):
+        items, params = id_condition("item_id", chunk)
+        found.update(row[0] for row in raw_rows(f"{sql} AND {items}", [variant_key, *usable_params, *params]))
+    return found.intersection(item_ids)
+
+
+def goods_cache_fill_lock() -> None:
+    """Taken by a fill for the rest of its transaction, before it reads (see the module's docstring)."""
+    _lock(shared=True)
+
+
+def goods_cache_store(*, variant: GoodsCacheVariant, goods: Iterable[tuple[int, bytes, date | None]]) -> int:
+    """Write (item id, Good, valid until) rows, replacing what the items had; under `goods_cache_fill_lock`."""
+    rows = [CachedGood(variant=variant, item_id=item_id, content=content, valid_until=valid_until)
+            for item_id, content, valid_until in goods]
+    CachedGood.objects.bulk_create(rows, batch_size=500, update_conflicts=True, unique_fields=["variant", "item"],
+                                   update_fields=["content", "valid_until"])
+    return len(rows)
+
+
+def _remove(item_ids: list[int]) -> int:
+    removed = 0
+    for chunk in chunks(item_ids):
+        removed += CachedGood.objects.filter(item_id__in=chunk).delete()[0]
+    return removed
+
+
+def goods_cache_invalidate(*, item_ids: Iterable[int]) -> int:
+    """Forget the cached Goods of these items in every variant, now and once the caller's transaction has
+    committed (see the module's docstring); returns how many were removed now."""
+    item_ids = sorted(set(item_ids))
+    if not item_ids:
+        return 0
+
+    def after_fills() -> None:
+        with transaction.atomic():
+            _lock(shared=False)
+            _remove(item_ids)
+
+    transaction.on_commit(after_fills)
+    return _remove(item_ids)
+
+
+@transaction.atomic
+def goods_cache_clear(*, variant_key: str | None = None) -> int:
+    """Forget every cached Good (of one variant): the next price lists are built from the base."""
+    _lock(shared=False)
+    goods = CachedGood.objects.all() if variant_key is None else CachedGood.objects.filter(variant_id=variant_key)
+    return goods.delete()[0]
+
+
+def pack_ids(item_ids: list[int]) -> bytes:
+    """Sorted item ids as runs of consecutive ids, (first, count) pairs of 8-byte little-endian integers:
+    a package of a catalog's consecutive ids is a few bytes whatever its size."""
+    runs: list[int] = []
+    for item_id in item_ids:
+        if runs and item_id == runs[-2] + runs[-1]:
+            runs[-1] += 1
+        else:
+            runs += (item_id, 1)
+    packed = array("q", runs)
+    if sys.byteorder == "big":  # app servers of any byte order share the database
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def unpack_ids(data: bytes | memoryview) -> list[int]:
+    runs = array("q")
+    runs.frombytes(bytes(data))
+    if sys.byteorder == "big":
+        runs.byteswap()
+    ids: list[int] = []
+    for at in range(0, len(runs), 2):
+        ids.extend(range(runs[at], runs[at] + runs[at + 1]))
+    return ids
