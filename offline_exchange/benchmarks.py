@@ -21,6 +21,9 @@ from tqdm import tqdm
 
 MANAGE = Path(__file__).resolve().parent.parent / "manage.py"
 DEVICE_ID = "BENCH-0001"
+# A second register of the chain on the same rule: its full list comes from the Goods the first one's
+# list put in the cache.
+NEXT_DEVICE_ID = "BENCH-0002"
 
 
 def peak_rss_mb() -> float:
@@ -84,9 +87,10 @@ def catalog_create(*, goods: int, package_size: int) -> CatalogFigures:
         store = Store.objects.create(name="Магазин 1", retail_price_type=price_type)
         warehouse = Warehouse.objects.create(name="Склад 1", store=store)
         rule = ExchangeRule.objects.create(name="Все товары", warehouse=warehouse)
-        device = OfflineDevice.objects.create(name="Касса 1", organization=org, rule=rule, device_id=DEVICE_ID,
-                                              items_per_package=package_size)
-        CashRegister.objects.create(name="ККМ 1", organization=org, store=store, device=device)
+        for number, device_id in enumerate((DEVICE_ID, NEXT_DEVICE_ID), start=1):
+            device = OfflineDevice.objects.create(name=f"Касса {number}", organization=org, rule=rule,
+                                                  device_id=device_id, items_per_package=package_size)
+            CashRegister.objects.create(name=f"ККМ {number}", organization=org, store=store, device=device)
         piece = Unit.objects.create(name="шт", okei_code="796")
         kg = Unit.objects.create(name="кг", okei_code="166")
 
@@ -145,6 +149,15 @@ def catalog_create(*, goods: int, package_size: int) -> CatalogFigures:
                           peak_rss_mb=round(peak_rss_mb(), 1))
 
 
+def database_settle() -> None:
+    """Planner statistics (and, on PostgreSQL, the visibility map) for the freshly loaded catalog, as a
+    running base has them: otherwise autovacuum does it a little later, in the middle of a measurement."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+
 def load_devices_create(*, count: int, template_ref: str = "") -> tuple[list[str], list]:
     """Simulated devices LOAD-0001… on the template device's rule, each with its own KKM offline
     register, and goods they can sell; for load_devices and soak."""
@@ -194,14 +207,10 @@ class TransferFigures:
     ratio_to_lxml: float | None = None
 
 
-def transfer_measure(*, full: bool, with_limit: bool) -> TransferFigures:
-    """Prepare and fetch every package through the service layer, as GetPriceListPackage does."""
-    from lxml import etree
-
-    from .models import OfflineDevice, Transfer
+def _transfer_once(device, *, full: bool):
+    from .models import Transfer
     from .services.transfers import package_next, transfer_prepare
 
-    device = OfflineDevice.objects.get(device_id=DEVICE_ID)
     started = time.perf_counter()
     transfer = transfer_prepare(device=device, full=full)
     contents: list[bytes] = []
@@ -218,6 +227,25 @@ def transfer_measure(*, full: bool, with_limit: bool) -> TransferFigures:
             break
     seconds = time.perf_counter() - started
     transfer.refresh_from_db()
+    return seconds, contents, transfer
+
+
+def transfer_measure(*, full: bool, with_limit: bool, device_id: str = DEVICE_ID, repeat: int = 1) -> TransferFigures:
+    """Prepare and fetch every package through the service layer, as GetPriceListPackage does; with
+    `repeat`, that many transfers (and as many runs of the limit), their medians compared: this machine is
+    a shared virtual one, and a single run can be a neighbour's slow moment."""
+    from statistics import median
+
+    from lxml import etree
+
+    from .models import OfflineDevice
+
+    device = OfflineDevice.objects.get(device_id=device_id)
+    runs = []
+    for _ in range(repeat):
+        elapsed, contents, transfer = _transfer_once(device, full=full)
+        runs.append(elapsed)
+    seconds = median(runs)
     figures = TransferFigures(
         kind="full" if full else "incremental", goods=transfer.goods_count, packages=len(contents),
         megabytes=round(sum(map(len, contents)) / 1e6, 2), seconds=round(seconds, 3),
@@ -227,11 +255,14 @@ def transfer_measure(*, full: bool, with_limit: bool) -> TransferFigures:
         # The limit: lxml serializing the same documents from trees already in memory.
         trees = [etree.fromstring(content) for content in contents]
         contents.clear()
-        started = time.perf_counter()
-        for tree in trees:
-            etree.tostring(tree, encoding="UTF-8", xml_declaration=True)
-        figures.lxml_seconds = round(time.perf_counter() - started, 3)
-        figures.ratio_to_lxml = round(seconds / figures.lxml_seconds, 1) if figures.lxml_seconds else None
+        limits = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            for tree in trees:
+                etree.tostring(tree, encoding="UTF-8", xml_declaration=True)
+            limits.append(time.perf_counter() - started)
+        figures.lxml_seconds = round(median(limits), 4)
+        figures.ratio_to_lxml = round(seconds / median(limits), 1)
     return figures
 
 

@@ -33,26 +33,36 @@ def id_condition(column: str, chunk: list[int]) -> tuple[str, list[int]]:
     return f"{column} IN ({', '.join(['%s'] * len(chunk))})", list(chunk)
 
 
-def raw_rows(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def binary_rows(sql: str, params: list) -> list[tuple]:
-    """The rows of a query, read in PostgreSQL's binary protocol when it is the database.
-
-    Django's psycopg cursors bind on the client, which returns bytea as hex text that is then decoded:
-    twice the bytes on the wire and a decode of each. The goods cache reads tens of megabytes per full
-    price list, so its reads go through a server-binding cursor in binary format instead (still logged
-    and counted by Django's cursor wrapper). Other databases return blobs as they are."""
-    if connection.vendor != "postgresql":
-        return raw_rows(sql, params)
+def _server_binding_cursor():
+    """A cursor of Django's PostgreSQL connection that binds parameters on the server and moves values in
+    binary. Django's own cursors bind on the client and read text: bytea comes as hex (twice the bytes,
+    each decoded) and every integer is parsed from digits. Still logged and counted by Django's wrapper."""
     import psycopg
 
     connection.ensure_connection()
     raw = psycopg.Cursor(connection.connection)
     raw.format = psycopg.pq.Format.BINARY
-    with (connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)) as cursor:
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+
+
+def fetch_rows(sql: str, params: list) -> list[tuple]:
+    """The rows of a query as plain tuples, for the reads a price list makes per item of the catalog (the
+    plan's ids, the cached Goods): no model instances, and PostgreSQL's binary protocol."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    with _server_binding_cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def execute_many(sql: str, rows: list[tuple]) -> None:
+    """executemany() in PostgreSQL's binary protocol: a first full price list writes tens of megabytes of
+    Goods."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+        return
+    with _server_binding_cursor() as cursor:
+        cursor.executemany(sql, rows)

@@ -25,7 +25,7 @@ from typing import Iterable
 from django.db import connection, transaction
 
 from ..models import CachedGood, GoodsCacheVariant, OfflineDevice
-from .batching import binary_rows, chunks, id_condition, raw_rows
+from .batching import chunks, execute_many, fetch_rows, id_condition
 
 # The advisory lock's key: "goodsche" read as a 64-bit integer.
 _LOCK_KEY = int.from_bytes(b"goodsche", "big")
@@ -76,7 +76,7 @@ def goods_cache_read(*, variant_key: str, item_ids: list[int], on: date) -> dict
     wanted = set(item_ids)
     for chunk in chunks(sorted(wanted)):
         items, params = id_condition("item_id", chunk)
-        rows = binary_rows(f"SELECT item_id, content FROM {table} WHERE variant_id = %s AND {items} AND {usable}",
+        rows = fetch_rows(f"SELECT item_id, content FROM {table} WHERE variant_id = %s AND {items} AND {usable}",
                            [variant_key, *params, *usable_params])
         for item_id, content in rows:
             if item_id in wanted:
@@ -91,11 +91,11 @@ def goods_cache_usable_ids(*, variant_key: str, item_ids: list[int] | None, on: 
     usable, usable_params = _usable(on)
     sql = f"SELECT item_id FROM {table} WHERE variant_id = %s AND {usable}"
     if item_ids is None:
-        return {row[0] for row in raw_rows(sql, [variant_key, *usable_params])}
+        return {row[0] for row in fetch_rows(sql, [variant_key, *usable_params])}
     found: set[int] = set()
     for chunk in chunks(sorted(set(item_ids))):
         items, params = id_condition("item_id", chunk)
-        found.update(row[0] for row in raw_rows(f"{sql} AND {items}", [variant_key, *usable_params, *params]))
+        found.update(row[0] for row in fetch_rows(f"{sql} AND {items}", [variant_key, *usable_params, *params]))
     return found.intersection(item_ids)
 
 
@@ -105,11 +105,17 @@ def goods_cache_fill_lock() -> None:
 
 
 def goods_cache_store(*, variant: GoodsCacheVariant, goods: Iterable[tuple[int, bytes, date | None]]) -> int:
-    """Write (item id, Good, valid until) rows, replacing what the items had; under `goods_cache_fill_lock`."""
-    rows = [CachedGood(variant=variant, item_id=item_id, content=content, valid_until=valid_until)
+    """Write (item id, Good, valid until) rows, replacing what the items had; under `goods_cache_fill_lock`.
+
+    One statement per row through executemany: a first full list writes a row per item of the catalog,
+    and building a model instance for each cost more than the rest of the write."""
+    table = connection.ops.quote_name(CachedGood._meta.db_table)
+    rows = [(variant.pk, item_id, content, connection.ops.adapt_datefield_value(valid_until))
             for item_id, content, valid_until in goods]
-    CachedGood.objects.bulk_create(rows, batch_size=500, update_conflicts=True, unique_fields=["variant", "item"],
-                                   update_fields=["content", "valid_until"])
+    execute_many(
+        f"INSERT INTO {table} (variant_id, item_id, content, valid_until) VALUES (%s, %s, %s, %s) "
+        f"ON CONFLICT (variant_id, item_id) DO UPDATE SET content = excluded.content, "
+        f"valid_until = excluded.valid_until", rows)
     return len(rows)
 
 

@@ -10,7 +10,7 @@ from typing import Iterable
 from django.db import transaction
 from django.db.models import Min, Sum
 
-from retail.models import Barcode, Characteristic, Item, Pack, Price, StockBalance, Unit, VatRate
+from retail.models import Barcode, Characteristic, Item, ItemGroup, Pack, Price, StockBalance, Unit, VatRate
 from retail.money import to_money, to_quantity
 
 from ..exceptions import PriceListBuildError
@@ -27,7 +27,7 @@ from ..format.documents import (
 )
 from ..format.versions import get_format
 from ..models import ExchangeSettings, OfflineDevice, SkuCode
-from .batching import chunks, of_items, raw_rows
+from .batching import chunks, fetch_rows, of_items
 from .goods_cache import (
     goods_cache_key,
     goods_cache_fill_lock,
@@ -137,10 +137,10 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
     if item_ids is not None:
         rows = []
         for chunk in chunks(sorted(set(item_ids))):
-            rows.extend(raw_rows(*items_qs.filter(pk__in=chunk).query.sql_with_params()))
+            rows.extend(fetch_rows(*items_qs.filter(pk__in=chunk).query.sql_with_params()))
         rows.sort()
     else:
-        rows = raw_rows(*items_qs.query.sql_with_params())
+        rows = fetch_rows(*items_qs.query.sql_with_params())
     selected = [row[0] for row in rows]
     cached = goods_cache_usable_ids(variant_key=variant_key, item_ids=None if item_ids is None else selected, on=on)
     if cached.issuperset(selected):
@@ -152,7 +152,7 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
             sku_generate(positions=positions_for_items(uncached))
         with_sku = cached.intersection(selected)
         for chunk in chunks(uncached):
-            with_sku.update(SkuCode.objects.filter(item_id__in=chunk, characteristic=None, pack=None)
+            with_sku.update(SkuCode.objects.filter(characteristic=None, pack=None, **of_items("item_id", chunk))
                             .values_list("item_id", flat=True))
         ids = [pk for pk in selected if pk in with_sku]
         new = [pk for pk in uncached if pk in with_sku]
@@ -161,9 +161,10 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
     # Checked before the first package is out, so a device never gets half a list and then an error.
     unsupported: list[str] = []
     allowed = _allowed_rates(fmt)
+    new_set = set(new)
     for chunk in chunks(new):
-        unsupported.extend(f"«{name}» (НДС {rate}%)" for name, rate in Item.objects.filter(pk__in=chunk)
-                           .exclude(vat_rate__in=allowed).values_list("name", "vat_rate")[:20])
+        unsupported.extend(f"«{name}» (НДС {rate}%)" for pk, name, rate in Item.objects.filter(**of_items("pk", chunk))
+                           .exclude(vat_rate__in=allowed).values_list("pk", "name", "vat_rate") if pk in new_set)
     if unsupported:
         raise PriceListBuildError(
             f"Формат обмена {fmt.label} не допускает ставку НДС этих товаров: " + ", ".join(unsupported[:20])
@@ -198,6 +199,13 @@ def price_list_goods(*, device: OfflineDevice, ids: list[int], on: date | None =
     return [good for _item_id, good in goods], units, without_price
 
 
+_ITEM_FIELDS = (
+    "id", "uuid", "name", "article", "description", "vat_rate", "is_weight", "marking_kind", "calculation_subject",
+    "base_unit_id", "group_id", "is_alcohol", "alcohol_is_excisable", "alcohol_kind_code", "alcohol_volume",
+    "alcohol_strength", "alcohol_vendor_inn", "alcohol_vendor_kpp", "alcohol_is_draught",
+)
+
+
 def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date
                     ) -> tuple[list[tuple[int, GoodData]], list[UnitData], int]:
     fmt = get_format(device.format_version)
@@ -207,22 +215,29 @@ def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date
     price_type_id = store.retail_price_type_id if store else None
 
     sku: dict[str, int] = {}
-    items: list[Item] = []
-    chars: dict[int, list[Characteristic]] = defaultdict(list)
-    packs: dict[int, list[Pack]] = defaultdict(list)
+    # Rows, not model instances: a first full list reads every item, characteristic and pack.
+    items: list = []
+    chars: dict[int, list] = defaultdict(list)
+    packs: dict[int, list] = defaultdict(list)
     barcodes: dict[tuple[int, int | None, int | None], list[BarcodeData]] = defaultdict(list)
     wanted = set(ids)
     for chunk in chunks(ids):
         sku.update(SkuCode.objects.filter(**of_items("item_id", chunk)).values_list("position_key", "number"))
-        items.extend(item for item in Item.objects.filter(**of_items("pk", chunk))
-                     .select_related("base_unit", "group").order_by("pk") if item.pk in wanted)
-        for ch in Characteristic.objects.filter(**of_items("item_id", chunk)).order_by("item_id", "name", "pk"):
+        items.extend(item for item in Item.objects.filter(**of_items("pk", chunk)).order_by("pk")
+                     .values_list(*_ITEM_FIELDS, named=True) if item.id in wanted)
+        for ch in (Characteristic.objects.filter(**of_items("item_id", chunk)).order_by("item_id", "name", "pk")
+                   .values_list("id", "uuid", "name", "item_id", named=True)):
             chars[ch.item_id].append(ch)
-        for pack in Pack.objects.filter(**of_items("item_id", chunk)).order_by("item_id", "coefficient", "pk"):
+        for pack in (Pack.objects.filter(**of_items("item_id", chunk)).order_by("item_id", "coefficient", "pk")
+                     .values_list("id", "uuid", "name", "coefficient", "item_id", named=True)):
             packs[pack.item_id].append(pack)
         for row in Barcode.objects.filter(**of_items("item_id", chunk)).order_by("value").values_list(
                 "item_id", "characteristic_id", "pack_id", "value", "barcode_type"):
             barcodes[(row[0], row[1], row[2])].append(BarcodeData(value=row[3], type=row[4]))
+
+    # Few units and groups for many items: read once, not joined to every item.
+    units_by_id = Unit.objects.in_bulk({item.base_unit_id for item in items})
+    groups_by_id = ItemGroup.objects.in_bulk({item.group_id for item in items if item.group_id})
 
     def code(item_id, ch_id=None, pack_id=None) -> str | None:
         number = sku.get(SkuCode.key_for(item_id, ch_id, pack_id))
@@ -239,29 +254,30 @@ def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date
     unsupported: list[str] = []
     without_price = 0
     for item in items:
-        if code(item.pk) is None:
+        if code(item.id) is None:
             continue
         tax_rate = format_tax_rate(item.vat_rate)
         if tax_rate not in fmt.tax_rates:
             unsupported.append(f"«{item.name}» (НДС {item.vat_rate}%)")
             continue
-        base_price = prices.get((item.pk, None))
+        base_price = prices.get((item.id, None))
         if base_price is None:
             without_price += 1
-        item_balance = item_totals.get(item.pk)
-        unit = item.base_unit
+        item_balance = item_totals.get(item.id)
+        unit = units_by_id[item.base_unit_id]
         units.setdefault(unit.pk, UnitData(code=unit.okei_code, name=unit.name, uuid=str(unit.uuid), okei_code=unit.okei_code))
         good = GoodData(
             uuid=str(item.uuid), name=item.name, tax_rate=tax_rate,
-            calculation_subject=item.calculation_subject, code=code(item.pk) or "",
+            calculation_subject=item.calculation_subject, code=code(item.id) or "",
             price=to_money(base_price) if base_price is not None else None,
             balance=_positive(item_balance), unit_code=unit.okei_code, unit_uuid=str(unit.uuid),
             article=item.article, description=item.description, is_weight=item.is_weight,
-            marked_type_code=item.marking_kind, barcodes=barcodes.get((item.pk, None, None), []),
+            marked_type_code=item.marking_kind, barcodes=barcodes.get((item.id, None, None), []),
         )
         if item.group_id and rule.export_groups:
-            good.group_code = item.group.code
-            good.group_uuid = str(item.group.uuid)
+            group = groups_by_id[item.group_id]
+            good.group_code = group.code
+            good.group_uuid = str(group.uuid)
         if item.is_alcohol:
             good.alcohol = AlcoholData(
                 is_excisable=item.alcohol_is_excisable, kind_code=item.alcohol_kind_code,
@@ -272,34 +288,34 @@ def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date
 
         def pack_list(ch_id: int | None, unit_price: Decimal | None, balance: Decimal | None) -> list[PackData]:
             result = []
-            for pack in packs.get(item.pk, []):
-                pack_code = code(item.pk, ch_id, pack.pk)
+            for pack in packs.get(item.id, []):
+                pack_code = code(item.id, ch_id, pack.id)
                 if pack_code is None:
                     continue
                 result.append(PackData(
                     code=pack_code, uuid=str(pack.uuid), name=pack.name, units_per_pack=pack.coefficient,
                     price=to_money(unit_price * pack.coefficient) if unit_price is not None else None,
                     balance=_positive(balance / pack.coefficient) if balance else None,
-                    barcodes=barcodes.get((item.pk, ch_id, pack.pk), []) if ch_id else barcodes.get((item.pk, None, pack.pk), []),
+                    barcodes=barcodes.get((item.id, ch_id, pack.id), []) if ch_id else barcodes.get((item.id, None, pack.id), []),
                 ))
             return result
 
-        if chars.get(item.pk):
-            for ch in chars[item.pk]:
-                ch_code = code(item.pk, ch.pk)
+        if chars.get(item.id):
+            for ch in chars[item.id]:
+                ch_code = code(item.id, ch.id)
                 if ch_code is None:
                     continue
-                ch_price = prices.get((item.pk, ch.pk), base_price)
-                ch_balance = balances.get((item.pk, ch.pk)) if balances else None
+                ch_price = prices.get((item.id, ch.id), base_price)
+                ch_balance = balances.get((item.id, ch.id)) if balances else None
                 good.characteristics.append(CharacteristicData(
                     code=ch_code, uuid=str(ch.uuid), name=ch.name,
                     price=to_money(ch_price) if ch_price is not None else None, balance=_positive(ch_balance),
-                    barcodes=barcodes.get((item.pk, ch.pk, None), []),
-                    packs=pack_list(ch.pk, ch_price, ch_balance),
+                    barcodes=barcodes.get((item.id, ch.id, None), []),
+                    packs=pack_list(ch.id, ch_price, ch_balance),
                 ))
         else:
             good.packs = pack_list(None, base_price, item_balance)
-        goods.append((item.pk, good))
+        goods.append((item.id, good))
 
     if unsupported:  # a rate changed after planning
         raise PriceListBuildError(

@@ -9,7 +9,7 @@ from django.db import transaction
 from retail.models import Characteristic, Item, Pack
 
 from ..models import ExchangeRule, ExchangeSettings, SkuCode
-from .batching import chunks
+from .batching import chunks, of_items
 from .goods_cache import goods_cache_invalidate
 from .rules import rule_items
 
@@ -38,11 +38,13 @@ def positions_for_items(item_ids: Iterable[int]) -> list[Position]:
     weights: dict[int, bool] = {}
     chars: dict[int, list[int]] = {}
     packs: dict[int, list[int]] = {}
-    for chunk in chunks(item_ids):
-        weights.update(Item.objects.filter(pk__in=chunk).values_list("pk", "is_weight"))
-        for item_id, ch_id in Characteristic.objects.filter(item_id__in=chunk).values_list("item_id", "pk"):
+    wanted = set(item_ids)
+    for chunk in chunks(sorted(wanted)):
+        weights.update(row for row in Item.objects.filter(**of_items("pk", chunk)).values_list("pk", "is_weight")
+                       if row[0] in wanted)
+        for item_id, ch_id in Characteristic.objects.filter(**of_items("item_id", chunk)).values_list("item_id", "pk"):
             chars.setdefault(item_id, []).append(ch_id)
-        for item_id, pack_id in Pack.objects.filter(item_id__in=chunk).values_list("item_id", "pk"):
+        for item_id, pack_id in Pack.objects.filter(**of_items("item_id", chunk)).values_list("item_id", "pk"):
             packs.setdefault(item_id, []).append(pack_id)
     positions: list[Position] = []
     for item_id in item_ids:
@@ -82,7 +84,7 @@ def sku_generate(*, positions: list[Position]) -> int:
     config = ExchangeSettings.objects.select_for_update().get_or_create(pk=1)[0]
     existing: set[str] = set()
     for chunk in chunks(sorted({p.item_id for p in positions})):
-        existing.update(SkuCode.objects.filter(item_id__in=chunk).values_list("position_key", flat=True))
+        existing.update(SkuCode.objects.filter(**of_items("item_id", chunk)).values_list("position_key", flat=True))
     seen: set[str] = set()
     missing: list[Position] = []
     for position in positions:

@@ -20,7 +20,7 @@ from ..format.builders import (
 from ..format.documents import PriceListData
 from ..format.versions import get_format
 from ..models import ChangeRegistration, OfflineDevice, Transfer, TransferPackage
-from .batching import CHUNK, binary_rows, chunks
+from .batching import CHUNK, chunks, fetch_rows
 from .goods_cache import pack_ids, unpack_ids
 from .price_list import PriceListPlan, price_list_cache_fill, price_list_goods_serialized, price_list_plan
 from .registration import registration_clear, registration_watermark
@@ -220,9 +220,7 @@ def package_next(*, device: OfflineDevice, transfer_id: str, restart: bool) -> P
 
 @transaction.atomic
 def _package_next(*, device: OfflineDevice, key: UUID, restart: bool) -> PackageAnswer | str:
-    # At most one row, by primary key: iterated rather than first(), whose ordering and slicing cost
-    # more than the query itself on every package.
-    transfer = next(iter(Transfer.objects.select_for_update().filter(pk=key, device_id=device.pk)), None)
+    transfer = _transfer_locked(key=key, device=device)
     if transfer is None:
         return _not_formed(device.format_version)
     _fail_if_stale(transfer)
@@ -242,12 +240,17 @@ def _package_next(*, device: OfflineDevice, key: UUID, restart: bool) -> Package
         now = timezone.now()
         Transfer.objects.filter(pk=transfer.pk).update(completed_at=now)
         OfflineDevice.objects.filter(pk=device.pk).update(price_list_delivered_at=now)
-    elif connection.vendor == "postgresql":
-        # Only the «sent» mark of a middle package is written here. Losing it in a crash of the database
-        # server means handing the package out once more, so its commit need not wait for the disk.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
     return PackageAnswer(content, number, transfer.package_total, True, completed)
+
+
+def _transfer_locked(*, key: UUID, device: OfflineDevice) -> Transfer | None:
+    """The transfer, its row locked until the end of the transaction. Written out rather than built by the
+    ORM: compiling the query (with the model's ordering) cost more than running it, on every package."""
+    table = connection.ops.quote_name(Transfer._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    found = Transfer.objects.raw(f"SELECT * FROM {table} WHERE id = %s AND device_id = %s{lock}",
+                                 [Transfer._meta.pk.get_db_prep_value(key, connection), device.pk])
+    return next(iter(found), None)
 
 
 def _package_claim(transfer: Transfer) -> tuple[int, bytes, bytes] | None:
@@ -255,7 +258,7 @@ def _package_claim(transfer: Transfer) -> tuple[int, bytes, bytes] | None:
     in order, so it is the next one, even mid-build). One statement: this runs for every package."""
     table = connection.ops.quote_name(TransferPackage._meta.db_table)
     transfer_key = Transfer._meta.pk.get_db_prep_value(transfer.pk, connection)
-    rows = binary_rows(
+    rows = fetch_rows(
         f"UPDATE {table} SET sent = %s WHERE id = (SELECT id FROM {table} WHERE transfer_id = %s AND sent = %s "
         f"ORDER BY number LIMIT 1) RETURNING number, head, item_ids",
         [True, transfer_key, False])

@@ -11,11 +11,10 @@ from offline_exchange.services.transfers import package_next, transfer_prepare
 # A first build also generates SKUs and writes every Good into the cache; its inserts are batched,
 # which is the little that differs between 40 and 900 goods.
 ONE_PACKAGE_QUERIES = 56
-PER_EXTRA_PACKAGE = 20
+PER_EXTRA_PACKAGE = 22
 # A full list of goods that are all in the cache: the plan, then the packages written at once.
 CACHED_FULL_LIST_QUERIES = 23
-# PostgreSQL adds one: a middle package's commit does not wait for the disk (SET LOCAL).
-SERVE_QUERIES = 9
+SERVE_QUERIES = 8
 
 
 def full_transfer_queries(goods: int, package_size: int) -> tuple[int, int]:

@@ -1,0 +1,16 @@
+"""The benchmark commands run end to end on a small catalog and print their figures (never judged here)."""
+import re
+from io import StringIO
+
+from django.core.management import call_command
+
+
+def test_bench_price_list_prints_the_first_the_cached_and_the_incremental_transfer():
+    out = StringIO()
+    call_command("bench_price_list", goods=60, package_size=25, changes=5, repeat=2, stdout=out)
+    text = out.getvalue()
+    assert "catalog: 60 goods" in text
+    assert re.search(r"first after the catalog load .*: 60 goods in 3 packages of 25", text), text
+    assert re.search(r"next device \(Goods from the cache; median of 2\): 60 goods in 3 packages", text), text
+    assert re.search(r"ours / limit = [\d.]+x first, [\d.]+x from the cache", text), text
+    assert "incremental after 5 price changes: 5 goods, 1 packages" in text
