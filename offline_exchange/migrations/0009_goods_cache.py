@@ -52,9 +52,10 @@ class Migration(migrations.Migration):
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("content", models.BinaryField()),
                 ("valid_until", models.DateField(null=True)),
-                ("item", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+",
-                                           to="retail.item")),
-                ("variant", models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE,
+                ("item", models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE,
+                                           related_name="+", to="retail.item")),
+                ("variant", models.ForeignKey(db_constraint=False, db_index=False,
+                                              on_delete=django.db.models.deletion.CASCADE,
                                               related_name="goods", to="offline_exchange.goodscachevariant")),
             ],
             options={

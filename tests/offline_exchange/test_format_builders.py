@@ -85,7 +85,9 @@ def test_hardened_parser_reads_utf8_str_with_declaration():
 
 # --- Goods kept pre-serialized and spliced into heads ------------------------------------
 
-XML_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
+# Any text XML can carry: tabs, line breaks and markup characters included, other controls not.
+XML_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff")
+                   | st.sampled_from(["\t", "\n", "\r", "&", "<", ">", '"']), max_size=40)
 
 
 @st.composite

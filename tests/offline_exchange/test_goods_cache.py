@@ -257,6 +257,18 @@ def test_an_item_leaving_the_sku_register_leaves_the_list(demo, admin_client):
     assert content == from_the_base(device)
 
 
+def test_a_deleted_item_takes_its_cached_goods_along(demo, admin_client):
+    device = one_package(demo["device"])
+    served(device)
+    item = Item.objects.get(article="ШВ-1")
+    assert CachedGood.objects.filter(item=item).exists()
+    response = admin_client.post(reverse("admin:retail_item_delete", args=[item.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not CachedGood.objects.filter(item_id=item.pk).exists()
+    [content] = served(device)
+    assert item.name.encode() not in content and content == from_the_base(device)
+
+
 def test_demo_data_again_restores_edited_goods(demo):
     device = one_package(demo["device"])
     served(device)
