@@ -12,12 +12,13 @@ Correctness rests on two rules.
    fill): no Good built from old data outlives a change. The second removal runs in a transaction
    of its own that holds nothing else, so a fill and a change never wait on each other crosswise.
 
-On PostgreSQL the lock is an advisory transaction lock. SQLite needs none: every transaction here
-begins IMMEDIATE and holds the database's single write lock, so a fill and a change never overlap.
+On PostgreSQL the locks are advisory transaction locks. SQLite needs none: every transaction here
+begins IMMEDIATE and holds the database's single write lock, so fills and changes never overlap.
 """
 from __future__ import annotations
 
 import sys
+import zlib
 from array import array
 from datetime import date
 from typing import Iterable
@@ -27,16 +28,20 @@ from django.db import connection, transaction
 from ..models import CachedGood, GoodsCacheVariant, OfflineDevice
 from .batching import chunks, execute_many, fetch_rows, id_condition
 
-# The advisory lock's key: "goodsche" read as a 64-bit integer.
-_LOCK_KEY = int.from_bytes(b"goodsche", "big")
+# Advisory lock keys (two 32-bit halves): the cache as a whole is (_LOCK_CLASS, 0); a variant's fills are
+# (_LOCK_CLASS, crc32 of its key) — a collision only makes two variants' fills take turns.
+_LOCK_CLASS = int.from_bytes(b"good", "big")
 
 
-def _lock(*, shared: bool) -> None:
+def _lock(*, shared: bool, variant_key: str | None = None) -> None:
     if not connection.in_atomic_block:
         raise RuntimeError("the goods cache lock is taken inside a transaction")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT pg_advisory_xact_lock{'_shared' if shared else ''}(%s)", [_LOCK_KEY])
+            cursor.execute(f"SELECT pg_advisory_xact_lock{'_shared' if shared else ''}(%s, 0)", [_LOCK_CLASS])
+            if variant_key is not None:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                               [_LOCK_CLASS, zlib.crc32(variant_key.encode()) - 2**31])
 
 
 def goods_cache_key(*, device: OfflineDevice) -> str:
@@ -77,10 +82,8 @@ def goods_cache_read(*, variant_key: str, item_ids: list[int], on: date) -> dict
     for chunk in chunks(sorted(wanted)):
         items, params = id_condition("item_id", chunk)
         rows = fetch_rows(f"SELECT item_id, content FROM {table} WHERE variant_id = %s AND {items} AND {usable}",
-                           [variant_key, *params, *usable_params])
-        for item_id, content in rows:
-            if item_id in wanted:
-                found[item_id] = content
+                          [variant_key, *params, *usable_params])
+        found.update(row for row in rows if row[0] in wanted)
     return found
 
 
@@ -99,9 +102,11 @@ def goods_cache_usable_ids(*, variant_key: str, item_ids: list[int] | None, on: 
     return found.intersection(item_ids)
 
 
-def goods_cache_fill_lock() -> None:
-    """Taken by a fill for the rest of its transaction, before it reads (see the module's docstring)."""
-    _lock(shared=True)
+def goods_cache_fill_lock(*, variant_key: str) -> None:
+    """Taken by a fill for the rest of its transaction, before it reads: the cache's lock shared (see the
+    module's docstring), and its variant's alone, so that registers asking at once for Goods nobody has
+    built yet build them once: the others wait, then find them cached."""
+    _lock(shared=True, variant_key=variant_key)
 
 
 def goods_cache_store(*, variant: GoodsCacheVariant, goods: Iterable[tuple[int, bytes, date | None]]) -> int:

@@ -340,7 +340,7 @@ def price_list_cache_fill(*, device: OfflineDevice, ids: list[int], on: date) ->
     fmt = get_format(device.format_version)
     store = device.rule.warehouse.store
     with transaction.atomic():
-        goods_cache_fill_lock()
+        goods_cache_fill_lock(variant_key=goods_cache_key(device=device))
         variant = goods_cache_variant(device=device)
         missing = sorted(set(ids) - goods_cache_usable_ids(variant_key=variant.pk, item_ids=ids, on=on))
         if not missing:

@@ -14,7 +14,7 @@ from offline_exchange.format.versions import get_format
 from offline_exchange.models import CachedGood, ChangeRegistration, ExchangeSettings, OfflineDevice, SkuCode
 from offline_exchange.services import price_list
 from offline_exchange.services.devices import device_full_next_time
-from offline_exchange.services.goods_cache import goods_cache_key, pack_ids, unpack_ids
+from offline_exchange.services.goods_cache import goods_cache_key, goods_cache_variant, pack_ids, unpack_ids
 from offline_exchange.services.price_list import price_list_collect
 from offline_exchange.services.registration import registration_register_items
 from offline_exchange.services.sku import sku_generate_for_items
@@ -348,3 +348,48 @@ def test_a_change_racing_a_fill_never_leaves_a_stale_good(demo, monkeypatch):
     [content] = served(device)
     assert good(content, item.name).get("Price") == "444.00"
     assert content == from_the_base(device)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_registers_asking_at_once_build_each_good_once(demo, monkeypatch):
+    """Twenty registers open at once after a catalog load: the first builds the Goods, the others wait
+    for it and find them cached, instead of each building the same Goods."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serializes writers; the wait is proven on PostgreSQL")
+    device = demo["device"]
+    goods_cache_variant(device=device)  # known already, as after any earlier list
+    ids = list(Item.objects.values_list("pk", flat=True))
+    building, go, built = threading.Event(), threading.Event(), []
+    real = price_list._goods_of_items
+
+    def slow_build(**kwargs):
+        built.append(len(kwargs["ids"]))
+        building.set()
+        go.wait(10)
+        return real(**kwargs)
+
+    monkeypatch.setattr(price_list, "_goods_of_items", slow_build)
+    written = []
+
+    def fill():
+        try:
+            written.append(price_list.price_list_cache_fill(
+                device=OfflineDevice.objects.get(pk=device.pk), ids=ids, on=dt.date.today()))
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=fill)
+    first.start()
+    assert building.wait(10)
+    second = threading.Thread(target=fill)
+    second.start()
+    second.join(0.5)
+    assert second.is_alive()  # waits for the first fill of the same variant
+    go.set()
+    first.join(10)
+    second.join(10)
+    assert built == [len(ids)] and sorted(written) == [0, len(ids)]
