@@ -26,7 +26,7 @@ from typing import Iterable
 from django.db import connection, transaction
 
 from ..models import CachedGood, GoodsCacheVariant, OfflineDevice
-from .batching import chunks, execute_many, fetch_rows, id_condition
+from .batching import chunks, copy_rows, execute_many, fetch_rows, id_condition
 
 # Advisory lock keys (two 32-bit halves): the cache as a whole is (_LOCK_CLASS, 0); a variant's fills are
 # (_LOCK_CLASS, crc32 of its key) — a collision only makes two variants' fills take turns.
@@ -112,16 +112,26 @@ def goods_cache_fill_lock(*, variant_key: str) -> None:
 def goods_cache_store(*, variant: GoodsCacheVariant, goods: Iterable[tuple[int, bytes, date | None]]) -> int:
     """Write (item id, Good, valid until) rows, replacing what the items had; under `goods_cache_fill_lock`.
 
-    One statement per row through executemany: a first full list writes a row per item of the catalog,
-    and building a model instance for each cost more than the rest of the write."""
-    table = connection.ops.quote_name(CachedGood._meta.db_table)
-    rows = [(variant.pk, item_id, content, connection.ops.adapt_datefield_value(valid_until))
-            for item_id, content, valid_until in goods]
+    A first full list writes a row per item of the catalog: on PostgreSQL the items' old rows (Goods
+    past their validity) are deleted and the new ones copied in; elsewhere one upsert per row, through
+    executemany. Either way no model instance is built per row."""
+    table = CachedGood._meta.db_table
+    goods = list(goods)
+    if connection.vendor == "postgresql":
+        ids = [item_id for item_id, _content, _valid_until in goods]
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)} WHERE variant_id = %s AND item_id = ANY(%s)",
+                           [variant.pk, ids])
+        copy_rows(table, ["variant_id", "item_id", "content", "valid_until"], ["varchar", "int8", "bytea", "date"],
+                  [(variant.pk, item_id, content, valid_until) for item_id, content, valid_until in goods])
+        return len(goods)
     execute_many(
-        f"INSERT INTO {table} (variant_id, item_id, content, valid_until) VALUES (%s, %s, %s, %s) "
-        f"ON CONFLICT (variant_id, item_id) DO UPDATE SET content = excluded.content, "
-        f"valid_until = excluded.valid_until", rows)
-    return len(rows)
+        f"INSERT INTO {connection.ops.quote_name(table)} (variant_id, item_id, content, valid_until) "
+        f"VALUES (%s, %s, %s, %s) ON CONFLICT (variant_id, item_id) DO UPDATE SET content = excluded.content, "
+        f"valid_until = excluded.valid_until",
+        [(variant.pk, item_id, content, connection.ops.adapt_datefield_value(valid_until))
+         for item_id, content, valid_until in goods])
+    return len(goods)
 
 
 def _remove(item_ids: list[int]) -> int:
