@@ -109,19 +109,23 @@ def goods_cache_fill_lock(*, variant_key: str) -> None:
     _lock(shared=True, variant_key=variant_key)
 
 
-def goods_cache_store(*, variant: GoodsCacheVariant, goods: Iterable[tuple[int, bytes, date | None]]) -> int:
+def goods_cache_store(*, variant: GoodsCacheVariant, goods: Iterable[tuple[int, bytes, date | None]], on: date) -> int:
     """Write (item id, Good, valid until) rows, replacing what the items had; under `goods_cache_fill_lock`.
 
-    A first full list writes a row per item of the catalog: on PostgreSQL the items' old rows (Goods
-    past their validity) are deleted and the new ones copied in; elsewhere one upsert per row, through
-    executemany. Either way no model instance is built per row."""
+    A first full list writes a row per item of the catalog: on PostgreSQL they are copied in, after the
+    rows past their validity in the same id ranges are deleted (the only rows these items can have, the
+    fill having found no usable one); elsewhere one upsert per row, through executemany. Either way no
+    model instance is built per row."""
     table = CachedGood._meta.db_table
     goods = list(goods)
     if connection.vendor == "postgresql":
-        ids = [item_id for item_id, _content, _valid_until in goods]
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)} WHERE variant_id = %s AND item_id = ANY(%s)",
-                           [variant.pk, ids])
+            for chunk in chunks(sorted(item_id for item_id, _content, _valid_until in goods)):
+                # By id range, as every read of the cache: a list of ids here let the planner scan the
+                # whole table, which grows quickly under a first full list, at every package.
+                items, params = id_condition("item_id", chunk)
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)} WHERE variant_id = %s AND {items} "
+                               f"AND valid_until <= %s", [variant.pk, *params, on])
         copy_rows(table, ["variant_id", "item_id", "content", "valid_until"], ["varchar", "int8", "bytea", "date"],
                   [(variant.pk, item_id, content, valid_until) for item_id, content, valid_until in goods])
         return len(goods)

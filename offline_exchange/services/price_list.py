@@ -348,7 +348,7 @@ def price_list_cache_fill(*, device: OfflineDevice, ids: list[int], on: date) ->
         goods, _units, _without_price = _goods_of_items(device=device, ids=missing, on=on)
         next_dates = _next_price_dates(store.retail_price_type_id if store else None, missing, on)
         fragments = good_fragments([good for _item_id, good in goods], fmt)
-        return goods_cache_store(variant=variant, goods=(
+        return goods_cache_store(variant=variant, on=on, goods=(
             (item_id, fragment, next_dates.get(item_id)) for (item_id, _good), fragment in zip(goods, fragments)))
 
 
