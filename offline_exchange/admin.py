@@ -13,6 +13,7 @@ from .models import (
     SkuCode, Transfer, TransferPackage,
 )
 from .services.devices import device_full_next_time, device_queue_reset
+from .services.goods_cache import goods_cache_clear
 from .services.registration import registration_register_items, registration_register_rule
 from .services.sales import SUCCESS, sales_reports_reload
 from .services.sku import SkuRangeExhaustedError, sku_generate_for_rule
@@ -25,6 +26,12 @@ class ExchangeSettingsAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return not ExchangeSettings.objects.exists()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "auto_generate_sku" in form.changed_data and obj.auto_generate_sku:
+            # Cached Goods were written without the positions that had no SKU then; rebuilt, they get one.
+            goods_cache_clear()
 
     def has_delete_permission(self, request, obj=None):
         return False

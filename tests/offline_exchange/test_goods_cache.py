@@ -243,6 +243,25 @@ def test_new_sku_codes_reach_a_cached_good(demo):
     assert with_code == from_the_base(device)
 
 
+def test_switching_sku_generation_on_gives_cached_goods_their_new_positions(demo, admin_client):
+    device = one_package(demo["device"])
+    config = ExchangeSettings.load()
+    config.auto_generate_sku = False
+    config.save()
+    socks = Item.objects.get(article="НД-02")
+    Characteristic.objects.create(item=socks, name="Размер 18")
+    registration_register_items(item_ids=[socks.pk])
+    [before] = served(device)
+    assert "Размер 18" not in {c.get("Name") for c in good(before, socks.name).iter(N + "Characteristic")}
+    response = admin_client.post(reverse("admin:offline_exchange_exchangesettings_change", args=[config.pk]), {
+        "auto_generate_sku": "on", "offline_exchange_enabled": "on", "weight_sku_min": config.weight_sku_min,
+        "weight_sku_max": config.weight_sku_max})
+    assert response.status_code == 302
+    [after] = served(device)
+    assert "Размер 18" in {c.get("Name") for c in good(after, socks.name).iter(N + "Characteristic")}
+    assert after == from_the_base(device)
+
+
 def test_an_item_leaving_the_sku_register_leaves_the_list(demo, admin_client):
     device = one_package(demo["device"])
     served(device)
