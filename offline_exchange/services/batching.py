@@ -68,15 +68,13 @@ def execute_many(sql: str, rows: list[tuple]) -> None:
         cursor.executemany(sql, rows)
 
 
-def copy_rows(table: str, columns: list[str], types: list[str], rows: list[tuple]) -> bool:
-    """Append rows with PostgreSQL's COPY in binary (the fastest way in: no statement per row); False on
-    other databases, which the caller then writes another way."""
+def copy_rows(table: str, columns: list[str], types: list[str], rows: list[tuple]) -> None:
+    """Append rows with PostgreSQL's COPY in binary, the fastest way in: no statement per row."""
     if connection.vendor != "postgresql":
-        return False
+        raise NotImplementedError("COPY is PostgreSQL's")
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
     with connection.cursor() as cursor:
         with cursor.copy(f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
-    return True

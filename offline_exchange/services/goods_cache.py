@@ -3,8 +3,10 @@ spliced into every package that carries them, until the item changes (PROTOCOL �
 
 Correctness rests on two rules.
 
-1. Every write of an item's data calls `goods_cache_invalidate` in its transaction (change
-   registration does; so do SKU generation and the admin's unit, group and SKU edits).
+1. Every write of an item's data calls `goods_cache_invalidate` in its transaction: change
+   registration does (admin edits of goods and of their units, groups and SKU codes, catalog imports,
+   demo_data), and so does SKU generation. Switching SKU generation on, and «Выгрузить полностью»,
+   clear the cache (`goods_cache_clear`).
 2. A fill reads the data and writes the Goods in one transaction holding the cache lock shared;
    an invalidation removes the items' Goods at once, and again once its transaction has committed,
    holding the lock exclusively. A fill that read the data before the change committed has then

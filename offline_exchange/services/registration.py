@@ -25,8 +25,7 @@ def _register(device: OfflineDevice, item_ids: list[int]) -> None:
 def registration_register_items(*, item_ids: Iterable[int]) -> int:
     """Register the items for every device in use whose rule selects them; returns rows written.
 
-    Their cached Goods go first, for every device (in use or not): the cache must never outlive a
-    change. (First, too, because it takes the cache's locks before the registrations' rows.)"""
+    Their cached Goods go too, for every device (in use or not): the cache must never outlive a change."""
     item_ids = sorted(set(item_ids))
     if not item_ids:
         return 0
