@@ -152,8 +152,7 @@ def catalog_create(*, goods: int, package_size: int) -> CatalogFigures:
 def database_settle() -> None:
     """The freshly loaded catalog as a running base has it: planner statistics, and on PostgreSQL the
     visibility map and a checkpoint. Otherwise autovacuum and the checkpointer do it a little later, in
-    the middle of a measurement (the checkpoint of a fresh load made every commit of the first list wait
-    on a busy disk, doubling its time)."""
+    the middle of a measurement."""
     from django.db import DatabaseError, connection
 
     with connection.cursor() as cursor:

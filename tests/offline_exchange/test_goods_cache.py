@@ -19,7 +19,7 @@ from offline_exchange.services.price_list import price_list_collect
 from offline_exchange.services.registration import registration_register_items
 from offline_exchange.services.sku import sku_generate_for_items
 from offline_exchange.services.transfers import package_next, price_list_deliver, transfer_prepare
-from retail.models import Barcode, Characteristic, Item, ItemGroup, Price, PriceType, StockBalance, Unit
+from retail.models import Characteristic, Item, ItemGroup, Price, PriceType, StockBalance, Unit
 from tests.conftest import FMT_NS
 
 pytestmark = pytest.mark.django_db
