@@ -361,6 +361,31 @@ class CachedGood(models.Model):
         indexes = [models.Index(fields=["variant", "item", "valid_until"], name="cached_good_usable")]
 
 
+class CachedGoodsBlock(models.Model):
+    """The cached Goods of one package's items, joined in their order: a package whose items a block
+    of its variant holds is served by reading one row instead of a row per Good.
+
+    `key` names the item list (a hash of its packed ids), so registers whose packages hold the same
+    items share the blocks. A block is removed with any of its Goods (an item in `first_item`…
+    `last_item` changes), unused from `valid_until` (the earliest of its Goods'), and forgotten a
+    week after the last transfer that used it (a catalog whose package boundaries moved)."""
+
+    variant = models.ForeignKey(GoodsCacheVariant, on_delete=models.CASCADE, related_name="blocks", db_index=False,
+                                db_constraint=False)
+    key = models.CharField(max_length=32)
+    first_item_id = models.BigIntegerField()
+    last_item_id = models.BigIntegerField()
+    content = models.BinaryField()
+    valid_until = models.DateField(null=True)
+    used_on = models.DateField()
+
+    class Meta:
+        verbose_name = "Блок товаров в кэше прайс-листа"
+        verbose_name_plural = "Блоки товаров в кэше прайс-листа"
+        constraints = [models.UniqueConstraint(fields=["variant", "key"], name="cached_goods_block_unique")]
+        indexes = [models.Index(fields=["first_item_id", "last_item_id"], name="cached_goods_block_items")]
+
+
 class ExchangeJournalEntry(models.Model):
     """Журнал обмена: every call of the service, with what came in and what went out."""
 

@@ -108,6 +108,12 @@ DATABASES = {
         conn_max_age=int(env("CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env("DB_PREPARE_THRESHOLD", "5"):
+    # Django leaves prepared statements off for poolers that cannot keep them (PgBouncer before 1.21
+    # in transaction mode: set DB_PREPARE_THRESHOLD= empty there). A statement run this many times on a
+    # connection is prepared and no longer planned at every run: the statement that hands out a price
+    # list package spends longer being planned than being run.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(env("DB_PREPARE_THRESHOLD", "5"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     (BASE_DIR / "var").mkdir(exist_ok=True)
     # Several cash registers write at once: wait for the lock instead of failing, take the write

@@ -19,15 +19,19 @@ begins IMMEDIATE and holds the database's single write lock, so fills and change
 """
 from __future__ import annotations
 
+import hashlib
+import operator
 import sys
 import zlib
 from array import array
-from datetime import date
+from datetime import date, timedelta
+from functools import reduce
 from typing import Iterable
 
 from django.db import connection, transaction
+from django.db.models import Q
 
-from ..models import CachedGood, GoodsCacheVariant, OfflineDevice
+from ..models import CachedGood, CachedGoodsBlock, GoodsCacheVariant, OfflineDevice
 from .batching import chunks, copy_rows, execute_many, fetch_rows, id_condition
 
 # Advisory lock keys (two 32-bit halves): the cache as a whole is (_LOCK_CLASS, 0); a variant's fills are
@@ -74,19 +78,25 @@ def _usable(on: date) -> tuple[str, list]:
     return "(valid_until IS NULL OR valid_until > %s)", [connection.ops.adapt_datefield_value(on)]
 
 
-def goods_cache_read(*, variant_key: str, item_ids: list[int], on: date) -> dict[int, bytes]:
-    """The cached Goods of these items usable on day `on`, by item. One query per 2,000 items, read
-    as raw rows: this is the hot path of every package."""
+def goods_cache_read(*, variant_key: str, item_ids: list[int], on: date) -> dict[int, tuple[bytes, date | None]]:
+    """The cached Goods of these items usable on day `on` and the day each stops being usable, by item.
+    One query per 2,000 items, read as raw rows."""
     table = connection.ops.quote_name(CachedGood._meta.db_table)
     usable, usable_params = _usable(on)
-    found: dict[int, bytes] = {}
+    found: dict[int, tuple[bytes, date | None]] = {}
     wanted = set(item_ids)
     for chunk in chunks(sorted(wanted)):
         items, params = id_condition("item_id", chunk)
-        rows = fetch_rows(f"SELECT item_id, content FROM {table} WHERE variant_id = %s AND {items} AND {usable}",
-                          [variant_key, *params, *usable_params])
-        found.update(row for row in rows if row[0] in wanted)
+        rows = fetch_rows(f"SELECT item_id, content, valid_until FROM {table} WHERE variant_id = %s AND {items} "
+                          f"AND {usable}", [variant_key, *params, *usable_params])
+        found.update((item_id, (bytes(content), _date(valid_until)))
+                     for item_id, content, valid_until in rows if item_id in wanted)
     return found
+
+
+def _date(value) -> date | None:
+    # SQLite's raw rows give dates as text.
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def goods_cache_usable_ids(*, variant_key: str, item_ids: list[int] | None, on: date) -> set[int]:
@@ -140,10 +150,26 @@ def goods_cache_store(*, variant: GoodsCacheVariant, goods: Iterable[tuple[int, 
     return len(goods)
 
 
+def _runs(item_ids: list[int]) -> list[tuple[int, int]]:
+    """Sorted ids as (first, last) runs of consecutive ids."""
+    runs: list[list[int]] = []
+    for item_id in item_ids:
+        if runs and item_id == runs[-1][1] + 1:
+            runs[-1][1] = item_id
+        else:
+            runs.append([item_id, item_id])
+    return [(first, last) for first, last in runs]
+
+
 def _remove(item_ids: list[int]) -> int:
     removed = 0
     for chunk in chunks(item_ids):
         removed += CachedGood.objects.filter(item_id__in=chunk).delete()[0]
+    # Every block whose span holds one of the items (a block spanning an item it does not hold goes too:
+    # rebuilding it is cheaper than knowing).
+    for runs in chunks(_runs(item_ids), 200):
+        CachedGoodsBlock.objects.filter(reduce(operator.or_, (
+            Q(first_item_id__lte=last, last_item_id__gte=first) for first, last in runs))).delete()
     return removed
 
 
@@ -168,18 +194,86 @@ def goods_cache_clear(*, variant_key: str | None = None) -> int:
     """Forget every cached Good (of one variant): the next price lists are built from the base."""
     _lock(shared=False)
     goods = CachedGood.objects.all() if variant_key is None else CachedGood.objects.filter(variant_id=variant_key)
+    blocks = (CachedGoodsBlock.objects.all() if variant_key is None
+              else CachedGoodsBlock.objects.filter(variant_id=variant_key))
+    blocks.delete()
     return goods.delete()[0]
+
+
+# --- blocks: a package's Goods in one row ------------------------------------------------
+
+# A block no transfer has used for this long belongs to package boundaries that have moved.
+BLOCK_KEPT_UNUSED = timedelta(days=7)
+
+
+def goods_block_key(packed_ids: bytes | memoryview) -> str:
+    """The name of a package's item list (`pack_ids`), the same for every register whose package
+    holds these items. MD5, as PostgreSQL's md5() computes it in the statement that claims a package
+    (a name, not a safeguard: ids are not chosen by an attacker)."""
+    return hashlib.md5(bytes(packed_ids), usedforsecurity=False).hexdigest()
+
+
+def goods_blocks_usable(*, variant_key: str, keys: list[str], on: date) -> set[str]:
+    """Which of these blocks the variant has, usable on day `on`. They are marked used today, and the
+    variant's blocks unused for `BLOCK_KEPT_UNUSED` are dropped."""
+    usable, usable_params = _usable(on)
+    table = connection.ops.quote_name(CachedGoodsBlock._meta.db_table)
+    found: set[str] = set()
+    with transaction.atomic():
+        for chunk in chunks(sorted(set(keys))):
+            marks = ", ".join(["%s"] * len(chunk))
+            found.update(row[0] for row in fetch_rows(
+                f"SELECT key FROM {table} WHERE variant_id = %s AND key IN ({marks}) AND {usable}",
+                [variant_key, *chunk, *usable_params]))
+            # At most once a day per block: a write per transfer would cost every full list.
+            CachedGoodsBlock.objects.filter(variant_id=variant_key, key__in=chunk, used_on__lt=on).update(used_on=on)
+        CachedGoodsBlock.objects.filter(variant_id=variant_key, used_on__lt=on - BLOCK_KEPT_UNUSED).delete()
+    return found
+
+
+def goods_block_read(*, variant_key: str, key: str, on: date) -> bytes | None:
+    """A package's Goods from its block, if the variant has it usable on day `on`: the hot path of every
+    package handed out."""
+    usable, usable_params = _usable(on)
+    table = connection.ops.quote_name(CachedGoodsBlock._meta.db_table)
+    rows = fetch_rows(f"SELECT content FROM {table} WHERE variant_id = %s AND key = %s AND {usable}",
+                      [variant_key, key, *usable_params])
+    return bytes(rows[0][0]) if rows else None
+
+
+def goods_block_store(*, variant_key: str, item_ids: list[int], goods: dict[int, tuple[bytes, date | None]],
+                      on: date) -> None:
+    """Write the block of these items (in this order) from their cached Goods; under
+    `goods_cache_fill_lock`, in the transaction that read the Goods."""
+    table = connection.ops.quote_name(CachedGoodsBlock._meta.db_table)
+    ends = [valid_until for _content, valid_until in goods.values() if valid_until is not None]
+    execute_many(
+        f"INSERT INTO {table} (variant_id, key, first_item_id, last_item_id, content, valid_until, used_on) "
+        f"VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (variant_id, key) DO UPDATE SET content = excluded.content, "
+        f"first_item_id = excluded.first_item_id, last_item_id = excluded.last_item_id, "
+        f"valid_until = excluded.valid_until, used_on = excluded.used_on",
+        [(variant_key, goods_block_key(pack_ids(item_ids)), min(item_ids), max(item_ids),
+          b"".join(goods[item_id][0] for item_id in item_ids),
+          connection.ops.adapt_datefield_value(min(ends, default=None)), connection.ops.adapt_datefield_value(on))])
 
 
 def pack_ids(item_ids: list[int]) -> bytes:
     """Sorted item ids as runs of consecutive ids, (first, count) pairs of 8-byte little-endian integers:
     a package of a catalog's consecutive ids is a few bytes whatever its size."""
     runs: list[int] = []
-    for item_id in item_ids:
-        if runs and item_id == runs[-2] + runs[-1]:
-            runs[-1] += 1
-        else:
-            runs += (item_id, 1)
+    start, count = 0, len(item_ids)
+    while start < count:
+        # Ids rise strictly, so ids[start..end] are consecutive exactly when their span equals their
+        # count, and stay so up to the run's end: found by halving, not by a step per id.
+        low, high = start, count - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            if item_ids[middle] - item_ids[start] == middle - start:
+                low = middle
+            else:
+                high = middle - 1
+        runs += (item_ids[start], low - start + 1)
+        start = low + 1
     packed = array("q", runs)
     if sys.byteorder == "big":  # app servers of any byte order share the database
         packed.byteswap()

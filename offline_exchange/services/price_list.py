@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import itemgetter
 from datetime import date
 from decimal import Decimal
 from typing import Iterable
@@ -29,12 +30,18 @@ from ..format.versions import get_format
 from ..models import ExchangeSettings, OfflineDevice, SkuCode
 from .batching import chunks, fetch_rows, of_items
 from .goods_cache import (
+    goods_block_key,
+    goods_block_read,
+    goods_block_store,
+    goods_blocks_usable,
     goods_cache_key,
     goods_cache_fill_lock,
     goods_cache_read,
     goods_cache_store,
     goods_cache_usable_ids,
     goods_cache_variant,
+    pack_ids,
+    unpack_ids,
 )
 from .rules import group_ancestors, rule_items
 from .sku import positions_for_items, sku_generate
@@ -115,19 +122,36 @@ class PriceListPlan:
     variant_key: str
     uncached: set[int]
     on: date
+    # The usable blocks of the list's packages, when the plan looked them up (a full list cut in packages).
+    blocks: set[str] | None = None
 
 
 def _allowed_rates(fmt) -> list[str]:
     return [value for value in VatRate.values if format_tax_rate(value) in fmt.tax_rates]
 
 
+def price_list_parts(groups: list, ids: list[int], per_package: int) -> list[tuple[list, list[int]]]:
+    """The packages' elements: groups first, then goods, `per_package` elements a package (0: one
+    package); units and the flag repeat in each."""
+    count = len(groups) + len(ids)
+    if per_package <= 0 or count <= per_package:
+        return [(groups, ids)]
+    parts = []
+    for start in range(0, count, per_package):
+        end = start + per_package
+        parts.append((groups[start:end], ids[max(0, start - len(groups)):max(0, end - len(groups))]))
+    return parts
+
+
 def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = None, full: bool,
-                    on: date | None = None) -> PriceListPlan:
+                    on: date | None = None, per_package: int | None = None) -> PriceListPlan:
     """The goods the device's rule selects (or only `item_ids` of them) that have an SKU.
 
     Items whose Good is in the cache were checked when it was written (SKU, VAT rate) and any change
-    since would have removed it, so only the others are looked at: a full list of a catalog that has
-    not changed costs two reads of ids."""
+    since would have removed it, so only the others are looked at. With `per_package`, a full list
+    whose every package the cache holds as a block (the common case: nothing changed since the last
+    full list of these settings) is planned from one read of the catalog's ids and one of the blocks'
+    names; `blocks` then names the usable blocks."""
     fmt = get_format(device.format_version)
     rule = device.rule
     on = on or price_day()
@@ -141,22 +165,34 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
         rows.sort()
     else:
         rows = fetch_rows(*items_qs.query.sql_with_params())
-    selected = [row[0] for row in rows]
-    cached = goods_cache_usable_ids(variant_key=variant_key, item_ids=None if item_ids is None else selected, on=on)
-    if cached.issuperset(selected):
-        # Nothing changed since the Goods were cached: the common case of a full list.
+    selected = list(map(itemgetter(0), rows))
+    # A full list carries the rule's whole group tree; an incremental one the groups of its goods.
+    groups = _groups(set(map(itemgetter(2), rows))) if rule.export_groups and full else []
+
+    blocks: set[str] | None = None
+    if per_package is not None and item_ids is None:
+        keys = [goods_block_key(pack_ids(ids)) for _groups, ids in price_list_parts(groups, selected, per_package) if ids]
+        blocks = goods_blocks_usable(variant_key=variant_key, keys=keys, on=on)
+    if blocks is not None and blocks.issuperset(keys):
+        # Every Good is cached: a block holds only usable Goods, and goes when any of them does.
         ids, new, kept = selected, [], rows
     else:
-        uncached = [pk for pk in selected if pk not in cached]
-        if ExchangeSettings.load().auto_generate_sku:
-            sku_generate(positions=positions_for_items(uncached))
-        with_sku = cached.intersection(selected)
-        for chunk in chunks(uncached):
-            with_sku.update(SkuCode.objects.filter(characteristic=None, pack=None, **of_items("item_id", chunk))
-                            .values_list("item_id", flat=True))
-        ids = [pk for pk in selected if pk in with_sku]
-        new = [pk for pk in uncached if pk in with_sku]
-        kept = [row for row in rows if row[0] in with_sku]
+        cached = goods_cache_usable_ids(variant_key=variant_key, item_ids=None if item_ids is None else selected,
+                                        on=on)
+        if cached.issuperset(selected):
+            # Nothing changed since the Goods were cached.
+            ids, new, kept = selected, [], rows
+        else:
+            uncached = [pk for pk in selected if pk not in cached]
+            if ExchangeSettings.load().auto_generate_sku:
+                sku_generate(positions=positions_for_items(uncached))
+            with_sku = cached.intersection(selected)
+            for chunk in chunks(uncached):
+                with_sku.update(SkuCode.objects.filter(characteristic=None, pack=None, **of_items("item_id", chunk))
+                                .values_list("item_id", flat=True))
+            ids = [pk for pk in selected if pk in with_sku]
+            new = [pk for pk in uncached if pk in with_sku]
+            kept = [row for row in rows if row[0] in with_sku]
 
     # Checked before the first package is out, so a device never gets half a list and then an error.
     unsupported: list[str] = []
@@ -172,24 +208,27 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
         )
 
     # Every package repeats all the list's units, as 1C writes them.
-    unit_ids = {row[1] for row in kept}
+    unit_ids = set(map(itemgetter(1), kept))
     units = [UnitData(code=u.okei_code, name=u.name, uuid=str(u.uuid), okei_code=u.okei_code)
              for u in Unit.objects.filter(pk__in=unit_ids).order_by("okei_code")]
-
-    groups: list[GroupData] = []
-    if rule.export_groups:
-        # A full list carries the rule's whole group tree; an incremental one the groups of its goods.
-        group_ids = {row[2] for row in (rows if full else kept) if row[2]}
-        tree = group_ancestors(group_ids)
-        by_id = {g.pk: g for g in tree}
-        for group in tree:
-            parent = by_id.get(group.parent_id)
-            groups.append(GroupData(
-                code=group.code, name=group.name, uuid=str(group.uuid),
-                parent_code=parent.code if parent else "", parent_uuid=str(parent.uuid) if parent else "",
-            ))
+    if rule.export_groups and not full:
+        groups = _groups(set(map(itemgetter(2), kept)))
     return PriceListPlan(full=full, ids=ids, groups=groups, units=units, skipped_without_sku=len(selected) - len(ids),
-                         variant_key=variant_key, uncached=set(new), on=on)
+                         variant_key=variant_key, uncached=set(new), on=on, blocks=blocks)
+
+
+def _groups(group_ids: set[int | None]) -> list[GroupData]:
+    """These groups and their ancestors, parents first."""
+    tree = group_ancestors({pk for pk in group_ids if pk})
+    by_id = {g.pk: g for g in tree}
+    groups = []
+    for group in tree:
+        parent = by_id.get(group.parent_id)
+        groups.append(GroupData(
+            code=group.code, name=group.name, uuid=str(group.uuid),
+            parent_code=parent.code if parent else "", parent_uuid=str(parent.uuid) if parent else "",
+        ))
+    return groups
 
 
 def price_list_goods(*, device: OfflineDevice, ids: list[int], on: date | None = None
@@ -332,8 +371,10 @@ def price_list_collect(*, device: OfflineDevice, item_ids: Iterable[int] | None 
     return CollectedPriceList(data, skipped_without_sku=plan.skipped_without_sku, without_price=without_price)
 
 
-def price_list_cache_fill(*, device: OfflineDevice, ids: list[int], on: date) -> int:
+def price_list_cache_fill(*, device: OfflineDevice, ids: list[int], on: date, block: list[int] | None = None) -> int:
     """Build and cache the Goods of these items that the cache lacks; returns how many were written.
+    With `block` (a package's items), the package's block is written too, from the Goods just built
+    and those cached.
 
     One transaction holding the cache's fill lock (see goods_cache), so the Goods match the data as it
     stands; items another process cached meanwhile are not built twice."""
@@ -343,13 +384,29 @@ def price_list_cache_fill(*, device: OfflineDevice, ids: list[int], on: date) ->
         goods_cache_fill_lock(variant_key=goods_cache_key(device=device))
         variant = goods_cache_variant(device=device)
         missing = sorted(set(ids) - goods_cache_usable_ids(variant_key=variant.pk, item_ids=ids, on=on))
-        if not missing:
-            return 0
-        goods, _units, _without_price = _goods_of_items(device=device, ids=missing, on=on)
-        next_dates = _next_price_dates(store.retail_price_type_id if store else None, missing, on)
-        fragments = good_fragments([good for _item_id, good in goods], fmt)
-        return goods_cache_store(variant=variant, on=on, goods=(
-            (item_id, fragment, next_dates.get(item_id)) for (item_id, _good), fragment in zip(goods, fragments)))
+        built: dict[int, tuple[bytes, date | None]] = {}
+        if missing:
+            goods, _units, _without_price = _goods_of_items(device=device, ids=missing, on=on)
+            next_dates = _next_price_dates(store.retail_price_type_id if store else None, missing, on)
+            fragments = good_fragments([good for _item_id, good in goods], fmt)
+            built = {item_id: (fragment, next_dates.get(item_id))
+                     for (item_id, _good), fragment in zip(goods, fragments)}
+            goods_cache_store(variant=variant, on=on, goods=[(item_id, fragment, valid_until)
+                                                             for item_id, (fragment, valid_until) in built.items()])
+        if block:
+            _block_store(variant_key=variant.pk, ids=block, built=built, on=on)
+        return len(built)
+
+
+def _block_store(*, variant_key: str, ids: list[int], built: dict[int, tuple[bytes, date | None]], on: date) -> bool:
+    goods = dict(built)
+    rest = [pk for pk in ids if pk not in goods]
+    if rest:
+        goods.update(goods_cache_read(variant_key=variant_key, item_ids=rest, on=on))
+    if any(pk not in goods for pk in ids):
+        return False
+    goods_block_store(variant_key=variant_key, item_ids=ids, goods=goods, on=on)
+    return True
 
 
 def price_list_goods_serialized(*, device: OfflineDevice, ids: list[int], on: date | None = None) -> list[bytes]:
@@ -363,8 +420,30 @@ def price_list_goods_serialized(*, device: OfflineDevice, ids: list[int], on: da
     if missing:
         price_list_cache_fill(device=device, ids=missing, on=on)
         found.update(goods_cache_read(variant_key=variant_key, item_ids=missing, on=on))
-    return [found[pk] for pk in ids if pk in found]
+    return [found[pk][0] for pk in ids if pk in found]
 
 
-__all__ = ["BuildError", "CollectedPriceList", "PriceListPlan", "price_day", "price_list_cache_fill",
-           "price_list_collect", "price_list_goods", "price_list_goods_serialized", "price_list_plan"]
+def price_list_block_fill(*, device: OfflineDevice, ids: list[int], on: date) -> bool:
+    """Join the cached Goods of a package's items into its block; False when one of them is not cached
+    (changed since it was): the package is then served Good by Good."""
+    variant_key = goods_cache_key(device=device)
+    with transaction.atomic():
+        goods_cache_fill_lock(variant_key=variant_key)
+        return _block_store(variant_key=variant_key, ids=ids, built={}, on=on)
+
+
+def price_list_package_goods(*, device: OfflineDevice, item_ids: bytes) -> list[bytes]:
+    """The Goods of a package's items (`pack_ids`) as its document carries them: its block when the
+    cache has it, else Good by Good."""
+    if not item_ids:
+        return []
+    on = price_day()
+    block = goods_block_read(variant_key=goods_cache_key(device=device), key=goods_block_key(item_ids), on=on)
+    if block is not None:
+        return [block]
+    return price_list_goods_serialized(device=device, ids=unpack_ids(item_ids), on=on)
+
+
+__all__ = ["BuildError", "CollectedPriceList", "PriceListPlan", "price_day", "price_list_block_fill",
+           "price_list_cache_fill", "price_list_collect", "price_list_goods", "price_list_goods_serialized",
+           "price_list_package_goods", "price_list_parts", "price_list_plan"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from uuid import UUID
 
 from django.conf import settings
@@ -19,10 +20,18 @@ from ..format.builders import (
 )
 from ..format.documents import PriceListData
 from ..format.versions import get_format
-from ..models import ChangeRegistration, OfflineDevice, Transfer, TransferPackage
+from ..models import CachedGoodsBlock, ChangeRegistration, OfflineDevice, Transfer, TransferPackage
 from .batching import CHUNK, chunks, fetch_rows
-from .goods_cache import pack_ids, unpack_ids
-from .price_list import PriceListPlan, price_list_cache_fill, price_list_goods_serialized, price_list_plan
+from .goods_cache import goods_block_key, goods_block_read, goods_blocks_usable, goods_cache_key, pack_ids
+from .price_list import (
+    price_day,
+    price_list_block_fill,
+    price_list_cache_fill,
+    price_list_goods_serialized,
+    price_list_package_goods,
+    price_list_parts,
+    price_list_plan,
+)
 from .registration import registration_clear, registration_watermark
 
 logger = logging.getLogger(__name__)
@@ -48,19 +57,6 @@ def _registered_item_ids(device: OfflineDevice, watermark: int) -> list[int]:
 def _is_full(device: OfflineDevice, requested_full: bool) -> bool:
     # The first transfer to a device is always full: it has nothing yet.
     return requested_full or device.price_list_delivered_at is None
-
-
-def _parts(plan: PriceListPlan, per_package: int) -> list[tuple[list, list[int]]]:
-    """Groups first, then goods, N elements a package; units and the flag repeat in each."""
-    groups, ids = plan.groups, plan.ids
-    count = len(groups) + len(ids)
-    if per_package <= 0 or count <= per_package:
-        return [(groups, ids)]
-    parts = []
-    for start in range(0, count, per_package):
-        end = start + per_package
-        parts.append((groups[start:end], ids[max(0, start - len(groups)):max(0, end - len(groups))]))
-    return parts
 
 
 def _stale_after() -> float:
@@ -138,11 +134,12 @@ def transfer_build(*, transfer_id: UUID) -> None:
     """Plan the transfer and store its packages, each visible to the device as soon as it is written.
 
     A package is stored as its document without the goods and the list of its items; the goods come
-    from the goods cache when it is handed out. Packages whose goods are all cached are written
-    together; before a package with goods missing from the cache, the packages so far are written (the
-    device may fetch them), its goods are built and cached, so memory holds one package's goods at a
-    time. A failure is kept on the transfer for the device to see as a fault; the next Prepare starts
-    a new transfer.
+    from the goods cache when it is handed out, from the package's block when the cache has one.
+    Packages whose goods are all cached are written together; before a package with goods missing from
+    the cache, the packages so far are written (the device may fetch them), its goods are built and
+    cached, so memory holds one package's goods at a time. A package without a block gets one, so the
+    next register's list reads a row per package. A failure is kept on the transfer for the device to
+    see as a fault; the next Prepare starts a new transfer.
     """
     transfer = Transfer.objects.select_related("device__rule__warehouse__store").filter(pk=transfer_id).first()
     if transfer is None or transfer.state != Transfer.State.BUILDING:
@@ -151,22 +148,30 @@ def transfer_build(*, transfer_id: UUID) -> None:
     try:
         fmt = get_format(device.format_version)
         item_ids = None if transfer.full else _registered_item_ids(device, transfer.registration_watermark)
-        plan = price_list_plan(device=device, item_ids=item_ids, full=transfer.full)
-        parts = _parts(plan, device.items_per_package)
+        plan = price_list_plan(device=device, item_ids=item_ids, full=transfer.full,
+                               per_package=device.items_per_package)
+        parts = price_list_parts(plan.groups, plan.ids, device.items_per_package)
         total = len(parts)
         Transfer.objects.filter(pk=transfer.pk).update(
             package_total=total, goods_count=len(plan.ids), skipped_without_sku=plan.skipped_without_sku,
             heartbeat_at=timezone.now(),
         )
+        packed = [pack_ids(ids) for _groups, ids in parts]
+        keys = [goods_block_key(items) if items else "" for items in packed]
+        blocks = plan.blocks if plan.blocks is not None else goods_blocks_usable(
+            variant_key=plan.variant_key, on=plan.on, keys=[key for key in keys if key])
         pending: list[TransferPackage] = []
         for number, (groups, ids) in enumerate(parts, start=1):
-            missing = [pk for pk in ids if pk in plan.uncached]
+            missing = [pk for pk in ids if pk in plan.uncached] if plan.uncached else []
+            without_block = bool(ids) and keys[number - 1] not in blocks
             if missing:
                 if not _packages_write(transfer, pending):
                     return
-                price_list_cache_fill(device=device, ids=missing, on=plan.on)
+                price_list_cache_fill(device=device, ids=missing, on=plan.on, block=ids if without_block else None)
+            elif without_block:
+                price_list_block_fill(device=device, ids=ids, on=plan.on)
             pending.append(TransferPackage(
-                transfer_id=transfer.pk, number=number, item_ids=pack_ids(ids),
+                transfer_id=transfer.pk, number=number, item_ids=packed[number - 1],
                 head=build_price_list_package_head(
                     number=number, total=total, fmt=fmt,
                     price_list=PriceListData(full=plan.full, units=plan.units, groups=groups)),
@@ -205,64 +210,114 @@ def _not_formed(fmt_code: int) -> PackageAnswer:
 
 
 def package_next(*, device: OfflineDevice, transfer_id: str, restart: bool) -> PackageAnswer:
-    """Hand out the lowest unsent package; registrations go only after the last one is out."""
+    """Hand out the lowest unsent package; registrations go only after the last one is out.
+
+    Claiming a package is one statement on PostgreSQL, committed on its own: this runs for every
+    package of every transfer. Completing the transfer (the last package) is a transaction of its own
+    after it; should the server stop between the two, the registrations stay and go out again with the
+    next list, so nothing is lost."""
     try:
         key = UUID(str(transfer_id).strip())
     except ValueError:
         return _not_formed(device.format_version)
-    answer = _package_next(device=device, key=key, restart=restart)
-    if isinstance(answer, str):
-        # Raised only now, so that a build declared dead just now stays declared when the device is
-        # answered with a fault.
-        raise TransferFailedError(answer)
-    return answer
+    if restart:
+        TransferPackage.objects.filter(transfer_id=key, transfer__device=device).update(sent=False)
+    claim = _package_claim(key=key, device=device)
+    if claim is None:
+        return _not_formed(device.format_version)
+    transfer, package = claim
+    if package is None:
+        transfer = Transfer.objects.get(pk=transfer.pk)
+        _fail_if_stale(transfer)
+        if transfer.state == Transfer.State.ERROR:
+            raise TransferFailedError(transfer.error or "Ошибка формирования прайс-листа")
+        return _not_formed(device.format_version)
+    goods = [package.block] if package.block is not None else price_list_package_goods(device=device,
+                                                                                        item_ids=package.item_ids)
+    content = splice_goods(package.head, goods)
+    # The lowest unsent package was the last one, so every other one has been sent.
+    completed = package.number == transfer.package_total
+    if completed and transfer.completed_at is None:
+        _transfer_complete(transfer=transfer, device=device)
+    return PackageAnswer(content, package.number, transfer.package_total, True, completed)
+
+
+@dataclass
+class _Claimed:
+    number: int
+    head: bytes
+    item_ids: bytes
+    block: bytes | None  # the package's Goods from the goods cache's block, when it has one
+
+
+_TRANSFER_COLUMNS = ["id", "state", "error", "package_total", "completed_at", "registration_watermark",
+                     "heartbeat_at", "created_at"]
+
+
+def _package_claim(*, key: UUID, device: OfflineDevice) -> tuple[Transfer, _Claimed | None] | None:
+    """The transfer (None when the device has no such transfer; its fields read as raw values: the id,
+    package total, completion and watermark are what is used) and the package just marked sent: the
+    lowest unsent one (packages are written in order, so it is the next one, even mid-build); none when
+    all are sent, none are built yet, or the build failed or stopped."""
+    stale_before = timezone.now() - timedelta(seconds=_stale_after())
+    variant_key, on = goods_cache_key(device=device), price_day()
+    transfers = connection.ops.quote_name(Transfer._meta.db_table)
+    packages = connection.ops.quote_name(TransferPackage._meta.db_table)
+    columns = ", ".join(f"t.{name}" for name in _TRANSFER_COLUMNS)
+    # Not a failed build, nor one that stopped giving signs of life (`_is_stale`).
+    claimable = ("t.state = %s OR (t.state = %s AND COALESCE(t.heartbeat_at, t.created_at) >= %s)",
+                 [Transfer.State.READY, Transfer.State.BUILDING, connection.ops.adapt_datetimefield_value(stale_before)])
+    if connection.vendor == "postgresql":
+        # The package row is locked as it is picked (and the pick moves on past a package claimed
+        # meanwhile), so calls racing on one transfer each get a different package. The block is read
+        # by the hash of the package's items, as `goods_block_key` names it.
+        blocks = connection.ops.quote_name(CachedGoodsBlock._meta.db_table)
+        rows = fetch_rows(
+            f"WITH t AS (SELECT * FROM {transfers} WHERE id = %s AND device_id = %s), "
+            f"p AS (UPDATE {packages} SET sent = TRUE WHERE id = (SELECT p.id FROM {packages} p, t "
+            f"WHERE p.transfer_id = t.id AND NOT p.sent AND ({claimable[0]}) ORDER BY p.number LIMIT 1 FOR UPDATE OF p) "
+            f"RETURNING number, head, item_ids) "
+            f"SELECT {columns}, p.number, p.head, p.item_ids, b.content FROM t LEFT JOIN p ON TRUE "
+            f"LEFT JOIN {blocks} b ON b.variant_id = %s AND b.key = md5(p.item_ids) "
+            f"AND (b.valid_until IS NULL OR b.valid_until > %s)",
+            [key, device.pk, *claimable[1], variant_key, on])
+        if not rows:
+            return None
+        row = rows[0]
+        transfer = Transfer(**dict(zip(_TRANSFER_COLUMNS, row)))
+        number, head, item_ids, block = row[len(_TRANSFER_COLUMNS):]
+        if number is None:
+            return transfer, None
+        return transfer, _Claimed(number, bytes(head), bytes(item_ids), None if block is None else bytes(block))
+    with transaction.atomic():
+        # Elsewhere (SQLite) the transaction holds the database's write lock from its start.
+        rows = fetch_rows(
+            f"SELECT {columns}, ({claimable[0]}) FROM {transfers} t WHERE t.id = %s AND t.device_id = %s",
+            [*claimable[1], Transfer._meta.pk.get_db_prep_value(key, connection), device.pk])
+        if not rows:
+            return None
+        *values, can_claim = rows[0]
+        transfer = Transfer(**dict(zip(_TRANSFER_COLUMNS, values)))
+        if not can_claim:
+            return transfer, None
+        rows = fetch_rows(
+            f"UPDATE {packages} SET sent = %s WHERE id = (SELECT id FROM {packages} WHERE transfer_id = %s "
+            f"AND sent = %s ORDER BY number LIMIT 1) RETURNING number, head, item_ids",
+            [True, Transfer._meta.pk.get_db_prep_value(key, connection), False])
+        if not rows:
+            return transfer, None
+        number, head, item_ids = rows[0]
+        block = goods_block_read(variant_key=variant_key, key=goods_block_key(item_ids), on=on) if item_ids else None
+        return transfer, _Claimed(number, bytes(head), bytes(item_ids), block)
 
 
 @transaction.atomic
-def _package_next(*, device: OfflineDevice, key: UUID, restart: bool) -> PackageAnswer | str:
-    transfer = _transfer_locked(key=key, device=device)
-    if transfer is None:
-        return _not_formed(device.format_version)
-    _fail_if_stale(transfer)
-    if transfer.state == Transfer.State.ERROR:
-        return transfer.error or "Ошибка формирования прайс-листа"
-    if restart:
-        transfer.packages.update(sent=False)
-    package = _package_claim(transfer)
-    if package is None:
-        return _not_formed(device.format_version)
-    number, head, item_ids = package
-    content = splice_goods(bytes(head), price_list_goods_serialized(device=device, ids=unpack_ids(item_ids)))
-    # The lowest unsent package was the last one, so every other one has been sent.
-    completed = number == transfer.package_total
-    if completed and transfer.completed_at is None:
+def _transfer_complete(*, transfer: Transfer, device: OfflineDevice) -> None:
+    """The last package is out: the transfer's registrations go (once, whoever gets here first)."""
+    now = timezone.now()
+    if Transfer.objects.filter(pk=transfer.pk, completed_at=None).update(completed_at=now):
         registration_clear(device=device, watermark=transfer.registration_watermark)
-        now = timezone.now()
-        Transfer.objects.filter(pk=transfer.pk).update(completed_at=now)
         OfflineDevice.objects.filter(pk=device.pk).update(price_list_delivered_at=now)
-    return PackageAnswer(content, number, transfer.package_total, True, completed)
-
-
-def _transfer_locked(*, key: UUID, device: OfflineDevice) -> Transfer | None:
-    """The transfer, its row locked until the end of the transaction. Written out rather than built by the
-    ORM: compiling the query (with the model's ordering) cost more than running it, on every package."""
-    table = connection.ops.quote_name(Transfer._meta.db_table)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    found = Transfer.objects.raw(f"SELECT * FROM {table} WHERE id = %s AND device_id = %s{lock}",
-                                 [Transfer._meta.pk.get_db_prep_value(key, connection), device.pk])
-    return next(iter(found), None)
-
-
-def _package_claim(transfer: Transfer) -> tuple[int, bytes, bytes] | None:
-    """Mark the lowest unsent package sent and return its number, head and items (packages are written
-    in order, so it is the next one, even mid-build). One statement: this runs for every package."""
-    table = connection.ops.quote_name(TransferPackage._meta.db_table)
-    transfer_key = Transfer._meta.pk.get_db_prep_value(transfer.pk, connection)
-    rows = fetch_rows(
-        f"UPDATE {table} SET sent = %s WHERE id = (SELECT id FROM {table} WHERE transfer_id = %s AND sent = %s "
-        f"ORDER BY number LIMIT 1) RETURNING number, head, item_ids",
-        [True, transfer_key, False])
-    return rows[0] if rows else None
 
 
 @transaction.atomic

@@ -11,7 +11,14 @@ from lxml import etree
 
 from offline_exchange.format.builders import build_price_list, build_price_list_package
 from offline_exchange.format.versions import get_format
-from offline_exchange.models import CachedGood, ChangeRegistration, ExchangeSettings, OfflineDevice, SkuCode
+from offline_exchange.models import (
+    CachedGood,
+    CachedGoodsBlock,
+    ChangeRegistration,
+    ExchangeSettings,
+    OfflineDevice,
+    SkuCode,
+)
 from offline_exchange.services import price_list
 from offline_exchange.services.devices import device_full_next_time
 from offline_exchange.services.goods_cache import goods_cache_key, goods_cache_variant, pack_ids, unpack_ids
@@ -202,6 +209,59 @@ def test_a_good_changed_during_a_transfer_goes_out_new_and_again_next_time(demo)
     assert list(ChangeRegistration.objects.filter(device=device).values_list("item_id", flat=True)) == [item.pk]
 
 
+def goods_of(contents: list[bytes]) -> list[bytes]:
+    return [etree.tostring(g, method="c14n") for content in contents for g in etree.fromstring(content).iter(N + "Good")]
+
+
+def test_the_next_register_reads_each_package_from_its_block(demo, monkeypatch):
+    device = demo["device"]
+    device.items_per_package = 3
+    device.save()
+    cold = served(device)
+    with_goods = [c for c in cold if b"<Good " in c]
+    assert CachedGoodsBlock.objects.filter(variant_id=goods_cache_key(device=device)).count() == len(with_goods) > 3
+
+    def good_by_good(**kwargs):
+        raise AssertionError("a package with a block is not served Good by Good")
+
+    monkeypatch.setattr(price_list, "price_list_goods_serialized", good_by_good)
+    assert served(device) == cold
+
+
+def test_a_change_drops_the_blocks_holding_the_item_and_no_other(demo):
+    device = demo["device"]
+    device.items_per_package = 3
+    device.save()
+    served(device)
+    item = Item.objects.get(article="КД-12")
+    blocks = dict(CachedGoodsBlock.objects.values_list("key", "first_item_id"))
+    Price.objects.create(price_type=PriceType.objects.get(), item=item, date=dt.date.today(), value=Decimal("12.50"))
+    registration_register_items(item_ids=[item.pk])
+    left = CachedGoodsBlock.objects.values_list("key", "first_item_id", "last_item_id")
+    assert len(left) == len(blocks) - 1
+    assert all(not first <= item.pk <= last for _key, first, last in left)
+    again = served(device)
+    assert good([c for c in again if item.name.encode() in c][0], item.name).get("Price") == "12.50"
+    assert goods_of(again) == goods_of([from_the_base(device)])
+    assert CachedGoodsBlock.objects.count() == len(blocks)
+
+
+def test_blocks_no_transfer_uses_for_a_week_are_dropped(demo):
+    device = demo["device"]
+    device.items_per_package = 3
+    device.save()
+    served(device)
+    week_ago = dt.date.today() - dt.timedelta(days=8)
+    CachedGoodsBlock.objects.update(used_on=week_ago)
+    variant_key = goods_cache_key(device=device)
+    # A block of package boundaries that have since moved (an item was added in the middle).
+    CachedGoodsBlock.objects.create(variant_id=variant_key, key="0" * 32, first_item_id=1, last_item_id=2,
+                                    content=b"<Good/>", used_on=week_ago)
+    served(device)
+    assert not CachedGoodsBlock.objects.filter(key="0" * 32).exists()
+    assert set(CachedGoodsBlock.objects.values_list("used_on", flat=True)) == {dt.date.today()}
+
+
 def test_devices_with_other_settings_get_their_own_goods(demo):
     device = one_package(demo["device"])
     other = OfflineDevice.objects.create(name="Касса 2", organization=device.organization, rule=device.rule,
@@ -309,28 +369,23 @@ def test_consecutive_items_pack_into_one_run():
     assert unpack_ids(pack_ids([3, 4, 5, 9, 11, 12])) == [3, 4, 5, 9, 11, 12]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_change_racing_a_fill_never_leaves_a_stale_good(demo, monkeypatch):
-    """A fill has read an item's data; a merchandiser's change of it commits meanwhile. The change's
-    invalidation waits for the fill's lock, so the Good the fill writes does not survive it."""
+def change_during_a_fill(monkeypatch, *, reader: str, fill, item: Item, value: str) -> None:
+    """Run `fill` in a thread, holding it just after it has read through `price_list.<reader>`; commit a
+    price change of `item` meanwhile in another, and check the change's invalidation waits for the fill."""
     import threading
 
-    from django.db import connection, connections
+    from django.db import connections, transaction
 
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite serializes writers; the race is proven on PostgreSQL")
-    device = one_package(demo["device"])
-    item = Item.objects.get(article="КД-12")
     read, go = threading.Event(), threading.Event()
-    real = price_list._goods_of_items
+    real = getattr(price_list, reader)
 
     def reads_then_waits(**kwargs):
-        goods = real(**kwargs)
+        found = real(**kwargs)
         read.set()
         go.wait(10)
-        return goods
+        return found
 
-    monkeypatch.setattr(price_list, "_goods_of_items", reads_then_waits)
+    monkeypatch.setattr(price_list, reader, reads_then_waits)
     errors = []
 
     def in_thread(work):
@@ -345,17 +400,14 @@ def test_a_change_racing_a_fill_never_leaves_a_stale_good(demo, monkeypatch):
         thread.start()
         return thread
 
-    filler = in_thread(lambda: price_list.price_list_cache_fill(
-        device=OfflineDevice.objects.get(pk=device.pk), ids=[item.pk], on=dt.date.today()))
-    assert read.wait(10)
-
     def change():
-        from django.db import transaction
         with transaction.atomic():
             Price.objects.create(price_type=PriceType.objects.get(), item=item, date=dt.date.today(),
-                                 value=Decimal("444.00"))
+                                 value=Decimal(value))
             registration_register_items(item_ids=[item.pk])
 
+    filler = in_thread(fill)
+    assert read.wait(10)
     changer = in_thread(change)
     changer.join(0.5)
     assert changer.is_alive()  # its invalidation waits for the fill
@@ -364,6 +416,21 @@ def test_a_change_racing_a_fill_never_leaves_a_stale_good(demo, monkeypatch):
     changer.join(10)
     assert not errors
     monkeypatch.undo()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_racing_a_fill_never_leaves_a_stale_good(demo, monkeypatch):
+    """A fill has read an item's data; a merchandiser's change of it commits meanwhile. The change's
+    invalidation waits for the fill's lock, so the Good the fill writes does not survive it."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serializes writers; the race is proven on PostgreSQL")
+    device = one_package(demo["device"])
+    item = Item.objects.get(article="КД-12")
+    change_during_a_fill(monkeypatch, reader="_goods_of_items", item=item, value="444.00", fill=lambda: (
+        price_list.price_list_cache_fill(device=OfflineDevice.objects.get(pk=device.pk), ids=[item.pk],
+                                         on=dt.date.today())))
     [content] = served(device)
     assert good(content, item.name).get("Price") == "444.00"
     assert content == from_the_base(device)
@@ -412,3 +479,25 @@ def test_registers_asking_at_once_build_each_good_once(demo, monkeypatch):
     first.join(10)
     second.join(10)
     assert built == [len(ids)] and sorted(written) == [0, len(ids)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_racing_a_block_fill_never_leaves_a_stale_block(demo, monkeypatch):
+    """A block is joined from cached Goods read under the fill lock, so a change committed meanwhile
+    removes it once the fill is done, as it removes a Good."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serializes writers; the race is proven on PostgreSQL")
+    device = one_package(demo["device"])
+    served(device)
+    CachedGoodsBlock.objects.all().delete()
+    item = Item.objects.get(article="КД-12")
+    ids = list(Item.objects.filter(deletion_mark=False).order_by("pk").values_list("pk", flat=True))
+    change_during_a_fill(monkeypatch, reader="goods_cache_read", item=item, value="445.00", fill=lambda: (
+        price_list.price_list_block_fill(device=OfflineDevice.objects.get(pk=device.pk), ids=ids,
+                                         on=dt.date.today())))
+    assert not CachedGoodsBlock.objects.exists()
+    [content] = served(device)
+    assert good(content, item.name).get("Price") == "445.00"
+    assert content == from_the_base(device)

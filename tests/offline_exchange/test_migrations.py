@@ -7,8 +7,16 @@ BEFORE = [("offline_exchange", "0008_exchange_console")]
 AFTER = [("offline_exchange", "0009_goods_cache")]
 
 
+@pytest.fixture
+def back_to_the_latest():
+    """Later tests share the database: it is left migrated to the end whatever happens here."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
-def test_unfinished_transfers_fail_with_the_reason_and_old_packages_go(demo):
+def test_unfinished_transfers_fail_with_the_reason_and_old_packages_go(demo, back_to_the_latest):
     device_pk = demo["device"].pk
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
@@ -29,3 +37,13 @@ def test_unfinished_transfers_fail_with_the_reason_and_old_packages_go(demo):
     assert failed.state == "error" and "Запросите прайс-лист заново" in failed.error
     assert Transfer.objects.get(pk=done.pk).state == "ready"
     assert not Package.objects.exists()
+
+
+@pytest.mark.django_db
+def test_goods_blocks_are_stored_uncompressed_on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("out-of-line storage is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT attstorage FROM pg_attribute WHERE attrelid = 'offline_exchange_cachedgoodsblock'::regclass "
+                       "AND attname = 'content'")
+        assert cursor.fetchone()[0] == "e"
