@@ -6,6 +6,7 @@ zone, money with 2 decimals, quantities with 3.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 
@@ -99,30 +100,27 @@ def build_settings(data: SettingsData, fmt: FormatVersion) -> bytes:
 # --- PriceList ------------------------------------------------------------------------
 
 
-def _barcodes(parent, fmt, barcodes) -> None:
-    if not barcodes:
-        return
-    holder = _sub(parent, fmt, "Barcodes")
-    for barcode in barcodes:
-        attrib = {"Value": barcode.value}
-        if barcode.type:
-            attrib["Type"] = barcode.type
-        _sub(holder, fmt, "Barcode", attrib=attrib)
+# Each element's attributes, in the order 1C writes them, shared by the tree builder below and by the
+# text writer of Goods kept pre-serialized (`good_fragments`).
 
 
-def _packs(parent, fmt, packs: list[PackData]) -> None:
-    holder = _sub(parent, fmt, "Packs")
-    for pack in packs:
-        attrib = {"Code": pack.code, "Name": pack.name, "UnitsPerPack": quantity(pack.units_per_pack), "UUID": pack.uuid}
-        if pack.price is not None:
-            attrib["Price"] = money(pack.price)
-        if pack.balance is not None:
-            attrib["Balance"] = quantity(pack.balance)
-        el = _sub(holder, fmt, "Pack", attrib=attrib)
-        _barcodes(el, fmt, pack.barcodes)
+def _barcode_attrib(barcode) -> dict:
+    attrib = {"Value": barcode.value}
+    if barcode.type:
+        attrib["Type"] = barcode.type
+    return attrib
 
 
-def _characteristic(parent, fmt, ch: CharacteristicData) -> None:
+def _pack_attrib(pack: PackData) -> dict:
+    attrib = {"Code": pack.code, "Name": pack.name, "UnitsPerPack": quantity(pack.units_per_pack), "UUID": pack.uuid}
+    if pack.price is not None:
+        attrib["Price"] = money(pack.price)
+    if pack.balance is not None:
+        attrib["Balance"] = quantity(pack.balance)
+    return attrib
+
+
+def _characteristic_attrib(ch: CharacteristicData) -> dict:
     attrib = {}
     if ch.code:
         attrib["Code"] = ch.code
@@ -134,13 +132,10 @@ def _characteristic(parent, fmt, ch: CharacteristicData) -> None:
     attrib["Name"] = ch.name
     if ch.packs:
         attrib["HasPacks"] = "true"
-    el = _sub(parent, fmt, "Characteristic", attrib=attrib)
-    _barcodes(el, fmt, ch.barcodes)
-    if ch.packs:
-        _packs(el, fmt, ch.packs)
+    return attrib
 
 
-def _good(parent, fmt: FormatVersion, good: GoodData) -> None:
+def _good_attrib(good: GoodData, fmt: FormatVersion) -> dict:
     if good.tax_rate not in fmt.tax_rates:
         raise BuildError(f"ставка НДС {good.tax_rate} не поддерживается форматом {fmt.label}: «{good.name}»")
     attrib = {}
@@ -171,7 +166,41 @@ def _good(parent, fmt: FormatVersion, good: GoodData) -> None:
             raise BuildError(f"вид маркируемой продукции {good.marked_type_code} не поддерживается форматом {fmt.label}: «{good.name}»")
         attrib["IsMarked"] = "true"
         attrib["MarkedGoodTypeCode"] = str(good.marked_type_code)
-    el = _sub(parent, fmt, "Good", attrib=attrib)
+    return attrib
+
+
+def _alcohol_attrib(a) -> dict:
+    return {
+        "IsExcisable": boolean(a.is_excisable), "AlcoholKindCode": a.kind_code,
+        "AlcoholContainerSize": decimal_text(a.container_size), "AlcoholStrength": decimal_text(a.strength),
+        "VendorINN": a.vendor_inn, "VendorKPP": a.vendor_kpp, "IsDraught": boolean(a.is_draught),
+    }
+
+
+def _barcodes(parent, fmt, barcodes) -> None:
+    if not barcodes:
+        return
+    holder = _sub(parent, fmt, "Barcodes")
+    for barcode in barcodes:
+        _sub(holder, fmt, "Barcode", attrib=_barcode_attrib(barcode))
+
+
+def _packs(parent, fmt, packs: list[PackData]) -> None:
+    holder = _sub(parent, fmt, "Packs")
+    for pack in packs:
+        el = _sub(holder, fmt, "Pack", attrib=_pack_attrib(pack))
+        _barcodes(el, fmt, pack.barcodes)
+
+
+def _characteristic(parent, fmt, ch: CharacteristicData) -> None:
+    el = _sub(parent, fmt, "Characteristic", attrib=_characteristic_attrib(ch))
+    _barcodes(el, fmt, ch.barcodes)
+    if ch.packs:
+        _packs(el, fmt, ch.packs)
+
+
+def _good(parent, fmt: FormatVersion, good: GoodData) -> None:
+    el = _sub(parent, fmt, "Good", attrib=_good_attrib(good, fmt))
     _barcodes(el, fmt, good.barcodes)
     if good.characteristics:
         holder = _sub(el, fmt, "Characteristics")
@@ -180,12 +209,7 @@ def _good(parent, fmt: FormatVersion, good: GoodData) -> None:
     if good.packs:
         _packs(el, fmt, good.packs)
     if good.alcohol is not None:
-        a = good.alcohol
-        _sub(el, fmt, "Alcohol", attrib={
-            "IsExcisable": boolean(a.is_excisable), "AlcoholKindCode": a.kind_code,
-            "AlcoholContainerSize": decimal_text(a.container_size), "AlcoholStrength": decimal_text(a.strength),
-            "VendorINN": a.vendor_inn, "VendorKPP": a.vendor_kpp, "IsDraught": boolean(a.is_draught),
-        })
+        _sub(el, fmt, "Alcohol", attrib=_alcohol_attrib(good.alcohol))
 
 
 def price_list_element(data: PriceListData, fmt: FormatVersion, *, root: bool = True, parent=None) -> etree._Element:
@@ -250,27 +274,61 @@ GOODS_PLACEHOLDER = b"<Goods/>"
 
 def good_fragments(goods: list[GoodData], fmt: FormatVersion) -> list[bytes]:
     """Each Good as it stands inside a document of this format (no namespace declarations of its own:
-    the document root declares them)."""
-    root = _root("PriceList", fmt)
-    holder = _sub(root, fmt, "Goods")
-    for good in goods:
-        _good(holder, fmt, good)
-    declarations = _namespace_declarations(fmt)
-    start = b"<Good" + declarations
+    the document root declares them), byte for byte what the tree builder writes for it.
+
+    Written as text: a first full list writes every Good of the catalog, and building an element tree
+    only to serialize it cost more than reading the Goods' data. A Good is all attributes, so writing
+    one is escaping values as libxml2 does and refusing what lxml refuses."""
     fragments = []
-    for element in holder:
-        text = etree.tostring(element, encoding="UTF-8")
-        # lxml repeats the inherited declarations on a subtree it serializes alone; they are always
-        # the first attributes of its start tag.
-        if not text.startswith(start):
-            raise BuildError(f"непредвиденная запись элемента Good: {text[:120]!r}")
-        fragments.append(b"<Good" + text[len(start):])
+    for good in goods:
+        text = _good_text(good, fmt)
+        if _NOT_XML.search(text):
+            raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
+        fragments.append(text.encode())
     return fragments
 
 
-def _namespace_declarations(fmt: FormatVersion) -> bytes:
-    empty = etree.tostring(_root("Good", fmt), encoding="UTF-8")
-    return empty[len(b"<Good"):-len(b"/>")]
+# Escaped in attribute values as libxml2 escapes them; the characters XML cannot carry at all are refused
+# (the escaped text holds no tab or line break of its own).
+_ATTRIBUTE_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+_ATTRIBUTE_SPECIAL = re.compile('[&<>"\t\n\r]')
+_NOT_XML = re.compile("[^\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _escape(value: str) -> str:
+    if _ATTRIBUTE_SPECIAL.search(value) is None:
+        return value
+    return _ATTRIBUTE_SPECIAL.sub(lambda match: _ATTRIBUTE_ESCAPES[match.group()], value)
+
+
+def _element_text(name: str, attrib: dict, children: str = "") -> str:
+    attributes = "".join([f' {key}="{_escape(value)}"' for key, value in attrib.items()])
+    return f"<{name}{attributes}>{children}</{name}>" if children else f"<{name}{attributes}/>"
+
+
+def _barcodes_text(barcodes) -> str:
+    if not barcodes:
+        return ""
+    return _element_text("Barcodes", {}, "".join([_element_text("Barcode", _barcode_attrib(b)) for b in barcodes]))
+
+
+def _packs_text(packs: list[PackData]) -> str:
+    return _element_text("Packs", {}, "".join([
+        _element_text("Pack", _pack_attrib(pack), _barcodes_text(pack.barcodes)) for pack in packs]))
+
+
+def _good_text(good: GoodData, fmt: FormatVersion) -> str:
+    children = _barcodes_text(good.barcodes)
+    if good.characteristics:
+        children += _element_text("Characteristics", {}, "".join([
+            _element_text("Characteristic", _characteristic_attrib(ch),
+                          _barcodes_text(ch.barcodes) + (_packs_text(ch.packs) if ch.packs else ""))
+            for ch in good.characteristics]))
+    if good.packs:
+        children += _packs_text(good.packs)
+    if good.alcohol is not None:
+        children += _element_text("Alcohol", _alcohol_attrib(good.alcohol))
+    return _element_text("Good", _good_attrib(good, fmt), children)
 
 
 def _with_placeholder(price_list: PriceListData) -> PriceListData:

@@ -110,10 +110,12 @@ def goods(draw):
     found = []
     for n in range(draw(st.integers(0, 4))):
         chars = [CharacteristicData(code=codes(), uuid=UUID, name=draw(XML_TEXT), price=money(), barcodes=barcodes(),
-                                    packs=packs()) for _ in range(draw(st.integers(0, 2)))]
+                                    balance=draw(st.none() | st.decimals(0, 10**6, places=3)), packs=packs())
+                 for _ in range(draw(st.integers(0, 2)))]
         found.append(GoodData(
             uuid=UUID, name=draw(XML_TEXT), tax_rate=draw(st.sampled_from(sorted(FORMAT_3001.tax_rates))),
             code=codes(), price=money(), article=draw(XML_TEXT), description=draw(XML_TEXT),
+            balance=draw(st.none() | st.decimals(0, 10**6, places=3)), calculation_subject=draw(st.integers(1, 33)),
             is_weight=draw(st.booleans()), unit_code="796", unit_uuid=UUID, group_code=draw(st.sampled_from(["", "01"])),
             marked_type_code=draw(st.sampled_from([None, 1, 2, 3])), barcodes=barcodes(), characteristics=chars,
             packs=[] if chars else packs(),
@@ -137,6 +139,16 @@ def test_spliced_goods_are_byte_for_byte_the_built_document(found, full, with_gr
     assert package == build_price_list_package(number=2, total=3, price_list=whole, fmt=FORMAT_3001)
     document = splice_goods(build_price_list_head(bare, FORMAT_3001), fragments)
     assert document == build_price_list(whole, FORMAT_3001)
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x01", "\x1f", "\ufffe", "\uffff", "a\x0bb"])
+def test_text_xml_cannot_carry_is_refused_as_the_tree_builder_refuses_it(bad):
+    good = price_list().goods[0]
+    good.name = f"Товар {bad}"
+    with pytest.raises(ValueError):
+        build_price_list(PriceListData(full=True, goods=[good]), FORMAT_3001)
+    with pytest.raises(ValueError, match="XML compatible"):
+        good_fragments([good], FORMAT_3001)
 
 
 def test_spliced_package_validates_and_an_empty_splice_leaves_goods_out(xsd):
