@@ -373,6 +373,9 @@ class CachedGoodsBlock(models.Model):
     variant = models.ForeignKey(GoodsCacheVariant, on_delete=models.CASCADE, related_name="blocks", db_index=False,
                                 db_constraint=False)
     key = models.CharField(max_length=32)
+    # A hash of `content`: app servers keep recently served blocks in memory by it (content-addressed,
+    # so what they keep can never be stale; the row says which content is current).
+    digest = models.CharField(max_length=32)
     first_item_id = models.BigIntegerField()
     last_item_id = models.BigIntegerField()
     content = models.BinaryField()

@@ -174,6 +174,8 @@ TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 EQUIPMENT_SERVICE_BACKGROUND_BUILDS = env_bool("EQUIPMENT_SERVICE_BACKGROUND_BUILDS", False)
 # A build without a sign of life for this long is declared failed (its worker died).
 EQUIPMENT_SERVICE_BUILD_STALE_SECONDS = int(env("EQUIPMENT_SERVICE_BUILD_STALE_SECONDS", "300"))
+# PostgreSQL: price-list blocks an app server process keeps in memory once served (see README).
+EQUIPMENT_SERVICE_BLOCK_MEMORY_MB = float(env("EQUIPMENT_SERVICE_BLOCK_MEMORY_MB", "64"))
 TASKS = {
     "default": {
         # The database backend is the embedded default; TASKS_BACKEND selects another one, e.g.

@@ -22,12 +22,15 @@ from __future__ import annotations
 import hashlib
 import operator
 import sys
+import threading
 import zlib
 from array import array
+from collections import OrderedDict
 from datetime import date, timedelta
 from functools import reduce
 from typing import Iterable
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 
@@ -247,14 +250,86 @@ def goods_block_store(*, variant_key: str, item_ids: list[int], goods: dict[int,
     `goods_cache_fill_lock`, in the transaction that read the Goods."""
     table = connection.ops.quote_name(CachedGoodsBlock._meta.db_table)
     ends = [valid_until for _content, valid_until in goods.values() if valid_until is not None]
+    content = b"".join(goods[item_id][0] for item_id in item_ids)
     execute_many(
-        f"INSERT INTO {table} (variant_id, key, first_item_id, last_item_id, content, valid_until, used_on) "
-        f"VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (variant_id, key) DO UPDATE SET content = excluded.content, "
-        f"first_item_id = excluded.first_item_id, last_item_id = excluded.last_item_id, "
-        f"valid_until = excluded.valid_until, used_on = excluded.used_on",
-        [(variant_key, goods_block_key(pack_ids(item_ids)), min(item_ids), max(item_ids),
-          b"".join(goods[item_id][0] for item_id in item_ids),
-          connection.ops.adapt_datefield_value(min(ends, default=None)), connection.ops.adapt_datefield_value(on))])
+        f"INSERT INTO {table} (variant_id, key, digest, first_item_id, last_item_id, content, valid_until, used_on) "
+        f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (variant_id, key) DO UPDATE SET "
+        f"digest = excluded.digest, content = excluded.content, first_item_id = excluded.first_item_id, "
+        f"last_item_id = excluded.last_item_id, valid_until = excluded.valid_until, used_on = excluded.used_on",
+        [(variant_key, goods_block_key(pack_ids(item_ids)), goods_block_digest(content), min(item_ids), max(item_ids),
+          content, connection.ops.adapt_datefield_value(min(ends, default=None)),
+          connection.ops.adapt_datefield_value(on))])
+
+
+def goods_block_digest(content: bytes) -> str:
+    return hashlib.blake2b(content, digest_size=16).hexdigest()
+
+
+class BlockMemory:
+    """Blocks this process has served lately, by digest, up to `limit` bytes (the least recently used go
+    first). A block's bytes travel from the database once per process, not once per package served:
+    the twenty registers of a chain's store fetch the same blocks at opening time."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.size = 0
+        self._blocks: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> bytes | None:
+        with self._lock:
+            content = self._blocks.get(digest)
+            if content is not None:
+                self._blocks.move_to_end(digest)
+            return content
+
+    def clear(self) -> None:
+        with self._lock:
+            self._blocks.clear()
+            self.size = 0
+
+    def put(self, digest: str, content: bytes) -> None:
+        if len(content) > self.limit:
+            return
+        with self._lock:
+            if digest in self._blocks:
+                return
+            self._blocks[digest] = content
+            self.size += len(content)
+            while self.size > self.limit:
+                _digest, dropped = self._blocks.popitem(last=False)
+                self.size -= len(dropped)
+
+
+def _block_memory_limit() -> int:
+    return int(getattr(settings, "EQUIPMENT_SERVICE_BLOCK_MEMORY_MB", 64) * 1024 * 1024)
+
+
+_memory: BlockMemory | None = None
+
+
+def goods_block_memory() -> BlockMemory:
+    global _memory
+    if _memory is None or _memory.limit != _block_memory_limit():
+        _memory = BlockMemory(_block_memory_limit())
+    return _memory
+
+
+def goods_block_content(*, variant_key: str, key: str, digest: str) -> bytes | None:
+    """A block's bytes by the digest the claim of its package read: from this process's memory, else from
+    the database (None if the block was removed in between: the package is then served Good by Good)."""
+    memory = goods_block_memory()
+    content = memory.get(digest)
+    if content is not None:
+        return content
+    table = connection.ops.quote_name(CachedGoodsBlock._meta.db_table)
+    rows = fetch_rows(f"SELECT content FROM {table} WHERE variant_id = %s AND key = %s AND digest = %s",
+                      [variant_key, key, digest])
+    if not rows:
+        return None
+    content = bytes(rows[0][0])
+    memory.put(digest, content)
+    return content
 
 
 def pack_ids(item_ids: list[int]) -> bytes:

@@ -171,7 +171,8 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
 
     blocks: set[str] | None = None
     if per_package is not None and item_ids is None:
-        keys = [goods_block_key(pack_ids(ids)) for _groups, ids in price_list_parts(groups, selected, per_package) if ids]
+        keys = [goods_block_key(pack_ids(ids))
+                for _groups, ids in price_list_parts(groups, selected, per_package) if ids]
         blocks = goods_blocks_usable(variant_key=variant_key, keys=keys, on=on)
     if blocks is not None and blocks.issuperset(keys):
         # Every Good is cached: a block holds only usable Goods, and goes when any of them does.

@@ -22,7 +22,14 @@ from ..format.documents import PriceListData
 from ..format.versions import get_format
 from ..models import CachedGoodsBlock, ChangeRegistration, OfflineDevice, Transfer, TransferPackage
 from .batching import CHUNK, chunks, fetch_rows
-from .goods_cache import goods_block_key, goods_block_read, goods_blocks_usable, goods_cache_key, pack_ids
+from .goods_cache import (
+    goods_block_content,
+    goods_block_key,
+    goods_block_read,
+    goods_blocks_usable,
+    goods_cache_key,
+    pack_ids,
+)
 from .price_list import (
     price_day,
     price_list_block_fill,
@@ -266,18 +273,20 @@ def _package_claim(*, key: UUID, device: OfflineDevice) -> tuple[Transfer, _Clai
     columns = ", ".join(f"t.{name}" for name in _TRANSFER_COLUMNS)
     # Not a failed build, nor one that stopped giving signs of life (`_is_stale`).
     claimable = ("t.state = %s OR (t.state = %s AND COALESCE(t.heartbeat_at, t.created_at) >= %s)",
-                 [Transfer.State.READY, Transfer.State.BUILDING, connection.ops.adapt_datetimefield_value(stale_before)])
+                 [Transfer.State.READY, Transfer.State.BUILDING,
+                  connection.ops.adapt_datetimefield_value(stale_before)])
     if connection.vendor == "postgresql":
         # The package row is locked as it is picked (and the pick moves on past a package claimed
-        # meanwhile), so calls racing on one transfer each get a different package. The block is read
-        # by the hash of the package's items, as `goods_block_key` names it.
+        # meanwhile), so calls racing on one transfer each get a different package. The block is found
+        # by the hash of the package's items, as `goods_block_key` names it; its digest comes back, and
+        # its bytes come from this process's memory or one more read.
         blocks = connection.ops.quote_name(CachedGoodsBlock._meta.db_table)
         rows = fetch_rows(
             f"WITH t AS (SELECT * FROM {transfers} WHERE id = %s AND device_id = %s), "
             f"p AS (UPDATE {packages} SET sent = TRUE WHERE id = (SELECT p.id FROM {packages} p, t "
-            f"WHERE p.transfer_id = t.id AND NOT p.sent AND ({claimable[0]}) ORDER BY p.number LIMIT 1 FOR UPDATE OF p) "
-            f"RETURNING number, head, item_ids) "
-            f"SELECT {columns}, p.number, p.head, p.item_ids, b.content FROM t LEFT JOIN p ON TRUE "
+            f"WHERE p.transfer_id = t.id AND NOT p.sent AND ({claimable[0]}) "
+            f"ORDER BY p.number LIMIT 1 FOR UPDATE OF p) RETURNING number, head, item_ids) "
+            f"SELECT {columns}, p.number, p.head, p.item_ids, b.digest FROM t LEFT JOIN p ON TRUE "
             f"LEFT JOIN {blocks} b ON b.variant_id = %s AND b.key = md5(p.item_ids) "
             f"AND (b.valid_until IS NULL OR b.valid_until > %s)",
             [key, device.pk, *claimable[1], variant_key, on])
@@ -285,10 +294,13 @@ def _package_claim(*, key: UUID, device: OfflineDevice) -> tuple[Transfer, _Clai
             return None
         row = rows[0]
         transfer = Transfer(**dict(zip(_TRANSFER_COLUMNS, row)))
-        number, head, item_ids, block = row[len(_TRANSFER_COLUMNS):]
+        number, head, item_ids, digest = row[len(_TRANSFER_COLUMNS):]
         if number is None:
             return transfer, None
-        return transfer, _Claimed(number, bytes(head), bytes(item_ids), None if block is None else bytes(block))
+        item_ids = bytes(item_ids)
+        block = None if digest is None else goods_block_content(
+            variant_key=variant_key, key=goods_block_key(item_ids), digest=digest)
+        return transfer, _Claimed(number, bytes(head), item_ids, block)
     with transaction.atomic():
         # Elsewhere (SQLite) the transaction holds the database's write lock from its start.
         rows = fetch_rows(

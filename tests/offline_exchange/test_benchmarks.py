@@ -13,4 +13,5 @@ def test_bench_price_list_prints_the_first_the_cached_and_the_incremental_transf
     assert re.search(r"first after the catalog load .*: 60 goods in 3 packages of 25", text), text
     assert re.search(r"next device \(Goods from the cache; median of 2\): 60 goods in 3 packages", text), text
     assert re.search(r"ours / limit = [\d.]+x first, [\d.]+x from the cache", text), text
+    assert re.search(r"the first of the 2 lists from the cache .*: [\d.]+ s, [\d.]+x", text), text
     assert "incremental after 5 price changes: 5 goods, 1 packages" in text

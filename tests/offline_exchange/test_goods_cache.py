@@ -19,7 +19,7 @@ from offline_exchange.models import (
     OfflineDevice,
     SkuCode,
 )
-from offline_exchange.services import price_list
+from offline_exchange.services import goods_cache, price_list
 from offline_exchange.services.devices import device_full_next_time
 from offline_exchange.services.goods_cache import goods_cache_key, goods_cache_variant, pack_ids, unpack_ids
 from offline_exchange.services.price_list import price_list_collect
@@ -244,6 +244,46 @@ def test_a_change_drops_the_blocks_holding_the_item_and_no_other(demo):
     assert good([c for c in again if item.name.encode() in c][0], item.name).get("Price") == "12.50"
     assert goods_of(again) == goods_of([from_the_base(device)])
     assert CachedGoodsBlock.objects.count() == len(blocks)
+
+
+def test_a_block_travels_from_postgresql_once_per_process(demo, monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL's blocks come over the network")
+    device = demo["device"]
+    device.items_per_package = 3
+    device.save()
+    cold = served(device)
+    monkeypatch.setattr(goods_cache, "_memory", None)
+    block_reads = []
+    real = goods_cache.fetch_rows
+
+    def fetch_rows(sql, params):
+        if sql.startswith("SELECT content FROM"):
+            block_reads.append(params)
+        return real(sql, params)
+
+    monkeypatch.setattr(goods_cache, "fetch_rows", fetch_rows)
+    assert served(device) == cold
+    assert len(block_reads) == len([c for c in cold if b"<Good " in c])
+    block_reads.clear()
+    assert served(device) == cold
+    assert block_reads == []
+
+
+def test_block_memory_keeps_the_most_recently_used_within_its_limit():
+    memory = goods_cache.BlockMemory(limit=10)
+    memory.put("a", b"aaaa")
+    memory.put("b", b"bbbb")
+    assert memory.get("a") == b"aaaa"  # now the most recent
+    memory.put("c", b"cccc")
+    assert memory.get("b") is None and memory.get("a") == b"aaaa" and memory.get("c") == b"cccc"
+    assert memory.size == 8
+    memory.put("big", b"x" * 11)
+    assert memory.get("big") is None and memory.size == 8
+    memory.clear()
+    assert memory.get("a") is None and memory.size == 0
 
 
 def test_blocks_no_transfer_uses_for_a_week_are_dropped(demo):

@@ -50,5 +50,7 @@ class Command(BaseCommand):
         limit = cached["lxml_seconds"]
         out(f"lxml limit (serializing the same documents from trees; median of {repeat}): {limit} s; ours / limit = "
             f"{round(first['seconds'] / limit, 1) if limit else '—'}x first, {cached['ratio_to_lxml']}x from the cache")
+        out(f"  the first of the {repeat} lists from the cache (on PostgreSQL its blocks read from the database, the "
+            f"next ones from the process's memory): {cached['first_seconds']} s, {cached['first_ratio_to_lxml']}x")
         out(f"incremental after {changes} price changes: {incremental['goods']} goods, {incremental['packages']} "
             f"packages, {incremental['seconds']} s, peak RSS {incremental['peak_rss_mb']} MB")
