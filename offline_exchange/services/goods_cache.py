@@ -235,8 +235,8 @@ def goods_blocks_usable(*, variant_key: str, keys: list[str], on: date) -> set[s
 
 
 def goods_block_read(*, variant_key: str, key: str, on: date) -> bytes | None:
-    """A package's Goods from its block, if the variant has it usable on day `on`: the hot path of every
-    package handed out."""
+    """A package's Goods from its block, if the variant has it usable on day `on` (how SQLite's packages
+    are handed out; PostgreSQL's claim finds the block itself, see `goods_block_content`)."""
     usable, usable_params = _usable(on)
     table = connection.ops.quote_name(CachedGoodsBlock._meta.db_table)
     rows = fetch_rows(f"SELECT content FROM {table} WHERE variant_id = %s AND key = %s AND {usable}",

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from operator import itemgetter
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from typing import Iterable
 
 from django.db import transaction
