@@ -31,7 +31,6 @@ from ..models import ExchangeSettings, OfflineDevice, SkuCode
 from .batching import chunks, fetch_rows, of_items
 from .goods_cache import (
     goods_block_key,
-    goods_block_read,
     goods_block_store,
     goods_blocks_usable,
     goods_cache_key,
@@ -434,15 +433,11 @@ def price_list_block_fill(*, device: OfflineDevice, ids: list[int], on: date) ->
 
 
 def price_list_package_goods(*, device: OfflineDevice, item_ids: bytes) -> list[bytes]:
-    """The Goods of a package's items (`pack_ids`) as its document carries them: its block when the
-    cache has it, else Good by Good."""
+    """The Goods of a package's items (`pack_ids`) Good by Good: for a package whose block the claim
+    did not find (changed since the package was built)."""
     if not item_ids:
         return []
-    on = price_day()
-    block = goods_block_read(variant_key=goods_cache_key(device=device), key=goods_block_key(item_ids), on=on)
-    if block is not None:
-        return [block]
-    return price_list_goods_serialized(device=device, ids=unpack_ids(item_ids), on=on)
+    return price_list_goods_serialized(device=device, ids=unpack_ids(item_ids))
 
 
 __all__ = ["BuildError", "CollectedPriceList", "PriceListPlan", "price_day", "price_list_block_fill",

@@ -239,8 +239,10 @@ def package_next(*, device: OfflineDevice, transfer_id: str, restart: bool) -> P
         if transfer.state == Transfer.State.ERROR:
             raise TransferFailedError(transfer.error or "Ошибка формирования прайс-листа")
         return _not_formed(device.format_version)
-    goods = [package.block] if package.block is not None else price_list_package_goods(device=device,
-                                                                                        item_ids=package.item_ids)
+    if package.block is not None:
+        goods = [package.block]
+    else:
+        goods = price_list_package_goods(device=device, item_ids=package.item_ids)
     content = splice_goods(package.head, goods)
     # The lowest unsent package was the last one, so every other one has been sent.
     completed = package.number == transfer.package_total
@@ -257,13 +259,13 @@ class _Claimed:
     block: bytes | None  # the package's Goods from the goods cache's block, when it has one
 
 
-_TRANSFER_COLUMNS = ["id", "state", "error", "package_total", "completed_at", "registration_watermark",
-                     "heartbeat_at", "created_at"]
+# What handing out a package needs of its transfer; the rare answer without a package reads the whole row.
+_TRANSFER_COLUMNS = ["id", "package_total", "completed_at", "registration_watermark"]
 
 
 def _package_claim(*, key: UUID, device: OfflineDevice) -> tuple[Transfer, _Claimed | None] | None:
-    """The transfer (None when the device has no such transfer; its fields read as raw values: the id,
-    package total, completion and watermark are what is used) and the package just marked sent: the
+    """The transfer (None when the device has no such transfer; only `_TRANSFER_COLUMNS`, as raw values)
+    and the package just marked sent: the
     lowest unsent one (packages are written in order, so it is the next one, even mid-build); none when
     all are sent, none are built yet, or the build failed or stopped."""
     stale_before = timezone.now() - timedelta(seconds=_stale_after())
