@@ -6,8 +6,10 @@ import pytest
 from offline_exchange.format.versions import FORMAT_3001
 from retail.services.demo import DEMO_DEVICE_ID, demo_base_create
 
+# The team's reference material beside the repository: only the reference client's test uses it (and skips
+# without it); the schemas and samples the tests need are copied under tests/reference/ (see its README).
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-REFERENCE = SHARED / "reference"
+REFERENCE = Path(__file__).resolve().parent / "reference"
 SVC_NS = "http://www.1c.ru/EquipmentService"
 FMT_NS = FORMAT_3001.namespace
 
@@ -43,7 +45,7 @@ def xsd():
 
 
 def assert_valid(xsd_schema, document: bytes | str):
-    """Validate an emitted document against the format XSD in the shared reference."""
+    """Validate an emitted document against the format XSD (tests/reference/xsd)."""
     from lxml import etree
 
     if isinstance(document, str):
@@ -55,13 +57,11 @@ def assert_valid(xsd_schema, document: bytes | str):
     return root
 
 
-
-
 SAMPLES = REFERENCE / "samples"
 
 
 def sample(name: str) -> bytes:
-    """A document from the shared reference samples (valid/ or malformed/)."""
+    """A document from the reference samples (tests/reference/samples: valid/ or malformed/)."""
     matches = list(SAMPLES.glob(f"*/{name}"))
     assert len(matches) == 1, name
     return matches[0].read_bytes()
