@@ -318,9 +318,12 @@ class ExchangeConsoleAdmin(admin.ModelAdmin):
         sent = transfer.packages.filter(sent=True).count()
         kind = "полная" if transfer.full else "изменения"
         url = reverse("admin:offline_exchange_transfer_change", args=[transfer.pk])
-        return format_html('<a href="{}">{}, {}: товаров {}, пакетов {} / сформировано {} / передано {}</a>', url,
+        line = format_html('<a href="{}">{}, {}: товаров {}, пакетов {} / сформировано {} / передано {}</a>', url,
                            kind, transfer.get_state_display().lower(), transfer.goods_count,
                            transfer.package_total, transfer.built_packages, sent)
+        if transfer.left_out:
+            line = format_html('{}<br><strong class="errornote">⚠ {}</strong>', line, transfer.left_out[:600])
+        return line
 
     @admin.display(description="Последняя ошибка")
     def last_error_link(self, obj):
