@@ -80,8 +80,8 @@ class OfflineDeviceAdmin(admin.ModelAdmin):
     search_fields = ["name", "device_id"]
     fieldsets = [
         (None, {"fields": ["name", "organization", "workplace", "rule", "in_use"]}),
-        ("Настройки", {"fields": ["format_version", "exchange_kind", "device_id", "allow_discounts",
-                                  "allow_payment_cards", "items_per_package", "export_balances"]}),
+        ("Настройки", {"fields": ["format_version", "goods_shape", "vat22", "exchange_kind", "device_id",
+                                  "allow_discounts", "allow_payment_cards", "items_per_package", "export_balances"]}),
     ]
 
 
