@@ -169,3 +169,17 @@ def test_the_33_demo_register_speaks_33(client, demo):
     tid = call(client, "PrepareFullPriceList", [("DeviceID", device_id), ("FullPriceList", "true")]
                ).result("PrepareFullPriceList")
     assert len(goods_of(drain(client, device_id, tid, 3003))) == 28
+
+
+def test_the_33_sample_is_valid_and_imported_by_the_33_register(client, sample_shop):
+    """The 3.1 sample in the 3.3 namespace (tests/equipment_service/fixtures): what a 3.3 register uploads."""
+    from pathlib import Path
+
+    document = (Path(__file__).parent / "fixtures" / "a_sale_reports_closed_shift_3003.xml").read_bytes()
+    assert_valid_as(3003, document)
+    sample_shop.device.format_version = 3003
+    sample_shop.device.save()
+    answer = result(client, "PostDocs", [("DeviceID", "SAMPLE-0001"), ("DocType", "SaleReports"),
+                                         ("Document", document.decode())], 3003)
+    assert (answer.findtext("{*}IsSuccess"), answer.findtext("{*}Description")) == ("true", SUCCESS)
+    assert RetailSalesReport.objects.get().posted
