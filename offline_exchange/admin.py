@@ -12,7 +12,9 @@ from .models import (
     CashRegister, ChangeRegistration, ExchangeConsole, ExchangeJournalEntry, ExchangeRule, ExchangeSettings, OfflineDevice, PaymentKind, PaymentMapping,
     SkuCode, Transfer, TransferPackage,
 )
-from .services.devices import device_full_next_time, device_queue_reset
+from .services.devices import (
+    LIST_SETTINGS, device_full_next_time, device_list_settings_changed, device_queue_reset,
+)
 from .services.goods_cache import goods_cache_clear
 from .services.registration import registration_register_items, registration_register_rule
 from .services.sales import SUCCESS, sales_reports_reload
@@ -83,6 +85,11 @@ class OfflineDeviceAdmin(admin.ModelAdmin):
         ("Настройки", {"fields": ["format_version", "goods_shape", "vat22", "exchange_kind", "device_id",
                                   "allow_discounts", "allow_payment_cards", "items_per_package", "export_balances"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and LIST_SETTINGS.intersection(form.changed_data):
+            device_list_settings_changed(device=obj)
 
 
 class PaymentMappingInline(admin.TabularInline):

@@ -243,3 +243,39 @@ def test_the_console_warns_on_the_devices_line(shop, admin_client):
     assert transfer.goods_count == 2 and "«Вода» (ставку НДС 22%)" in transfer.left_out
     page = admin_client.get(reverse("admin:offline_exchange_exchangeconsole_changelist")).content.decode()
     assert "⚠ Не переданы на кассу (формат обмена 3.1 их не передает): «Вода» (ставку НДС 22%)" in page
+
+
+def test_switching_vat_22_on_in_the_admin_sends_the_goods_left_out(shop, admin_client):
+    """Goods left out (VAT 22 % with the setting off) were never sent: after the setting changes, the next
+    list is full and carries them."""
+    from django.urls import reverse
+
+    from offline_exchange.services.transfers import package_next, transfer_prepare
+
+    device, shirt, water, apples = shop
+    device.vat22 = False
+    device.save()
+    water.vat_rate = "22"
+    water.save()
+
+    def delivered(full):
+        transfer = transfer_prepare(device=device, full=full)
+        names = []
+        while True:
+            answer = package_next(device=device, transfer_id=str(transfer.pk), restart=False)
+            names += [g.get("Name") for g in etree.fromstring(answer.content).iter("{*}Good")]
+            if answer.transfer_completed:
+                return transfer, names
+
+    _transfer, names = delivered(full=True)
+    assert "Вода" not in names
+    form = {"name": device.name, "organization": device.organization_id, "workplace": "", "rule": device.rule_id,
+            "in_use": "on", "format_version": "3001", "goods_shape": "positions", "vat22": "on",
+            "exchange_kind": "web", "device_id": device.device_id, "allow_payment_cards": "on",
+            "items_per_package": "1000", "export_balances": "on"}
+    response = admin_client.post(reverse("admin:offline_exchange_offlinedevice_change", args=[device.pk]), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    device.refresh_from_db()
+    assert device.vat22 and device.price_list_delivered_at is None
+    transfer, names = delivered(full=False)  # the register asks for changes; it gets the whole list
+    assert transfer.full and "Вода" in names and len(names) == 13
