@@ -168,15 +168,21 @@ def test_weighed_codes_round_trip_through_an_order_and_a_sale(shop):
     # The register names the position by the code it received; "42" (a register that trims zeros) is the same SKU.
     lines = [CheckLineDoc(line=0, code=code, quantity=Decimal("1"), price=Decimal("129.90"), amount=Decimal("129.90"),
                           tax_rate="10", payment_method=4) for code in ("00042", "42")]
+    # A piece position's code with leading zeros names its SKU too.
+    lines.append(CheckLineDoc(line=0, code="0100011", quantity=Decimal("1"), price=Decimal("300.00"),
+                              amount=Decimal("300.00"), tax_rate="10", payment_method=4))
     shift = SaleReportDoc(line=0, shift_number="1", opened_at=dt.datetime(2024, 6, 1, 9),
                           closed_at=dt.datetime(2024, 6, 1, 21), shift_state=1, uuid=uuid.uuid4(), checks=[CheckDoc(
                               line=0, date=dt.datetime(2024, 6, 1, 10), number="1", taxation_system=0,
                               operation_type=1, uuid=uuid.uuid4(), lines=lines,
-                              payments=[PaymentDoc(Decimal("259.80"), *[Decimal(0)] * 4)])])
+                              payments=[PaymentDoc(Decimal("559.80"), *[Decimal(0)] * 4)])])
     result = post_docs(device=device, doc_type="SaleReports", document=build_sale_reports([shift], get_format(3001)))
     assert (result.success, result.description) == (True, SUCCESS)
-    [row] = SalesReportGoodsLine.objects.all()
-    assert (row.item, row.quantity, row.amount) == (apples, Decimal("2.000"), Decimal("259.80"))
+    weighed, pack = SalesReportGoodsLine.objects.order_by("line_number")
+    assert (weighed.item, weighed.pack, weighed.quantity, weighed.amount) == (apples, None, Decimal("2.000"),
+                                                                               Decimal("259.80"))
+    assert (pack.item, pack.pack.name, pack.quantity, pack.amount) == (water, "Упаковка 6 шт", Decimal("6.000"),
+                                                                       Decimal("300.00"))
     assert result.reports[0].posted
 
 
