@@ -128,6 +128,10 @@ def _equipment_service(request: HttpRequest, base: str | None) -> HttpResponse:
                           f"опубликованы: {names}.")
     is_wsdl = request.method == "GET" and any(key.lower() == "wsdl" for key in request.GET)
     operation = "WSDL" if is_wsdl else _operation_from_action(request)
+    if is_wsdl:
+        # The WSDL holds nothing secret, and a 1C client fetches it before it authenticates (PROTOCOL §1);
+        # the calls themselves still need credentials.
+        return HttpResponse(wsdl_document(_public_address(request)), content_type="text/xml; charset=utf-8")
 
     try:
         user = basic_authenticate(request)
@@ -140,9 +144,7 @@ def _equipment_service(request: HttpRequest, base: str | None) -> HttpResponse:
                        "Пользователю не назначено право «Выполнение синхронизации данных».", user)
 
     if request.method == "GET":
-        if not is_wsdl:
-            return _text(400, "Веб-сервис EquipmentService: описание доступно по адресу ?wsdl")
-        return HttpResponse(wsdl_document(_public_address(request)), content_type="text/xml; charset=utf-8")
+        return _text(400, "Веб-сервис EquipmentService: описание доступно по адресу ?wsdl")
     if request.method != "POST":
         return _text(405, "Поддерживаются только GET ?wsdl и POST SOAP-запросов.")
 

@@ -12,7 +12,9 @@ from .models import (
     CashRegister, ChangeRegistration, ExchangeConsole, ExchangeJournalEntry, ExchangeRule, ExchangeSettings, OfflineDevice, PaymentKind, PaymentMapping,
     SkuCode, Transfer, TransferPackage,
 )
-from .services.devices import device_full_next_time, device_queue_reset
+from .services.devices import (
+    LIST_SETTINGS, device_full_next_time, device_list_settings_changed, device_queue_reset,
+)
 from .services.goods_cache import goods_cache_clear
 from .services.registration import registration_register_items, registration_register_rule
 from .services.sales import SUCCESS, sales_reports_reload
@@ -80,9 +82,14 @@ class OfflineDeviceAdmin(admin.ModelAdmin):
     search_fields = ["name", "device_id"]
     fieldsets = [
         (None, {"fields": ["name", "organization", "workplace", "rule", "in_use"]}),
-        ("Настройки", {"fields": ["format_version", "exchange_kind", "device_id", "allow_discounts",
-                                  "allow_payment_cards", "items_per_package", "export_balances"]}),
+        ("Настройки", {"fields": ["format_version", "goods_shape", "vat22", "exchange_kind", "device_id",
+                                  "allow_discounts", "allow_payment_cards", "items_per_package", "export_balances"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and LIST_SETTINGS.intersection(form.changed_data):
+            device_list_settings_changed(device=obj)
 
 
 class PaymentMappingInline(admin.TabularInline):
@@ -318,9 +325,12 @@ class ExchangeConsoleAdmin(admin.ModelAdmin):
         sent = transfer.packages.filter(sent=True).count()
         kind = "полная" if transfer.full else "изменения"
         url = reverse("admin:offline_exchange_transfer_change", args=[transfer.pk])
-        return format_html('<a href="{}">{}, {}: товаров {}, пакетов {} / сформировано {} / передано {}</a>', url,
+        line = format_html('<a href="{}">{}, {}: товаров {}, пакетов {} / сформировано {} / передано {}</a>', url,
                            kind, transfer.get_state_display().lower(), transfer.goods_count,
                            transfer.package_total, transfer.built_packages, sent)
+        if transfer.left_out:
+            line = format_html('{}<br><strong class="errornote">⚠ {}</strong>', line, transfer.left_out[:600])
+        return line
 
     @admin.display(description="Последняя ошибка")
     def last_error_link(self, obj):

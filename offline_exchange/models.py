@@ -5,7 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower, Trim
 
-SUPPORTED_FORMATS = {3001: "3.1"}
+SUPPORTED_FORMATS = {3000: "3.0", 3001: "3.1", 3002: "3.2", 3003: "3.3"}
+# A weighed good's code is the scale's 5-digit product code (PROTOCOL §5.1).
+WEIGHT_SKU_LIMIT = 99999
 DEVICE_ID_MAX_LENGTH = 36
 
 
@@ -14,7 +16,7 @@ class ExchangeSettings(models.Model):
 
     auto_generate_sku = models.BooleanField("Автоматически генерировать SKU", default=False)
     offline_exchange_enabled = models.BooleanField("Обмен с офлайн оборудованием", default=True)
-    weight_sku_min = models.PositiveIntegerField("Диапазон SKU весовых товаров: с", default=100)
+    weight_sku_min = models.PositiveIntegerField("Диапазон SKU весовых товаров: с", default=1)
     weight_sku_max = models.PositiveIntegerField("Диапазон SKU весовых товаров: по", default=99999)
 
     class Meta:
@@ -27,6 +29,9 @@ class ExchangeSettings(models.Model):
     def clean(self) -> None:
         if self.weight_sku_min < 1 or self.weight_sku_min > self.weight_sku_max:
             raise ValidationError("Начало диапазона SKU весовых товаров должно быть не больше его конца.")
+        if self.weight_sku_max > WEIGHT_SKU_LIMIT:
+            raise ValidationError(f"SKU весового товара — код товара в весах, не больше {WEIGHT_SKU_LIMIT} "
+                                  "(пять цифр).")
 
     @classmethod
     def load(cls) -> "ExchangeSettings":
@@ -86,6 +91,20 @@ class OfflineDevice(models.Model):
     in_use = models.BooleanField("Используется", default=True)
     format_version = models.PositiveIntegerField(
         "Версия формата обмена", choices=[(code, label) for code, label in SUPPORTED_FORMATS.items()], default=3001,
+    )
+    class GoodsShape(models.TextChoices):
+        POSITIONS = "positions", "Товар на каждую позицию (как 1С:Розница 2.3, УТ 11, ERP)"
+        NESTED = "nested", "Позиции внутри товара (как 1С:Розница 2.2)"
+
+    goods_shape = models.CharField(
+        "Форма выгрузки товаров", max_length=10, choices=GoodsShape.choices, default=GoodsShape.POSITIONS,
+        help_text="Товар на каждую позицию (характеристика, упаковка) — как пишут текущие серверы 1С; "
+                  "позиции внутри товара — для касс, настроенных на 1С:Розница 2.2.",
+    )
+    vat22 = models.BooleanField(
+        "Передавать ставку НДС 22%", default=True,
+        help_text="Кассы, обновленные для 2026 года, принимают ставку 22%. Если выключено, товары со ставкой 22% "
+                  "не передаются на кассу.",
     )
     exchange_kind = models.CharField("Вид обмена", max_length=4, choices=ExchangeKind.choices, default=ExchangeKind.WEB_SERVICE)
     device_id = models.CharField(
@@ -279,6 +298,7 @@ class Transfer(models.Model):
     registration_watermark = models.BigIntegerField(default=0)
     goods_count = models.PositiveIntegerField("Товаров", default=0)
     skipped_without_sku = models.PositiveIntegerField("Пропущено без SKU", default=0)
+    left_out = models.TextField("Не переданы (формат обмена кассы их не передает)", blank=True)
     package_total = models.PositiveIntegerField("Пакетов", default=0)
     built_packages = models.PositiveIntegerField("Сформировано пакетов", default=0)
     # Touched after every package; a build whose heartbeat stops (the worker died) is declared failed.
@@ -314,10 +334,10 @@ class TransferPackage(models.Model):
 
 class GoodsCacheVariant(models.Model):
     """What a Good's bytes depend on besides its item: the format, the price type of the rule's store,
-    the warehouse whose balances are exported (none when they are not) and whether groups are. Devices
-    whose settings agree share one set of cached Goods."""
+    the warehouse whose balances are exported (none when they are not), whether groups are, the goods'
+    shape and whether VAT 22 % is passed. Devices whose settings agree share one set of cached Goods."""
 
-    # The four below spelled out, so that a device's variant is known without reading it.
+    # The six below spelled out, so that a device's variant is known without reading it.
     key = models.CharField(max_length=64, primary_key=True, editable=False)
     format_version = models.PositiveIntegerField("Версия формата обмена")
     price_type = models.ForeignKey("retail.PriceType", verbose_name="Вид цены", on_delete=models.CASCADE, null=True,
@@ -325,6 +345,8 @@ class GoodsCacheVariant(models.Model):
     balance_warehouse = models.ForeignKey("retail.Warehouse", verbose_name="Склад остатков", on_delete=models.CASCADE,
                                           null=True, related_name="+")
     export_groups = models.BooleanField("Выгружать группы товаров")
+    goods_shape = models.CharField("Форма выгрузки товаров", max_length=10, default="positions")
+    vat22 = models.BooleanField("Передавать ставку НДС 22%", default=True)
 
     class Meta:
         verbose_name = "Вариант кэша товаров"
@@ -332,8 +354,9 @@ class GoodsCacheVariant(models.Model):
 
     @staticmethod
     def key_for(format_version: int, price_type_id: int | None, balance_warehouse_id: int | None,
-                export_groups: bool) -> str:
-        return f"{format_version}:{price_type_id or ''}:{balance_warehouse_id or ''}:{int(export_groups)}"
+                export_groups: bool, goods_shape: str = "positions", vat22: bool = True) -> str:
+        return (f"{format_version}:{price_type_id or ''}:{balance_warehouse_id or ''}:{int(export_groups)}"
+                f":{goods_shape[0]}{int(vat22)}")
 
 
 class CachedGood(models.Model):

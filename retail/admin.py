@@ -2,11 +2,13 @@
 from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from offline_exchange.admin import reload_entry
+from offline_exchange.services.price_list import item_exchange_refusals
 from offline_exchange.services.registration import registration_register_items, registration_register_order
 from offline_exchange.services.sku import SkuRangeExhaustedError, sku_generate_for_items
 
@@ -140,11 +142,22 @@ class ItemAdmin(ImportExportMixin, admin.ModelAdmin):
     actions = ["generate_sku"]
     fieldsets = [
         (None, {"fields": ["name", "article", "description", "kind", "group", "base_unit", "vat_rate",
-                           "is_weight", "calculation_subject", "marking_kind", "deletion_mark"]}),
+                           "is_weight", "calculation_subject", "marking_kind", "classification_code", "is_excisable",
+                           "deletion_mark", "exchange_refusals"]}),
         ("Алкогольная продукция", {"classes": ["collapse"], "fields": [
             "is_alcohol", "alcohol_is_excisable", "alcohol_kind_code", "alcohol_volume", "alcohol_strength",
             "alcohol_vendor_inn", "alcohol_vendor_kpp", "alcohol_is_draught"]}),
     ]
+
+    readonly_fields = ["exchange_refusals"]
+
+    @admin.display(description="Выгрузка на кассы")
+    def exchange_refusals(self, obj):
+        refusals = item_exchange_refusals(item=obj) if obj.pk else []
+        if not refusals:
+            return "—"
+        return format_html_join(mark_safe("<br>"), '<strong class="errornote">⚠ {}</strong>',
+                                ((text,) for text in refusals))
 
     @admin.display(description="SKU")
     def sku_number(self, obj):

@@ -112,3 +112,30 @@ def sample_shop(db):
     return SimpleNamespace(org=org, store=store, warehouse=warehouse, device=device, register=register, card=card,
                            apples=apples, shirt=shirt, size_m=size_m, size_l=size_l, water=water, six=six,
                            cigarettes=cigarettes)
+
+
+_SCHEMAS: dict = {}
+
+
+def format_xsd(code: int, *, vat22: bool = False):
+    """The XSD of a format version (tests/reference/xsd; vat22/ the same with VAT 22 % in TaxRates)."""
+    from lxml import etree
+
+    key = (code, vat22)
+    if key not in _SCHEMAS:
+        folder = REFERENCE / "xsd" / ("vat22" if vat22 else "")
+        _SCHEMAS[key] = etree.XMLSchema(etree.parse(str(folder / f"EquipmentService_3_0_0_{code - 3000}.xsd")))
+    return _SCHEMAS[key]
+
+
+def assert_valid_as(code: int, document: bytes | str, *, vat22: bool = False):
+    """Validate an emitted document against its version's XSD, in its version's namespace."""
+    from lxml import etree
+
+    if isinstance(document, str):
+        document = document.encode("utf-8")
+    root = etree.fromstring(document)
+    assert root.nsmap.get(None) == f"http://www.1c.ru/EquipmentService/3.0.0.{code - 3000}", root.nsmap
+    schema = format_xsd(code, vat22=vat22)
+    assert schema.validate(root), "\n".join(str(e) for e in schema.error_log)
+    return root

@@ -162,10 +162,16 @@ def _good_attrib(good: GoodData, fmt: FormatVersion) -> dict:
     if good.alcohol is not None:
         attrib["IsAlcohol"] = "true"
     if good.marked_type_code is not None:
-        if good.marked_type_code not in fmt.marked_goods_type_codes:
-            raise BuildError(f"вид маркируемой продукции {good.marked_type_code} не поддерживается форматом {fmt.label}: «{good.name}»")
+        if not fmt.marking:
+            raise BuildError(f"маркируемая продукция не передается в формате {fmt.label}: «{good.name}»")
         attrib["IsMarked"] = "true"
-        attrib["MarkedGoodTypeCode"] = str(good.marked_type_code)
+        # Below 3.3 only fur, tobacco and shoes have a code; 1C marks the other kinds without one.
+        if good.marked_type_code in fmt.marked_goods_type_codes:
+            attrib["MarkedGoodTypeCode"] = str(good.marked_type_code)
+    if good.classification_code and fmt.classification_code:
+        attrib["GoodClassificationCode"] = good.classification_code
+    if good.is_excisable and fmt.is_excisable:
+        attrib["IsExcisable"] = "true"
     return attrib
 
 
@@ -437,9 +443,12 @@ def build_sale_reports(shifts: list[SaleReportDoc], fmt: FormatVersion) -> bytes
         attrib = {"ShiftNumber": shift.shift_number, "OpeningDate": date_text(shift.opened_at)}
         if shift.closed_at is not None:
             attrib["ClosingDate"] = date_text(shift.closed_at)
+        elif fmt.closing_date_required:
+            raise BuildError(f"в формате {fmt.label} смену передают закрытой (ClosingDate обязателен)")
         if shift.uuid:
             attrib["UUID"] = str(shift.uuid)
-        attrib["ShiftState"] = str(shift.shift_state)
+        if not fmt.shift_state_element:
+            attrib["ShiftState"] = str(shift.shift_state)
         report = _sub(root, fmt, "SaleReport", attrib=attrib)
         if shift.checks:
             checks = _sub(report, fmt, "Checks")
@@ -452,6 +461,8 @@ def build_sale_reports(shifts: list[SaleReportDoc], fmt: FormatVersion) -> bytes
                 if m.uuid:
                     attrib["UUID"] = str(m.uuid)
                 _sub(movements, fmt, "IncomeOutcomeCheck", attrib=attrib)
+        if fmt.shift_state_element:
+            _sub(report, fmt, "ShiftState", str(shift.shift_state))
     return serialize(root)
 
 
@@ -474,8 +485,12 @@ def _check_element(parent, fmt: FormatVersion, check) -> None:
                                 ("PackingUUID", line.packing_uuid)):
                 if value:
                     attrib[name] = str(value)
+            if line.excise_stamps and not fmt.excise_stamps:
+                if len(line.excise_stamps) > 1:
+                    raise BuildError(f"в формате {fmt.label} у строки чека одна акцизная марка")
+                attrib["AlcoholExciseStamp"] = line.excise_stamps[0]
             good = _sub(goods, fmt, "Good", attrib=attrib)
-            if line.excise_stamps:
+            if line.excise_stamps and fmt.excise_stamps:
                 stamps = _sub(good, fmt, "ExciseStamps")
                 for stamp in line.excise_stamps:
                     _sub(stamps, fmt, "ExciseStamp", stamp)

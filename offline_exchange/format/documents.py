@@ -84,7 +84,10 @@ class GoodData:
     article: str = ""
     description: str = ""
     is_weight: bool = False
+    # A marked good: its kind (1..22 as 3.3 numbers them; 3.1/3.2 carry 1..3 and mark the others without a code).
     marked_type_code: int | None = None
+    classification_code: str = ""  # GoodClassificationCode, written from 3.2
+    is_excisable: bool = False  # IsExcisable, written in 3.3
     alcohol: AlcoholData | None = None
     barcodes: list[BarcodeData] = field(default_factory=list)
     characteristics: list[CharacteristicData] = field(default_factory=list)

@@ -95,7 +95,7 @@ SHIFT_CLOSED, SHIFT_OPEN = 1, 2
 
 
 def _schemas(fmt: FormatVersion) -> dict[str, Element]:
-    """The format's upload documents as element specs (3001; the switches for 3000/3002/3003 go here)."""
+    """The format's upload documents as element specs, with the version's switches (FORMAT-3.1.md §9)."""
     payment = Element(attrs=(
         Attr("Cash", DECIMAL, True), Attr("ElectronicPayment", DECIMAL, True), Attr("PrePayment", DECIMAL, True),
         Attr("PostPayment", DECIMAL, True), Attr("Barter", DECIMAL, True),
@@ -108,8 +108,8 @@ def _schemas(fmt: FormatVersion) -> dict[str, Element]:
             Attr("Code", CODE, True), Attr("Quantity", QUANTITY, True), Attr("Price", MONEY, True),
             Attr("Sum", MONEY, True), Attr("TaxRate", STRING, True), Attr("PaymentMethod", INTEGER, True),
             Attr("GoodUUID", UUID), Attr("CharacteristicUUID", UUID), Attr("PackingUUID", UUID),
-        ),
-        children=(Child("ExciseStamps", stamps),),
+        ) + (() if fmt.excise_stamps else (Attr("AlcoholExciseStamp", STRING),)),
+        children=(Child("ExciseStamps", stamps),) if fmt.excise_stamps else (),
     )
     check = Element(
         attrs=(
@@ -127,16 +127,16 @@ def _schemas(fmt: FormatVersion) -> dict[str, Element]:
         Attr("Type", enum_type("вид движения", ("Income", "Outcome")), True), Attr("Sum", DECIMAL, True),
         Attr("UUID", UUID),
     ))
+    shift_state = integer_type("статус смены", choices=frozenset({SHIFT_CLOSED, SHIFT_OPEN}))
     sale_report = Element(
         attrs=(
-            Attr("ShiftNumber", STRING, True), Attr("OpeningDate", DATETIME, True), Attr("ClosingDate", DATETIME),
-            Attr("UUID", UUID),
-            Attr("ShiftState", integer_type("статус смены", choices=frozenset({SHIFT_CLOSED, SHIFT_OPEN})), True),
-        ),
+            Attr("ShiftNumber", STRING, True), Attr("OpeningDate", DATETIME, True),
+            Attr("ClosingDate", DATETIME, fmt.closing_date_required), Attr("UUID", UUID),
+        ) + (() if fmt.shift_state_element else (Attr("ShiftState", shift_state, True),)),
         children=(
             Child("Checks", Element(children=(Child("Check", check, 0, None, nillable=True),))),
             Child("IncomeOutcomeChecks", Element(children=(Child("IncomeOutcomeCheck", movement, 1, None),))),
-        ),
+        ) + ((Child("ShiftState", Element(text=shift_state), 1, 1),) if fmt.shift_state_element else ()),
     )
     sale_reports = Element(children=(Child("SaleReport", sale_report, 1, None),))
 
@@ -145,7 +145,8 @@ def _schemas(fmt: FormatVersion) -> dict[str, Element]:
         Attr("GoodUUID", UUID), Attr("CharacteristicUUID", UUID), Attr("PackUUID", UUID),
     ))
     tare_opening = Element(
-        attrs=(Attr("Date", DATETIME, True), Attr("Number", STRING, True), Attr("UUID", UUID)),
+        attrs=(Attr("Date", DATETIME, True), Attr("Number", STRING, True), Attr("UUID", UUID))
+        + ((Attr("NumberDoc", STRING), Attr("KegInstallment", STRING)) if fmt.tare_opening_document else ()),
         children=(Child("Goods", Element(children=(Child("Good", tare_good, 0, None, nillable=True),)),
                         nillable=True),),
     )
@@ -206,12 +207,14 @@ def _check(node: Node, fmt: FormatVersion) -> CheckDoc:
             continue
         g = good.attrs
         stamps = good.first("ExciseStamps")
+        single = g.get("AlcoholExciseStamp", "").strip()
         check.lines.append(CheckLineDoc(
             line=good.line, code=g["Code"].strip(), quantity=_amount(good, "Quantity", QUANTITY_LIMIT),
             price=_amount(good, "Price"), amount=_amount(good, "Sum"),
             tax_rate=g["TaxRate"].strip(), payment_method=g["PaymentMethod"], good_uuid=g.get("GoodUUID"),
             characteristic_uuid=g.get("CharacteristicUUID"), packing_uuid=g.get("PackingUUID"),
-            excise_stamps=[s.text for s in stamps.get("ExciseStamp")] if stamps is not None else [],
+            excise_stamps=([s.text for s in stamps.get("ExciseStamp")] if stamps is not None
+                           else [single] if single else []),
         ))
     payments = node.first("Payments")
     for payment in payments.get("Payment") if payments is not None and not payments.nil else []:
@@ -233,7 +236,8 @@ def _sale_report(node: Node, fmt: FormatVersion) -> SaleReportDoc:
     a = node.attrs
     report = SaleReportDoc(
         line=node.line, shift_number=a["ShiftNumber"].strip(), opened_at=a["OpeningDate"],
-        closed_at=_empty_date(a.get("ClosingDate")), shift_state=a["ShiftState"], uuid=a.get("UUID"),
+        closed_at=_empty_date(a.get("ClosingDate")), uuid=a.get("UUID"),
+        shift_state=node.first("ShiftState").text if fmt.shift_state_element else a["ShiftState"],
     )
     checks = node.first("Checks")
     for check in checks.get("Check") if checks is not None else []:

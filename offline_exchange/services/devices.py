@@ -60,3 +60,16 @@ def device_queue_reset(*, device: OfflineDevice) -> int:
     dropped = transfers.count()
     transfers.delete()
     return dropped
+
+
+# The device settings a price list's content depends on as a whole.
+LIST_SETTINGS = frozenset({"format_version", "goods_shape", "vat22", "rule", "export_balances"})
+
+
+@transaction.atomic
+def device_list_settings_changed(*, device: OfflineDevice) -> None:
+    """After a change of the format, the goods' shape, VAT 22 % or the rule, the next list is full: the
+    register holds goods in the old form, and goods left out before (VAT 22 % with the setting off) were
+    never sent. A pending transfer built for the old settings goes."""
+    OfflineDevice.objects.filter(pk=device.pk).update(price_list_delivered_at=None)
+    device.transfers.filter(completed_at=None).delete()

@@ -10,9 +10,10 @@ from retail.models import Barcode, CustomerOrder
 from ..exceptions import ExchangeError
 from ..format.builders import build_orders, build_price_list, build_settings
 from ..format.documents import OrderData, OrderLineData, PaymentData, PaymentOption, SettingsData
+from ..format.codes import position_code
 from ..format.versions import get_format
 from ..models import CashRegister, OfflineDevice, OrderRegistration, SkuCode
-from .price_list import price_list_collect
+from .price_list import device_format, price_list_collect
 from .registration import order_is_exportable
 
 
@@ -47,15 +48,27 @@ def settings_export(*, device: OfflineDevice) -> bytes:
     return build_settings(settings_collect(device=device), get_format(device.format_version))
 
 
+def _leaf_barcodes(good) -> list[str]:
+    """The barcodes of a per-position Good's one position (on the Good, its characteristic or its pack)."""
+    holders = [good, *good.characteristics, *good.packs]
+    holders += [pack for ch in good.characteristics for pack in ch.packs]
+    return [barcode.value for holder in holders for barcode in holder.barcodes]
+
+
 def good_by_barcode(*, device: OfflineDevice, barcode: str) -> bytes:
-    """The goods of the device's rule having this barcode; an empty PriceList when none."""
-    fmt = get_format(device.format_version)
-    found = Barcode.objects.filter(value=(barcode or "").strip()).first()
+    """The position of the device's rule having this barcode, in the device's shape; an empty PriceList
+    when none."""
+    fmt = device_format(device)
+    value = (barcode or "").strip()
+    found = Barcode.objects.filter(value=value).first()
     item_ids = [found.item_id] if found else []
     collected = price_list_collect(device=device, item_ids=item_ids, full=False)
     data = collected.data
     data.groups = []
-    if found and found.characteristic_id:
+    if device.goods_shape == OfflineDevice.GoodsShape.POSITIONS:
+        # A weighed good's barcodes are not sent (the scales print them): then all its positions.
+        data.goods = [good for good in data.goods if value in _leaf_barcodes(good)] or data.goods
+    elif found and found.characteristic_id:
         wanted = str(found.characteristic.uuid)
         for good in data.goods:
             good.characteristics = [ch for ch in good.characteristics if ch.uuid == wanted]
@@ -73,6 +86,7 @@ def _order_status(order: CustomerOrder) -> str:
 
 
 def _order_data(order: CustomerOrder, sku: dict[str, int]) -> OrderData:
+    """An order as the format writes it; a line's Code is its position's code as the price list writes it."""
     counterparty = order.counterparty
     data = OrderData(
         date=order.date, number=order.number, uuid=str(order.uuid), status=_order_status(order),
@@ -92,7 +106,7 @@ def _order_data(order: CustomerOrder, sku: dict[str, int]) -> OrderData:
                 f"Заказ {order.number}: у позиции «{line.item.name}» нет кода SKU; сгенерируйте SKU и повторите обмен"
             )
         data.lines.append(OrderLineData(
-            code=str(sku[key]), quantity=line.quantity, price=line.price, amount=line.amount,
+            code=position_code(sku[key], is_weight=line.item.is_weight), quantity=line.quantity, price=line.price, amount=line.amount,
             good_uuid=str(line.item.uuid),
             characteristic_uuid=str(line.characteristic.uuid) if line.characteristic_id else "",
             pack_uuid=str(line.pack.uuid) if line.pack_id else "",

@@ -1,8 +1,9 @@
-"""Collect a device's price list (one Good per item, positions nested) as format dataclasses."""
+"""Collect a device's price list as format dataclasses: one Good per position (PROTOCOL §5.1) or, as a
+device setting, one Good per item with its positions nested (Розница 2.2)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
@@ -14,7 +15,6 @@ from django.db.models import Min, Sum
 from retail.models import Barcode, Characteristic, Item, ItemGroup, Pack, Price, StockBalance, Unit, VatRate
 from retail.money import to_money, to_quantity
 
-from ..exceptions import PriceListBuildError
 from ..format.builders import BuildError, good_fragments
 from ..format.documents import (
     AlcoholData,
@@ -26,7 +26,8 @@ from ..format.documents import (
     PriceListData,
     UnitData,
 )
-from ..format.versions import get_format
+from ..format.codes import position_code
+from ..format.versions import FormatVersion, get_format, refusal
 from ..models import ExchangeSettings, OfflineDevice, SkuCode
 from .batching import chunks, fetch_rows, of_items
 from .goods_cache import (
@@ -47,10 +48,11 @@ from .sku import positions_for_items, sku_generate
 
 
 class CollectedPriceList:
-    def __init__(self, data: PriceListData, skipped_without_sku: int, without_price: int):
+    def __init__(self, data: PriceListData, skipped_without_sku: int, without_price: int, left_out: str = ""):
         self.data = data
         self.skipped_without_sku = skipped_without_sku
         self.without_price = without_price
+        self.left_out = left_out
 
 
 def _latest_prices(price_type_id: int | None, item_ids: list[int], on: date) -> dict[tuple[int, int | None], Decimal]:
@@ -123,10 +125,18 @@ class PriceListPlan:
     on: date
     # The usable blocks of the list's packages, when the plan looked them up (a full list cut in packages).
     blocks: set[str] | None = None
+    # (item id, name, what the format cannot carry): goods left out of the list.
+    left_out: list[tuple[int, str, str]] = field(default_factory=list)
+    format_label: str = ""
 
-
-def _allowed_rates(fmt) -> list[str]:
-    return [value for value in VatRate.values if format_tax_rate(value) in fmt.tax_rates]
+    def left_out_text(self, shown: int = 20) -> str:
+        """The journal's and the console's words for the goods left out; "" when none."""
+        if not self.left_out:
+            return ""
+        names = ", ".join(f"«{name}» ({reason})" for _pk, name, reason in self.left_out[:shown])
+        more = len(self.left_out) - shown
+        return (f"Не переданы на кассу (формат обмена {self.format_label} их не передает): {names}"
+                + (f" и еще {more}" if more > 0 else ""))
 
 
 def price_list_parts(groups: list, ids: list[int], per_package: int) -> list[tuple[list, list[int]]]:
@@ -151,7 +161,7 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
     whose every package the cache holds as a block (the common case: nothing changed since the last
     full list of these settings) is planned from one read of the catalog's ids and one of the blocks'
     names; `blocks` then names the usable blocks."""
-    fmt = get_format(device.format_version)
+    fmt = device_format(device)
     rule = device.rule
     on = on or price_day()
     variant_key = goods_cache_key(device=device)
@@ -194,18 +204,22 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
             new = [pk for pk in uncached if pk in with_sku]
             kept = [row for row in rows if row[0] in with_sku]
 
-    # Checked before the first package is out, so a device never gets half a list and then an error.
-    unsupported: list[str] = []
-    allowed = _allowed_rates(fmt)
+    skipped_without_sku = len(selected) - len(ids)
+    # Checked before the first package is out: what the device's format cannot carry is left out and named,
+    # never failing the list for the other goods.
+    left_out: list[tuple[int, str, str]] = []
     new_set = set(new)
     for chunk in chunks(new):
-        unsupported.extend(f"«{name}» (НДС {rate}%)" for pk, name, rate in Item.objects.filter(**of_items("pk", chunk))
-                           .exclude(vat_rate__in=allowed).values_list("pk", "name", "vat_rate") if pk in new_set)
-    if unsupported:
-        raise PriceListBuildError(
-            f"Формат обмена {fmt.label} не допускает ставку НДС этих товаров: " + ", ".join(unsupported[:20])
-            + (f" и еще {len(unsupported) - 20}" if len(unsupported) > 20 else "")
-        )
+        for pk, name, rate, marking in (Item.objects.filter(**of_items("pk", chunk)).order_by("pk")
+                                        .values_list("pk", "name", "vat_rate", "marking_kind")):
+            reason = refusal(fmt, tax_rate=format_tax_rate(rate), marked=marking is not None) if pk in new_set else ""
+            if reason:
+                left_out.append((pk, name, reason))
+    if left_out:
+        refused = {pk for pk, _name, _reason in left_out}
+        ids = [pk for pk in ids if pk not in refused]
+        new = [pk for pk in new if pk not in refused]
+        kept = [row for row in kept if row[0] not in refused]
 
     # Every package repeats all the list's units, as 1C writes them.
     unit_ids = set(map(itemgetter(1), kept))
@@ -213,8 +227,9 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
              for u in Unit.objects.filter(pk__in=unit_ids).order_by("okei_code")]
     if rule.export_groups and not full:
         groups = _groups(set(map(itemgetter(2), kept)))
-    return PriceListPlan(full=full, ids=ids, groups=groups, units=units, skipped_without_sku=len(selected) - len(ids),
-                         variant_key=variant_key, uncached=set(new), on=on, blocks=blocks)
+    return PriceListPlan(full=full, ids=ids, groups=groups, units=units, skipped_without_sku=skipped_without_sku,
+                         variant_key=variant_key, uncached=set(new), on=on, blocks=blocks, left_out=left_out,
+                         format_label=fmt.label)
 
 
 def _groups(group_ids: set[int | None]) -> list[GroupData]:
@@ -241,13 +256,29 @@ def price_list_goods(*, device: OfflineDevice, ids: list[int], on: date | None =
 _ITEM_FIELDS = (
     "id", "uuid", "name", "article", "description", "vat_rate", "is_weight", "marking_kind", "calculation_subject",
     "base_unit_id", "group_id", "is_alcohol", "alcohol_is_excisable", "alcohol_kind_code", "alcohol_volume",
-    "alcohol_strength", "alcohol_vendor_inn", "alcohol_vendor_kpp", "alcohol_is_draught",
+    "alcohol_strength", "alcohol_vendor_inn", "alcohol_vendor_kpp", "alcohol_is_draught", "classification_code",
+    "is_excisable",
 )
+
+
+def device_format(device: OfflineDevice) -> FormatVersion:
+    """The device's format version as its price lists speak it (VAT 22 % passed or not)."""
+    return get_format(device.format_version, vat22=device.vat22)
+
+
+def position_name(item_name: str, characteristic: str = "", pack: str = "") -> str:
+    """A position's printable name as 1C composes it: item, «(characteristic)», «, pack»."""
+    name = f"{item_name} ({characteristic})" if characteristic else item_name
+    return f"{name}, {pack}" if pack else name
 
 
 def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date
                     ) -> tuple[list[tuple[int, GoodData]], list[UnitData], int]:
-    fmt = get_format(device.format_version)
+    """The Goods of these items in id order, in the device's shape: one Good per position (PROTOCOL §5.1;
+    an item's Goods follow one another, by code) or one Good per item with its positions nested (Розница
+    2.2). Goods the device's format cannot carry are left out (the plan names them)."""
+    fmt = device_format(device)
+    per_position = device.goods_shape == OfflineDevice.GoodsShape.POSITIONS
     rule = device.rule
     warehouse = rule.warehouse
     store = warehouse.store
@@ -278,10 +309,6 @@ def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date
     units_by_id = Unit.objects.in_bulk({item.base_unit_id for item in items})
     groups_by_id = ItemGroup.objects.in_bulk({item.group_id for item in items if item.group_id})
 
-    def code(item_id, ch_id=None, pack_id=None) -> str | None:
-        number = sku.get(SkuCode.key_for(item_id, ch_id, pack_id))
-        return None if number is None else str(number)
-
     prices = _latest_prices(price_type_id, ids, on)
     balances = _balances(warehouse.pk, ids) if device.export_balances else {}
     item_totals: dict[int, Decimal] = defaultdict(Decimal)
@@ -290,75 +317,121 @@ def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date
 
     goods: list[tuple[int, GoodData]] = []
     units: dict[int, UnitData] = {}
-    unsupported: list[str] = []
     without_price = 0
+    no_barcodes: list[BarcodeData] = []
     for item in items:
-        if code(item.id) is None:
+        weight = item.is_weight
+
+        def code(ch_id=None, pack_id=None) -> str | None:
+            number = sku.get(SkuCode.key_for(item.id, ch_id, pack_id))
+            return None if number is None else position_code(number, is_weight=weight)
+
+        def codes_of(key) -> list[BarcodeData]:
+            # A weighed good's barcodes are printed by the scales and carry its code: none are sent.
+            return no_barcodes if weight else barcodes.get(key, no_barcodes)
+
+        if code() is None:
             continue
         tax_rate = format_tax_rate(item.vat_rate)
-        if tax_rate not in fmt.tax_rates:
-            unsupported.append(f"«{item.name}» (НДС {item.vat_rate}%)")
-            continue
+        if refusal(fmt, tax_rate=tax_rate, marked=item.marking_kind is not None):
+            continue  # changed since the plan named it; the next list names it
         base_price = prices.get((item.id, None))
         if base_price is None:
             without_price += 1
         item_balance = item_totals.get(item.id)
         unit = units_by_id[item.base_unit_id]
         units.setdefault(unit.pk, UnitData(code=unit.okei_code, name=unit.name, uuid=str(unit.uuid), okei_code=unit.okei_code))
-        good = GoodData(
-            uuid=str(item.uuid), name=item.name, tax_rate=tax_rate,
-            calculation_subject=item.calculation_subject, code=code(item.id) or "",
-            price=to_money(base_price) if base_price is not None else None,
-            balance=_positive(item_balance), unit_code=unit.okei_code, unit_uuid=str(unit.uuid),
-            article=item.article, description=item.description, is_weight=item.is_weight,
-            marked_type_code=item.marking_kind, barcodes=barcodes.get((item.id, None, None), []),
+        common = dict(
+            uuid=str(item.uuid), tax_rate=tax_rate, calculation_subject=item.calculation_subject,
+            unit_code=unit.okei_code, unit_uuid=str(unit.uuid), article=item.article, description=item.description,
+            is_weight=weight, marked_type_code=item.marking_kind, classification_code=item.classification_code,
+            is_excisable=item.is_excisable,
         )
         if item.group_id and rule.export_groups:
             group = groups_by_id[item.group_id]
-            good.group_code = group.code
-            good.group_uuid = str(group.uuid)
+            common.update(group_code=group.code, group_uuid=str(group.uuid))
+        alcohol = None
         if item.is_alcohol:
-            good.alcohol = AlcoholData(
+            alcohol = AlcoholData(
                 is_excisable=item.alcohol_is_excisable, kind_code=item.alcohol_kind_code,
                 container_size=item.alcohol_volume or Decimal(0), strength=item.alcohol_strength or Decimal(0),
                 vendor_inn=item.alcohol_vendor_inn, vendor_kpp=item.alcohol_vendor_kpp,
                 is_draught=item.alcohol_is_draught,
             )
 
-        def pack_list(ch_id: int | None, unit_price: Decimal | None, balance: Decimal | None) -> list[PackData]:
-            result = []
-            for pack in packs.get(item.id, []):
-                pack_code = code(item.id, ch_id, pack.id)
-                if pack_code is None:
-                    continue
-                result.append(PackData(
-                    code=pack_code, uuid=str(pack.uuid), name=pack.name, units_per_pack=pack.coefficient,
-                    price=to_money(unit_price * pack.coefficient) if unit_price is not None else None,
-                    balance=_positive(balance / pack.coefficient) if balance else None,
-                    barcodes=barcodes.get((item.id, ch_id, pack.id), []) if ch_id else barcodes.get((item.id, None, pack.id), []),
-                ))
-            return result
+        def pack_data(pack, ch_id: int | None, unit_price: Decimal | None, balance: Decimal | None) -> PackData | None:
+            pack_code = code(ch_id, pack.id)
+            if pack_code is None:
+                return None
+            return PackData(
+                code=pack_code, uuid=str(pack.uuid), name=pack.name, units_per_pack=pack.coefficient,
+                price=to_money(unit_price * pack.coefficient) if unit_price is not None else None,
+                # 1C writes a pack position's balance in base units; the nested shape in packs.
+                balance=_positive(balance) if per_position else (_positive(balance / pack.coefficient) if balance else None),
+                barcodes=codes_of((item.id, ch_id, pack.id)),
+            )
 
-        if chars.get(item.id):
-            for ch in chars[item.id]:
-                ch_code = code(item.id, ch.id)
+        def money_or_none(value: Decimal | None) -> Decimal | None:
+            return to_money(value) if value is not None else None
+
+        item_chars = chars.get(item.id, [])
+        if per_position:
+            positions: list[tuple[int, GoodData]] = []
+
+            def add(position_code_text: str, good: GoodData) -> None:
+                positions.append((int(position_code_text), good))
+
+            if not item_chars:
+                add(code(), GoodData(name=item.name, code=code(), price=money_or_none(base_price),
+                                     balance=_positive(item_balance), barcodes=codes_of((item.id, None, None)),
+                                     alcohol=alcohol, **common))
+            for pack in ([] if item_chars else packs.get(item.id, [])):
+                data = pack_data(pack, None, base_price, item_balance)
+                if data is not None:
+                    add(data.code, GoodData(name=position_name(item.name, pack=pack.name), packs=[data],
+                                            alcohol=alcohol, **common))
+            # An item with characteristics is sold by characteristic: its positions are the characteristics
+            # and their packs (the item's own code names it in uploads and orders only).
+            for ch in item_chars:
+                ch_price = prices.get((item.id, ch.id), base_price)
+                ch_balance = balances.get((item.id, ch.id)) if balances else None
+                ch_code = code(ch.id)
+                if ch_code is not None:
+                    add(ch_code, GoodData(name=position_name(item.name, ch.name), alcohol=alcohol, **common,
+                                          characteristics=[CharacteristicData(
+                                              code=ch_code, uuid=str(ch.uuid), name=ch.name,
+                                              price=money_or_none(ch_price), balance=_positive(ch_balance),
+                                              barcodes=codes_of((item.id, ch.id, None)))]))
+                for pack in packs.get(item.id, []):
+                    data = pack_data(pack, ch.id, ch_price, ch_balance)
+                    if data is not None:
+                        add(data.code, GoodData(name=position_name(item.name, ch.name, pack.name), alcohol=alcohol,
+                                                **common, characteristics=[CharacteristicData(
+                                                    code="", uuid=str(ch.uuid), name=ch.name, packs=[data])]))
+            positions.sort(key=itemgetter(0))
+            goods.extend((item.id, good) for _number, good in positions)
+            continue
+
+        good = GoodData(name=item.name, code=code(), price=money_or_none(base_price), balance=_positive(item_balance),
+                        barcodes=codes_of((item.id, None, None)), alcohol=alcohol, **common)
+        if item_chars:
+            for ch in item_chars:
+                ch_code = code(ch.id)
                 if ch_code is None:
                     continue
                 ch_price = prices.get((item.id, ch.id), base_price)
                 ch_balance = balances.get((item.id, ch.id)) if balances else None
                 good.characteristics.append(CharacteristicData(
-                    code=ch_code, uuid=str(ch.uuid), name=ch.name,
-                    price=to_money(ch_price) if ch_price is not None else None, balance=_positive(ch_balance),
-                    barcodes=barcodes.get((item.id, ch.id, None), []),
-                    packs=pack_list(ch.id, ch_price, ch_balance),
+                    code=ch_code, uuid=str(ch.uuid), name=ch.name, price=money_or_none(ch_price),
+                    balance=_positive(ch_balance), barcodes=codes_of((item.id, ch.id, None)),
+                    packs=[p for p in (pack_data(pack, ch.id, ch_price, ch_balance) for pack in packs.get(item.id, []))
+                           if p is not None],
                 ))
         else:
-            good.packs = pack_list(None, base_price, item_balance)
+            good.packs = [p for p in (pack_data(pack, None, base_price, item_balance) for pack in packs.get(item.id, []))
+                          if p is not None]
         goods.append((item.id, good))
 
-    if unsupported:  # a rate changed after planning
-        raise PriceListBuildError(
-            f"Формат обмена {fmt.label} не допускает ставку НДС этих товаров: " + ", ".join(unsupported[:20]))
     return goods, sorted(units.values(), key=lambda u: u.code), without_price
 
 
@@ -368,7 +441,8 @@ def price_list_collect(*, device: OfflineDevice, item_ids: Iterable[int] | None 
     plan = price_list_plan(device=device, item_ids=item_ids, full=full)
     goods, units, without_price = price_list_goods(device=device, ids=plan.ids, on=on)
     data = PriceListData(full=full, groups=plan.groups, units=plan.units, goods=goods)
-    return CollectedPriceList(data, skipped_without_sku=plan.skipped_without_sku, without_price=without_price)
+    return CollectedPriceList(data, skipped_without_sku=plan.skipped_without_sku, without_price=without_price,
+                              left_out=plan.left_out_text())
 
 
 def price_list_cache_fill(*, device: OfflineDevice, ids: list[int], on: date, block: list[int] | None = None) -> int:
@@ -378,7 +452,7 @@ def price_list_cache_fill(*, device: OfflineDevice, ids: list[int], on: date, bl
 
     One transaction holding the cache's fill lock (see goods_cache), so the Goods match the data as it
     stands; items another process cached meanwhile are not built twice."""
-    fmt = get_format(device.format_version)
+    fmt = device_format(device)
     store = device.rule.warehouse.store
     with transaction.atomic():
         goods_cache_fill_lock(variant_key=goods_cache_key(device=device))
@@ -388,9 +462,11 @@ def price_list_cache_fill(*, device: OfflineDevice, ids: list[int], on: date, bl
         if missing:
             goods, _units, _without_price = _goods_of_items(device=device, ids=missing, on=on)
             next_dates = _next_price_dates(store.retail_price_type_id if store else None, missing, on)
-            fragments = good_fragments([good for _item_id, good in goods], fmt)
-            built = {item_id: (fragment, next_dates.get(item_id))
-                     for (item_id, _good), fragment in zip(goods, fragments)}
+            # An item's cached entry is the Goods of all its positions, one after another.
+            joined: dict[int, list[bytes]] = defaultdict(list)
+            for (item_id, _good), fragment in zip(goods, good_fragments([good for _item_id, good in goods], fmt)):
+                joined[item_id].append(fragment)
+            built = {item_id: (b"".join(fragments), next_dates.get(item_id)) for item_id, fragments in joined.items()}
             goods_cache_store(variant=variant, on=on, goods=[(item_id, fragment, valid_until)
                                                              for item_id, (fragment, valid_until) in built.items()])
         if block:
@@ -440,6 +516,19 @@ def price_list_package_goods(*, device: OfflineDevice, item_ids: bytes) -> list[
     return price_list_goods_serialized(device=device, ids=unpack_ids(item_ids))
 
 
-__all__ = ["BuildError", "CollectedPriceList", "PriceListPlan", "price_day", "price_list_block_fill",
+__all__ = ["BuildError", "CollectedPriceList", "PriceListPlan", "device_format", "item_exchange_refusals",
+           "position_name", "price_day", "price_list_block_fill",
            "price_list_cache_fill", "price_list_collect", "price_list_goods", "price_list_goods_serialized",
            "price_list_package_goods", "price_list_parts", "price_list_plan"]
+
+
+def item_exchange_refusals(*, item: Item) -> list[str]:
+    """For the item's page: the registers whose rule selects it but whose exchange format cannot carry it."""
+    found = []
+    tax_rate = format_tax_rate(item.vat_rate)
+    for device in OfflineDevice.objects.filter(in_use=True).select_related("rule").order_by("name"):
+        reason = refusal(device_format(device), tax_rate=tax_rate, marked=item.marking_kind is not None)
+        if reason and rule_items(rule=device.rule).filter(pk=item.pk).exists():
+            found.append(f"Формат обмена кассы «{device.name}» ({device_format(device).label}) не передает {reason}: "
+                         "товар на эту кассу не выгружается.")
+    return found

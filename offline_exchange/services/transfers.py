@@ -20,7 +20,9 @@ from ..format.builders import (
 )
 from ..format.documents import PriceListData
 from ..format.versions import get_format
-from ..models import CachedGoodsBlock, ChangeRegistration, OfflineDevice, Transfer, TransferPackage
+from ..models import (
+    CachedGoodsBlock, ChangeRegistration, ExchangeJournalEntry, OfflineDevice, Transfer, TransferPackage,
+)
 from .batching import CHUNK, chunks, fetch_rows
 from .goods_cache import (
     goods_block_content,
@@ -39,6 +41,7 @@ from .price_list import (
     price_list_parts,
     price_list_plan,
 )
+from .journal import journal_write
 from .registration import registration_clear, registration_watermark
 
 logger = logging.getLogger(__name__)
@@ -137,6 +140,17 @@ def _transfer_start(*, device: OfflineDevice, full: bool) -> tuple[Transfer, boo
     return transfer, True
 
 
+LEFT_OUT_OPERATION = "PriceListBuild"
+
+
+def _left_out_journal(*, device: OfflineDevice, plan, transfer_id: UUID | None = None) -> None:
+    """Goods left out of a list (the device's format cannot carry them) named in the exchange journal."""
+    text = plan.left_out_text()
+    if text:
+        journal_write(device=device, device_ref=device.device_id, operation=LEFT_OUT_OPERATION,
+                      status=ExchangeJournalEntry.Status.OK, note=text, transfer_id=transfer_id)
+
+
 def transfer_build(*, transfer_id: UUID) -> None:
     """Plan the transfer and store its packages, each visible to the device as soon as it is written.
 
@@ -161,8 +175,9 @@ def transfer_build(*, transfer_id: UUID) -> None:
         total = len(parts)
         Transfer.objects.filter(pk=transfer.pk).update(
             package_total=total, goods_count=len(plan.ids), skipped_without_sku=plan.skipped_without_sku,
-            heartbeat_at=timezone.now(),
+            left_out=plan.left_out_text(), heartbeat_at=timezone.now(),
         )
+        _left_out_journal(device=device, plan=plan, transfer_id=transfer.pk)
         packed = [pack_ids(ids) for _groups, ids in parts]
         keys = [goods_block_key(items) if items else "" for items in packed]
         blocks = plan.blocks if plan.blocks is not None else goods_blocks_usable(
@@ -343,6 +358,7 @@ def price_list_deliver(*, device: OfflineDevice) -> bytes:
     watermark = registration_watermark(device=device)
     item_ids = None if full else _registered_item_ids(device, watermark)
     plan = price_list_plan(device=device, item_ids=item_ids, full=full)
+    _left_out_journal(device=device, plan=plan)
     goods: list[bytes] = []
     for ids in chunks(plan.ids, device.items_per_package or CHUNK):
         goods.extend(price_list_goods_serialized(device=device, ids=ids, on=plan.on))

@@ -69,10 +69,31 @@ class Item(models.Model):
         SERVICE = "service", "Услуга"
 
     class MarkingKind(models.IntegerChoices):
-        # Codes of MarkedGoodTypeCode in format 3.1.
+        # Codes of MarkedGoodTypeCode: 1-3 in every format from 3.1; 3.3 numbers 22 product kinds, and a
+        # 3.1/3.2 register gets the others as marked without a code (as 1C writes them). 1C's package names
+        # only the first three; the others are listed by their code.
         FUR = 1, "Шубы"
         TOBACCO = 2, "Табачная продукция"
         SHOES = 3, "Обувь"
+        KIND_4 = 4, "Вид 4 (формат 3.3)"
+        KIND_5 = 5, "Вид 5 (формат 3.3)"
+        KIND_6 = 6, "Вид 6 (формат 3.3)"
+        KIND_7 = 7, "Вид 7 (формат 3.3)"
+        KIND_8 = 8, "Вид 8 (формат 3.3)"
+        KIND_9 = 9, "Вид 9 (формат 3.3)"
+        KIND_10 = 10, "Вид 10 (формат 3.3)"
+        KIND_11 = 11, "Вид 11 (формат 3.3)"
+        KIND_12 = 12, "Вид 12 (формат 3.3)"
+        KIND_13 = 13, "Вид 13 (формат 3.3)"
+        KIND_14 = 14, "Вид 14 (формат 3.3)"
+        KIND_15 = 15, "Вид 15 (формат 3.3)"
+        KIND_16 = 16, "Вид 16 (формат 3.3)"
+        KIND_17 = 17, "Вид 17 (формат 3.3)"
+        KIND_18 = 18, "Вид 18 (формат 3.3)"
+        KIND_19 = 19, "Вид 19 (формат 3.3)"
+        KIND_20 = 20, "Вид 20 (формат 3.3)"
+        KIND_21 = 21, "Вид 21 (формат 3.3)"
+        KIND_22 = 22, "Вид 22 (формат 3.3)"
 
     class CalculationSubject(models.IntegerChoices):
         # FFD tag 1212.
@@ -96,6 +117,12 @@ class Item(models.Model):
     marking_kind = models.PositiveSmallIntegerField(
         "Вид маркируемой продукции", choices=MarkingKind.choices, null=True, blank=True,
     )
+    classification_code = models.CharField(
+        "Код вида номенклатурной классификации", max_length=50, blank=True,
+        help_text="Передается на кассы с форматом обмена 3.2 и выше.",
+    )
+    is_excisable = models.BooleanField("Подакцизный товар", default=False,
+                                       help_text="Передается на кассы с форматом обмена 3.3.")
     calculation_subject = models.PositiveSmallIntegerField(
         "Признак предмета расчета", choices=CalculationSubject.choices, default=CalculationSubject.GOODS,
     )

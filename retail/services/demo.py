@@ -21,6 +21,8 @@ from ..models import (
 )
 
 DEMO_DEVICE_ID = "0001234567890123"
+# A second register on format 3.3, what current 1C servers preset, so both versions can be tried.
+DEMO_DEVICE_33_ID = "0001234567890124"
 SYNC_GROUP = "Выполнение синхронизации данных"
 PRICE_DATE = dt.date(2024, 1, 1)
 # Stable ids, so a second run and every machine give the same base.
@@ -92,6 +94,15 @@ GROUPS = [
     ("shoes", "Обувь", "01"), ("care", "Гигиена", "01"), ("food", "Детское питание", "01"),
     ("books", "Книги и канцтовары", "01"), ("services", "Услуги", None), ("other", "Прочее", None),
 ]
+
+
+def _register(*, name: str, device: OfflineDevice, org, store, card: PaymentKind) -> CashRegister:
+    register, _ = CashRegister.objects.update_or_create(name=name, defaults={
+        "kind": CashRegister.Kind.OFFLINE, "organization": org, "store": store, "device": device,
+        "default_electronic_payment_kind": card})
+    PaymentMapping.objects.update_or_create(cash_register=register, code="1", defaults={
+        "name": "Банковская карта", "payment_kind": card})
+    return register
 
 
 @transaction.atomic
@@ -170,11 +181,13 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
     PaymentKind.objects.update_or_create(name="Наличные", defaults={"type": PaymentKind.Type.CASH})
     PaymentKind.objects.update_or_create(name="Кредит Банк Воронеж", defaults={
         "type": PaymentKind.Type.BANK_CREDIT, "bank": 'АО "Банк Воронеж"', "commission_percent": Decimal("3.50")})
-    register, _ = CashRegister.objects.update_or_create(name="Мобильная касса ККМ", defaults={
-        "kind": CashRegister.Kind.OFFLINE, "organization": org, "store": store, "device": device,
-        "default_electronic_payment_kind": card})
-    PaymentMapping.objects.update_or_create(cash_register=register, code="1", defaults={
-        "name": "Банковская карта", "payment_kind": card})
+    register = _register(name="Мобильная касса ККМ", device=device, org=org, store=store, card=card)
+    device_33, _ = OfflineDevice.objects.update_or_create(device_id=DEMO_DEVICE_33_ID, defaults={
+        "name": "1С:Мобильная касса 2 (Воронеж, формат 3.3)", "organization": org, "rule": rule, "in_use": True,
+        "format_version": 3003, "exchange_kind": OfflineDevice.ExchangeKind.WEB_SERVICE,
+        "allow_discounts": False, "allow_payment_cards": True, "items_per_package": 10,
+    })
+    register_33 = _register(name="Мобильная касса ККМ 2", device=device_33, org=org, store=store, card=card)
     sku_generate_for_rule(rule=rule)
     # A second run brings edited goods back to the seed: devices get them again (and cached Goods go).
     registration_register_items(item_ids=[item.pk for item in items.values()])
@@ -212,5 +225,5 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
     admin.save()
     return {
         "organization": org, "store": store, "warehouse": main_wh, "rule": rule, "device": device,
-        "cash_register": register, "order": order, "items": len(items), "base_name": base_name,
+        "cash_register": register, "device_33": device_33, "cash_register_33": register_33, "order": order, "items": len(items), "base_name": base_name,
     }

@@ -14,7 +14,8 @@ pytestmark = BROWSER
 @pytest.mark.django_db(transaction=True)
 def test_unposted_report_is_fixed_and_reloaded(page, live_server, demo):
     device = demo["device"]
-    # Sample (a) was written against another base: codes 00001–00004 are unknown in the demo base.
+    # Sample (a) was written against another base: of its codes 00001–00004, 00003 and 00004 are unknown in
+    # the demo base (whose weighed goods hold 00001 and 00002, scale codes from 1).
     document = sample("a_sale_reports_closed_shift.xml")
     entry = journal_receive(device=device, device_ref=device.device_id, operation="PostDocs", user=None,
                             doc_type="SaleReports", document=document, request_bytes=len(document))
@@ -28,7 +29,10 @@ def test_unposted_report_is_fixed_and_reloaded(page, live_server, demo):
     assert "не найдены товары по кодам из чеков" in reasons and "код «00004»" in reasons
     assert page.get_by_role("link", name="Скачать XML, присланный кассой").is_visible()
 
-    # The admin gives the sold goods these codes (the register «Коды SKU»), then reloads the upload.
+    # The admin gives the sold goods these codes (the register «Коды SKU»), freeing them first, then reloads.
+    for code in SkuCode.objects.filter(number__lte=4):
+        code.number += 90000
+        code.save()
     for number, name in ((1, "Яблоки Голден, вес."), (2, "Кукла «Маша» 30 см"), (3, "Пюре яблочное 90 г"),
                          (4, "Сигареты «Пример» 20 шт")):
         SkuCode.objects.filter(item=Item.objects.get(name=name), characteristic=None, pack=None).update(number=number)

@@ -16,7 +16,7 @@ def test_pos_sync_runs_a_whole_sync_and_reports_it(live_server, demo, device_id)
                  post=str(SAMPLES / "valid" / "a_sale_reports_closed_shift.xml"), stdout=out)
     text = out.getvalue()
     for fragment in ("GetVersion", "формат 3001", "GetSettings", "PrepareFullPriceList", "пакетов получено: 4",
-                     "GetDocs", "PostDocs", "Итог: обмен выполнен; пакетов 4, товаров 22, заказов 1",
+                     "GetDocs", "PostDocs", "Итог: обмен выполнен; пакетов 4, товаров 28, заказов 1",
                      "Ответ на выгрузку смены: Данные загружены, но не все отчеты проведены"):
         assert fragment in text, (fragment, text)
     assert RetailSalesReport.objects.count() == 1

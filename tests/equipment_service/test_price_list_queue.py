@@ -61,7 +61,8 @@ def test_full_transfer_in_packages(client, demo, device_id, xsd, per_package, ex
         assert pl.get("FullExport") == "true"
         assert pl.find(f"{N}Units/{N}Unit") is not None  # units repeat in every package
     goods = goods_of(packages)
-    assert len(goods) == 22
+    # One Good per position (PROTOCOL §5.1): 22 items, of them 2 with 3 and 2 characteristics and 3 with a pack.
+    assert len(goods) == 28 and len({g.get("UUID") for g in goods}) == 22
     groups = [g for p in packages for g in p.findall(f"{N}PriceList/{N}Groups/{N}Group")]
     assert len(groups) == 9
     # Groups come first: no goods before the last group.
@@ -80,8 +81,37 @@ def test_good_content(client, demo, device_id):
     assert int(puzzle.get("Code")) >= 100000
     assert puzzle.find(f"{N}Barcodes/{N}Barcode").get("Value") == "4607131410042"
     cookies = goods["Печенье детское весовое"]
-    assert cookies.get("IsWeight") == "true" and 100 <= int(cookies.get("Code")) <= 99999
+    # A weighed good: the scale's 5-digit code, no barcodes (the scales print them).
+    assert cookies.get("IsWeight") == "true" and len(cookies.get("Code")) == 5 and cookies.get("Code").isdigit()
+    assert cookies.find(f"{N}Barcodes") is None
     assert cookies.get("Balance") == "12.500" and cookies.get("UnitCode") == "166"
+    diapers = goods["Подгузники размер 3, 1 шт"]
+    assert diapers.get("HasPacks") is None and diapers.get("Price") == "25.00"
+    in_pack = goods["Подгузники размер 3, 1 шт, Упаковка 52 шт"]
+    pack = in_pack.find(f"{N}Packs/{N}Pack")
+    assert in_pack.get("HasPacks") == "true" and in_pack.get("Code") is None and in_pack.get("Price") is None
+    assert pack.get("Price") == "1300.00" and pack.get("UnitsPerPack") == "52.000"
+    assert pack.get("Balance") == "10.000"  # in base units, as 1C writes it
+    assert pack.get("Code") != diapers.get("Code") and in_pack.get("UUID") == diapers.get("UUID")
+    body = goods["Боди детское хлопок (Рост 62, белый)"]
+    assert body.get("HasCharacteristics") == "true" and body.get("Code") is None
+    [ch] = body.findall(f"{N}Characteristics/{N}Characteristic")
+    assert ch.get("Name") == "Рост 62, белый" and ch.get("Price") == "450.00" and ch.get("Code")
+    assert "Боди детское хлопок" not in goods  # an item with characteristics is sold by characteristic
+    assert goods["Сигареты «Пример» 20 шт"].get("MarkedGoodTypeCode") == "2"
+    assert goods["Вино красное сухое 0,75 л"].find(N + "Alcohol").get("AlcoholStrength") == "12.5"
+    assert goods["Шар воздушный"].get("Balance") is None  # zero stock is omitted
+
+
+def test_good_content_nested_shape(client, demo, device_id, xsd):
+    """«Форма выгрузки товаров»: positions inside their item's Good, as 1С:Розница 2.2 writes them."""
+    demo["device"].goods_shape = "nested"
+    demo["device"].save()
+    packages = drain(client, device_id, prepare(client, device_id, full=True), xsd)
+    goods = {g.get("Name"): g for g in goods_of(packages)}
+    assert len(goods) == 22
+    cookies = goods["Печенье детское весовое"]
+    assert len(cookies.get("Code")) == 5 and cookies.find(f"{N}Barcodes") is None
     diapers = goods["Подгузники размер 3, 1 шт"]
     pack = diapers.find(f"{N}Packs/{N}Pack")
     assert diapers.get("HasPacks") == "true" and pack.get("Price") == "1300.00" and pack.get("UnitsPerPack") == "52.000"
@@ -89,9 +119,6 @@ def test_good_content(client, demo, device_id):
     body = goods["Боди детское хлопок"]
     assert body.get("HasCharacteristics") == "true"
     assert len(body.findall(f"{N}Characteristics/{N}Characteristic")) == 3
-    assert goods["Сигареты «Пример» 20 шт"].get("MarkedGoodTypeCode") == "2"
-    assert goods["Вино красное сухое 0,75 л"].find(N + "Alcohol").get("AlcoholStrength") == "12.5"
-    assert goods["Шар воздушный"].get("Balance") is None  # zero stock is omitted
 
 
 def test_restart_and_reuse(client, demo, device_id):
@@ -133,13 +160,14 @@ def test_registrations_removed_only_after_last_package(client, demo, device_id):
     registration_register_items(item_ids=[beetle.pk])
     rest = drain(client, device_id, tid)
     sent = goods_of([first] + rest)
-    assert sorted(g.get("UUID") for g in sent) == sorted(str(i.uuid) for i in Item.objects.filter(pk__in=changed))
+    assert sorted(set(g.get("UUID") for g in sent)) == sorted(str(i.uuid) for i in Item.objects.filter(pk__in=changed))
     assert next(g for g in sent if g.get("Name") == puzzle.name).get("Price") == "199.00"
-    assert list(ChangeRegistration.objects.values_list("item_id", flat=True)) == [beetle.pk]
+    registered = ChangeRegistration.objects.filter(device=demo["device"])  # the demo's 3.3 register has its own
+    assert list(registered.values_list("item_id", flat=True)) == [beetle.pk]
     second = goods_of(drain(client, device_id, prepare(client, device_id)))
     assert [g.get("Name") for g in second] == [beetle.name]
     assert "2000000000015" in [b.get("Value") for b in second[0].iter(N + "Barcode")]
-    assert not ChangeRegistration.objects.exists()
+    assert not registered.exists()
 
 
 def test_incremental_after_new_item(client, demo, device_id):
@@ -160,22 +188,34 @@ def test_without_auto_generation_goods_without_sku_are_left_out(client, demo, de
     assert Transfer.objects.get(pk=tid).skipped_without_sku == 1
 
 
-def test_vat_22_fails_the_build_with_item_names(client, demo, device_id):
+def test_goods_a_format_cannot_carry_are_left_out_and_named(client, demo, device_id):
+    """Never the whole list for some goods: VAT 22 % on a register that does not pass it is left out,
+    the rest goes, and the journal and the exchange console name what was left out."""
+    from offline_exchange.models import ExchangeJournalEntry
+    from offline_exchange.services.transfers import LEFT_OUT_OPERATION
+
+    demo["device"].vat22 = False
+    demo["device"].save()
     Item.objects.filter(article="79052").update(vat_rate="22")
     tid = prepare(client, device_id, full=True)
-    for _ in range(2):  # every fetch faults until the next Prepare
-        answer = call(client, "GetPriceListPackage", [("DeviceID", device_id), ("TransferID", tid), ("Restart", "false")])
-        assert answer.status == 500 and "Server" in answer.fault_code()
-        assert "СТЕР Пазл" in answer.fault and "22" in answer.fault
-    Item.objects.filter(article="79052").update(vat_rate="20")
+    names = [g.get("Name") for g in goods_of(drain(client, device_id, tid))]
+    assert "СТЕР Пазл 1000 Английский котенок" not in names and len(names) == 27
+    transfer = Transfer.objects.get(pk=tid)
+    assert "СТЕР Пазл" in transfer.left_out and "ставку НДС 22%" in transfer.left_out
+    entry = ExchangeJournalEntry.objects.get(operation=LEFT_OUT_OPERATION)
+    assert entry.device == demo["device"] and "СТЕР Пазл" in entry.note and "3.1" in entry.note
+    # Switched on, the register gets it with TaxRate 22 (validated in test_format_versions against vat22/).
+    demo["device"].vat22 = True
+    demo["device"].save()
     new = prepare(client, device_id, full=True)
-    assert new != tid and len(drain(client, device_id, new)) >= 1
+    sent = {g.get("Name"): g for g in goods_of(drain(client, device_id, new))}
+    assert sent["СТЕР Пазл 1000 Английский котенок"].get("TaxRate") == "22" and not Transfer.objects.get(pk=new).left_out
 
 
 def test_get_price_list_counts_as_delivered(client, demo, device_id, xsd):
     text = call(client, "GetPriceList", [("DeviceID", device_id)]).result("GetPriceList")
     root = assert_valid(xsd, text)
-    assert root.get("FullExport") is None and len(root.findall(f"{N}Goods/{N}Good")) == 22
+    assert root.get("FullExport") is None and len(root.findall(f"{N}Goods/{N}Good")) == 28
     again = assert_valid(xsd, call(client, "GetPriceList", [("DeviceID", device_id)]).result("GetPriceList"))
     assert again.find(f"{N}Goods") is None
 

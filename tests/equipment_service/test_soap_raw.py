@@ -91,9 +91,21 @@ def test_get_good_by_barcode(client, demo, device_id, xsd):
     root = assert_valid(xsd, text)
     n = f"{{{FMT_NS}}}"
     goods = root.findall(f"{n}Goods/{n}Good")
-    assert len(goods) == 1 and goods[0].get("Name") == "Боди детское хлопок"
+    # The barcode's position, in the device's shape: one Good per position.
+    assert len(goods) == 1 and goods[0].get("Name") == "Боди детское хлопок (Рост 68, белый)"
     chars = goods[0].findall(f"{n}Characteristics/{n}Characteristic")
     assert [c.get("Name") for c in chars] == ["Рост 68, белый"]
+    # A pack's barcode: its pack position only.
+    root = assert_valid(xsd, call(client, "GetGood", [("DeviceID", device_id), ("Barcode", "4601234500123")])
+                        .result("GetGood"))
+    [good] = root.findall(f"{n}Goods/{n}Good")
+    assert good.get("Name") == "Подгузники размер 3, 1 шт, Упаковка 52 шт" and good.get("HasPacks") == "true"
+    demo["device"].goods_shape = "nested"
+    demo["device"].save()
+    text = call(client, "GetGood", [("DeviceID", device_id), ("Barcode", "4601234500062")]).result("GetGood")
+    [good] = assert_valid(xsd, text).findall(f"{n}Goods/{n}Good")
+    assert good.get("Name") == "Боди детское хлопок"
+    assert [c.get("Name") for c in good.findall(f"{n}Characteristics/{n}Characteristic")] == ["Рост 68, белый"]
     empty = call(client, "GetGood", [("DeviceID", device_id), ("Barcode", "0000")]).result("GetGood")
     assert assert_valid(xsd, empty).find(f"{n}Goods") is None
 
@@ -112,8 +124,22 @@ class TestAuth:
     def test_missing_credentials_is_401_with_challenge(self, client, demo, device_id):
         answer = call(client, "GetVersion", [("DeviceID", device_id)], user=None)
         assert answer.status == 401
-        response = client.get("/rt/ws/EquipmentService?wsdl")
+        response = client.post("/rt/ws/EquipmentService", data=envelope("GetVersion", [("DeviceID", device_id)]),
+                               content_type="text/xml; charset=utf-8")
         assert response.status_code == 401 and response["WWW-Authenticate"] == 'Basic realm="1C"'
+
+    def test_wsdl_is_answered_with_or_without_credentials(self, client, demo, device_id):
+        """A 1C client fetches the WSDL before it authenticates (PROTOCOL §1); the calls still need them."""
+        from tests.factories import UserFactory
+
+        UserFactory(username="кассир", password="пароль")
+        for headers in ({}, {"HTTP_AUTHORIZATION": basic("sync", "sync")}, {"HTTP_AUTHORIZATION": basic("x", "bad")},
+                        {"HTTP_AUTHORIZATION": basic("кассир", "пароль")}):
+            response = client.get("/rt/ws/EquipmentService?wsdl", **headers)
+            assert response.status_code == 200, headers
+            assert etree.fromstring(response.content).tag == "{http://schemas.xmlsoap.org/wsdl/}definitions"
+        assert call(client, "GetVersion", [("DeviceID", device_id)], user=None).status == 401
+        assert call(client, "GetVersion", [("DeviceID", device_id)], user="кассир", password="пароль").status == 403
 
     def test_wrong_password_is_401(self, client, demo, device_id):
         assert call(client, "GetVersion", [("DeviceID", device_id)], password="bad").status == 401
@@ -122,7 +148,9 @@ class TestAuth:
         from tests.factories import UserFactory
 
         UserFactory(username="кассир", password="пароль")
-        response = client.get("/rt/ws/EquipmentService?wsdl", HTTP_AUTHORIZATION=basic("кассир", "пароль"))
+        response = client.post("/rt/ws/EquipmentService", data=envelope("GetVersion", [("DeviceID", device_id)]),
+                               content_type="text/xml; charset=utf-8", HTTP_SOAPACTION='"GetVersion"',
+                               HTTP_AUTHORIZATION=basic("кассир", "пароль"))
         assert response.status_code == 403
         assert "Выполнение синхронизации данных" in response.content.decode()
 

@@ -15,7 +15,7 @@ from offline_exchange.format.documents import (
     AlcoholData, BarcodeData, CharacteristicData, GoodData, GroupData, OrderData, OrderLineData, PackData,
     PaymentOption, PriceListData, SettingsData, UnitData,
 )
-from offline_exchange.format.versions import FORMAT_3001
+from offline_exchange.format.versions import FORMAT_3001, FORMAT_3003
 from offline_exchange.format.xmlsafe import UnsafeXmlError, parse_xml
 from tests.conftest import assert_valid
 
@@ -117,7 +117,8 @@ def goods(draw):
             code=codes(), price=money(), article=draw(XML_TEXT), description=draw(XML_TEXT),
             balance=draw(st.none() | st.decimals(0, 10**6, places=3)), calculation_subject=draw(st.integers(1, 33)),
             is_weight=draw(st.booleans()), unit_code="796", unit_uuid=UUID, group_code=draw(st.sampled_from(["", "01"])),
-            marked_type_code=draw(st.sampled_from([None, 1, 2, 3])), barcodes=barcodes(), characteristics=chars,
+            marked_type_code=draw(st.sampled_from([None, 1, 2, 3, 8])), barcodes=barcodes(), characteristics=chars,
+            classification_code=draw(st.sampled_from(["", "0101", "a&<b"])), is_excisable=draw(st.booleans()),
             packs=[] if chars else packs(),
             alcohol=draw(st.sampled_from([None, AlcoholData(True, "400", Decimal("0.75"), Decimal("12.5"),
                                                             "2309012345", "230901001", False)])),
@@ -125,20 +126,21 @@ def goods(draw):
     return found
 
 
+@pytest.mark.parametrize("fmt", [FORMAT_3001, FORMAT_3003], ids=["3001", "3003"])
 @settings(max_examples=150, deadline=None)
-@given(goods(), st.booleans(), st.booleans())
-def test_spliced_goods_are_byte_for_byte_the_built_document(found, full, with_groups):
+@given(found=goods(), full=st.booleans(), with_groups=st.booleans())
+def test_spliced_goods_are_byte_for_byte_the_built_document(fmt, found, full, with_groups):
     units = [UnitData(code="796", name="шт & <ед>", uuid=UUID, okei_code="796")]
     groups = [GroupData(code="01", name="Группа «<Goods/>»", uuid=UUID)] if with_groups else []
     whole = PriceListData(full=full, units=units, groups=groups, goods=found)
     bare = PriceListData(full=full, units=units, groups=groups)
-    fragments = good_fragments(found, FORMAT_3001)
+    fragments = good_fragments(found, fmt)
     assert len(fragments) == len(found) and all(f.startswith(b"<Good ") for f in fragments)
 
-    package = splice_goods(build_price_list_package_head(number=2, total=3, price_list=bare, fmt=FORMAT_3001), fragments)
-    assert package == build_price_list_package(number=2, total=3, price_list=whole, fmt=FORMAT_3001)
-    document = splice_goods(build_price_list_head(bare, FORMAT_3001), fragments)
-    assert document == build_price_list(whole, FORMAT_3001)
+    package = splice_goods(build_price_list_package_head(number=2, total=3, price_list=bare, fmt=fmt), fragments)
+    assert package == build_price_list_package(number=2, total=3, price_list=whole, fmt=fmt)
+    document = splice_goods(build_price_list_head(bare, fmt), fragments)
+    assert document == build_price_list(whole, fmt)
 
 
 @pytest.mark.parametrize("bad", ["\x00", "\x01", "\x1f", "\ufffe", "\uffff", "a\x0bb"])

@@ -18,8 +18,25 @@ def test_ranges_for_weight_and_piece_goods():
     weight = ItemFactory(is_weight=True)
     piece = ItemFactory()
     sku_generate_for_items(item_ids=[weight.pk, piece.pk])
-    assert SkuCode.objects.get(item=weight).number == 100
+    # Weighed SKUs are the scales' product codes, 1..99999 (PROTOCOL §5.1).
+    assert SkuCode.objects.get(item=weight).number == 1
     assert SkuCode.objects.get(item=piece).number == 100000
+
+
+@pytest.mark.django_db
+def test_a_configured_weight_range_is_kept():
+    """A base set up when the range started at 100 keeps its range (and its scales' codes)."""
+    ExchangeSettings.objects.update_or_create(pk=1, defaults={"weight_sku_min": 100, "weight_sku_max": 99999})
+    weight = ItemFactory(is_weight=True)
+    sku_generate_for_items(item_ids=[weight.pk])
+    assert SkuCode.objects.get(item=weight).number == 100
+
+
+def test_weight_range_above_the_scale_code_is_refused():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="99999"):
+        ExchangeSettings(weight_sku_min=1, weight_sku_max=100000).clean()
 
 
 @pytest.mark.django_db

@@ -29,5 +29,10 @@ def test_demo_data_twice_gives_the_same_base(capsys):
     assert Item.objects.count() >= 22
     order = CustomerOrder.objects.get(number="ТДРТ-000001")
     assert order.total == 366 and order.courier_cash_register.name == "Мобильная касса ККМ"
-    assert OfflineDevice.objects.get().format_version == 3001
+    assert OfflineDevice.objects.get(device_id="0001234567890123").format_version == 3001
+    # The second register speaks 3.3, as current 1C servers preset, and has its cash register bound like the first.
+    second = OfflineDevice.objects.get(device_id="0001234567890124")
+    assert second.format_version == 3003 and second.cash_register.name == "Мобильная касса ККМ 2"
+    assert second.cash_register.payment_mappings.get().code == "1" and second.rule.name == "Мобильная касса: Общий склад"
+    assert "0001234567890124" in out
     assert SkuCode.objects.filter(item__article="79052").exists()

@@ -19,6 +19,9 @@ class Command(BaseCommand):
             f"Правило обмена:     {demo['rule']}",
             f"Оборудование:       {device} — идентификатор {device.device_id}, формат 3.1, Web-сервис",
             f"Касса ККМ:          {register} (ККМ офлайн)",
+            f"Оборудование 2:     {demo['device_33']} — идентификатор {demo['device_33'].device_id}, формат 3.3, "
+            "Web-сервис",
+            f"Касса ККМ 2:        {demo['cash_register_33']} (ККМ офлайн)",
             f"Заказ покупателя:   {order.number}, {order.get_status_display()}, сумма {order.total}, касса курьера {register}",
             "Пользователь синхронизации: sync / sync",
             "Администратор:      admin / admin  (http://127.0.0.1:8000/admin/)",
