@@ -82,7 +82,9 @@ class OfflineDeviceAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "organization", "workplace", "rule", "in_use"]}),
         ("Настройки", {"fields": ["format_version", "exchange_kind", "device_id", "allow_discounts",
                                   "allow_payment_cards", "items_per_package", "export_balances"]}),
+        ("Доступ", {"fields": ["users"]}),
     ]
+    filter_horizontal = ["users"]
 
 
 class PaymentMappingInline(admin.TabularInline):

@@ -21,6 +21,8 @@ from ..models import (
 )
 
 DEMO_DEVICE_ID = "0001234567890123"
+# The registers the demo sets up; its `sync` login is bound to them (and only to them).
+DEMO_DEVICE_IDS = [DEMO_DEVICE_ID]
 SYNC_GROUP = "Выполнение синхронизации данных"
 PRICE_DATE = dt.date(2024, 1, 1)
 # Stable ids, so a second run and every machine give the same base.
@@ -206,6 +208,9 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
     sync_user.is_active = True
     sync_user.save()
     sync_user.groups.add(sync_group)
+    # A login syncs only the registers bound to it.
+    for demo_device in OfflineDevice.objects.filter(device_id__in=DEMO_DEVICE_IDS):
+        demo_device.users.add(sync_user)
     admin, _ = User.objects.get_or_create(username="admin")
     admin.set_password("admin")
     admin.is_staff = admin.is_superuser = admin.is_active = True

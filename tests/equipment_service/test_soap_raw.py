@@ -129,7 +129,7 @@ class TestAuth:
     def test_cyrillic_login_with_permission(self, client, demo, device_id):
         from tests.factories import UserFactory
 
-        UserFactory(username="Кассир", password="секрет", sync=True)
+        demo["device"].users.add(UserFactory(username="Кассир", password="секрет", sync=True))
         answer = call(client, "GetVersion", [("DeviceID", device_id)], user="Кассир", password="секрет")
         assert answer.result("GetVersion") == "3001"
 
