@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from retail.admin_rights import StoreScopedAdminMixin, SyncUsersFieldMixin
 from retail.models import Item
 
 from .models import (
@@ -49,7 +50,7 @@ class ExchangeRuleForm(forms.ModelForm):
 
 
 @admin.register(ExchangeRule)
-class ExchangeRuleAdmin(admin.ModelAdmin):
+class ExchangeRuleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     form = ExchangeRuleForm
     list_display = ["name", "warehouse", "export_groups"]
     filter_horizontal = ["filter_groups", "filter_items"]
@@ -59,7 +60,7 @@ class ExchangeRuleAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         registration_register_rule(rule=form.instance)
 
-    @admin.action(description="Сгенерировать SKU")
+    @admin.action(description="Сгенерировать SKU", permissions=["change"])
     def generate_sku(self, request, queryset):
         total = 0
         for rule in queryset:
@@ -73,7 +74,7 @@ class ExchangeRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(OfflineDevice)
-class OfflineDeviceAdmin(admin.ModelAdmin):
+class OfflineDeviceAdmin(StoreScopedAdminMixin, SyncUsersFieldMixin, admin.ModelAdmin):
     list_display = ["name", "device_id", "organization", "rule", "format_version", "exchange_kind", "in_use",
                     "price_list_delivered_at"]
     list_filter = ["in_use", "exchange_kind", "organization"]
@@ -93,7 +94,7 @@ class PaymentMappingInline(admin.TabularInline):
 
 
 @admin.register(CashRegister)
-class CashRegisterAdmin(admin.ModelAdmin):
+class CashRegisterAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "organization", "store", "device"]
     list_filter = ["store", "organization"]
     inlines = [PaymentMappingInline]
@@ -140,7 +141,7 @@ class TransferPackageInline(admin.TabularInline):
 
 
 @admin.register(Transfer)
-class TransferAdmin(admin.ModelAdmin):
+class TransferAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     list_display = ["id", "device", "full", "state", "package_total", "goods_count", "created_at", "completed_at"]
     list_filter = ["state", "full", "device"]
     inlines = [TransferPackageInline]
@@ -167,7 +168,7 @@ def reload_entry(model_admin, request, entry: ExchangeJournalEntry) -> None:
 
 
 @admin.register(ExchangeJournalEntry)
-class ExchangeJournalEntryAdmin(admin.ModelAdmin):
+class ExchangeJournalEntryAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "operation", "status", "device", "device_ref", "user", "duration_ms",
                     "request_bytes", "response_bytes", "short_error"]
     search_fields = ["device_ref", "error", "note"]
@@ -243,7 +244,7 @@ def _last_ok(operations: list[str]):
 
 
 @admin.register(ExchangeConsole)
-class ExchangeConsoleAdmin(admin.ModelAdmin):
+class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     """One line per device: when it last talked to us, what it last received and sent, what waits for it."""
 
     list_display = ["name", "device_id", "last_contact_link", "last_settings", "last_price_list", "last_orders",

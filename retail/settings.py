@@ -150,6 +150,10 @@ WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 
 LOGIN_URL = "admin:login"
 
+# Loading a catalog file and saving one are rights of their own («Загрузка из файла», «Выгрузка в файл»).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+
 # --- EquipmentService -------------------------------------------------------------------
 # Publication names of the "base" (as on an Apache publication of 1C): /<name>/ws/EquipmentService.
 EQUIPMENT_SERVICE_BASE_NAMES = env_list("EQUIPMENT_SERVICE_BASE_NAMES", "rt")
