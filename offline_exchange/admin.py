@@ -1,10 +1,13 @@
 """Exchange set-up in the order of the 1С:Розница instruction, plus the journal and transfers."""
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from retail.admin_rights import StoreScopedAdminMixin, SyncUsersFieldMixin
 from retail.models import Item
@@ -15,6 +18,8 @@ from .models import (
 )
 from .services.devices import device_full_next_time, device_queue_reset
 from .services.goods_cache import goods_cache_clear
+from .services.journal import TWO_CLIENTS_WARNING
+from .services.lockout import lockout_state
 from .services.registration import registration_register_items, registration_register_rule
 from .services.sales import SUCCESS, sales_reports_reload
 from .services.sku import SkuRangeExhaustedError, sku_generate_for_rule
@@ -169,9 +174,9 @@ def reload_entry(model_admin, request, entry: ExchangeJournalEntry) -> None:
 
 @admin.register(ExchangeJournalEntry)
 class ExchangeJournalEntryAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "operation", "status", "device", "device_ref", "user", "duration_ms",
-                    "request_bytes", "response_bytes", "short_error"]
-    search_fields = ["device_ref", "error", "note"]
+    list_display = ["created_at", "operation", "status", "device", "device_ref", "user", "address", "repeats",
+                    "duration_ms", "request_bytes", "response_bytes", "short_error", "warning"]
+    search_fields = ["device_ref", "error", "note", "address"]
     date_hierarchy = "created_at"
     list_select_related = ["device", "user"]
     exclude = ["document"]
@@ -248,7 +253,7 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     """One line per device: when it last talked to us, what it last received and sent, what waits for it."""
 
     list_display = ["name", "device_id", "last_contact_link", "last_settings", "last_price_list", "last_orders",
-                    "last_upload", "pending", "current_transfer", "last_error_link"]
+                    "last_upload", "pending", "current_transfer", "last_error_link", "warnings"]
     list_display_links = None
     list_filter = ["in_use", "organization"]
     search_fields = ["name", "device_id"]
@@ -332,6 +337,15 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         url = reverse("admin:offline_exchange_exchangejournalentry_change", args=[obj.last_error_id])
         return format_html('<a href="{}">{}: {}</a>', url, f"{obj.last_error_at:%d.%m.%Y %H:%M}",
                            (obj.last_error_text or "")[:160])
+
+    @admin.display(description="Предупреждения")
+    def warnings(self, obj):
+        """Lock-outs of the device's logins and two clients sharing its identifier, as they stand now."""
+        found = lockout_state(usernames=list(obj.users.values_list("username", flat=True)))
+        since = timezone.now() - timedelta(days=1)
+        if ExchangeJournalEntry.objects.filter(device=obj, created_at__gte=since).exclude(warning="").exists():
+            found.append(TWO_CLIENTS_WARNING)
+        return format_html_join(format_html("<br>"), "{}", ((text,) for text in found)) if found else "—"
 
     @admin.action(description="Выгрузить полностью при следующем обмене", permissions=["view"])
     def full_next_time(self, request, queryset):
