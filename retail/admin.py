@@ -3,13 +3,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
-from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from offline_exchange.admin import reload_entry
 from offline_exchange.services.registration import registration_register_items, registration_register_order
 from offline_exchange.services.sku import SkuRangeExhaustedError, sku_generate_for_items
 
+# The catalog admins import and export through the limited mixin (file limits, CSV/XLSX only).
+from .admin_import import LimitedImportExportMixin as ImportExportMixin
 from .admin_rights import GuardedHistoryMixin, StoreScopedAdminMixin
 from .models import (
     Barcode, Characteristic, Counterparty, CustomerOrder, CustomerOrderLine, CustomerOrderPayment, Item, ItemGroup,

@@ -153,6 +153,11 @@ LOGIN_URL = "admin:login"
 # Loading a catalog file and saving one are rights of their own («Загрузка из файла», «Выгрузка в файл»).
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+# Catalog files are refused above these before anything loads them (see retail/services/import_limits.py).
+CATALOG_IMPORT_MAX_BYTES = int(env("CATALOG_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+CATALOG_IMPORT_MAX_ROWS = int(env("CATALOG_IMPORT_MAX_ROWS", "100000"))
+CATALOG_IMPORT_MAX_COLUMNS = int(env("CATALOG_IMPORT_MAX_COLUMNS", "50"))
+CATALOG_IMPORT_MAX_UNCOMPRESSED_BYTES = int(env("CATALOG_IMPORT_MAX_UNCOMPRESSED_BYTES", str(100 * 1024 * 1024)))
 
 # --- EquipmentService -------------------------------------------------------------------
 # Publication names of the "base" (as on an Apache publication of 1C): /<name>/ws/EquipmentService.
