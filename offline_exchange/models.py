@@ -476,7 +476,7 @@ class ReportNumberCounter(models.Model):
     """The last Retail Sales Report number of a prefix in a year: locked only while an upload's new
     reports are numbered, just before its commit, and only for that prefix and year."""
 
-    prefix = models.CharField("Префикс", max_length=10)
+    prefix = models.CharField("Префикс", max_length=20)
     year = models.PositiveSmallIntegerField("Год")
     last = models.PositiveIntegerField("Последний номер", default=0)
 

@@ -167,6 +167,12 @@ EQUIPMENT_SERVICE_PUBLIC_URL = env("EQUIPMENT_SERVICE_PUBLIC_URL")
 # Largest request body the service reads (PostDocs of a long shift is the biggest).
 EQUIPMENT_SERVICE_MAX_REQUEST_BYTES = int(env("EQUIPMENT_SERVICE_MAX_REQUEST_BYTES", str(50 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = EQUIPMENT_SERVICE_MAX_REQUEST_BYTES
+# One upload is one transaction: above these it is refused with IsSuccess=false (send the shifts apart).
+EQUIPMENT_SERVICE_MAX_SHIFTS_PER_UPLOAD = int(env("EQUIPMENT_SERVICE_MAX_SHIFTS_PER_UPLOAD", "31"))
+EQUIPMENT_SERVICE_MAX_CHECKS_PER_UPLOAD = int(env("EQUIPMENT_SERVICE_MAX_CHECKS_PER_UPLOAD", "20000"))
+EQUIPMENT_SERVICE_MAX_LINES_PER_UPLOAD = int(env("EQUIPMENT_SERVICE_MAX_LINES_PER_UPLOAD", "200000"))
+# Exchange journal entries older than this are purged (`journal_purge`); uploads a report refers to stay.
+EXCHANGE_JOURNAL_RETENTION_DAYS = int(env("EXCHANGE_JOURNAL_RETENTION_DAYS", "180"))
 
 # How long a checked Basic login is trusted by this process without re-hashing the password.
 EQUIPMENT_SERVICE_AUTH_CACHE_SECONDS = int(env("EQUIPMENT_SERVICE_AUTH_CACHE_SECONDS", "300"))

@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
             name='ReportNumberCounter',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prefix', models.CharField(max_length=10, verbose_name='Префикс')),
+                ('prefix', models.CharField(max_length=20, verbose_name='Префикс')),
                 ('year', models.PositiveSmallIntegerField(verbose_name='Год')),
                 ('last', models.PositiveIntegerField(default=0, verbose_name='Последний номер')),
             ],

@@ -1,12 +1,17 @@
 """The exchange journal: one entry per call, and uploads archived before they are processed."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ..models import ExchangeJournalEntry, OfflineDevice
+from ..models import AuthFailure, ExchangeJournalEntry, KnownLoginAddress, OfflineDevice
+
+PURGE_BATCH = 5000
 
 # Refused calls without a valid login from one address, for one login tried, share an entry per hour.
 AGGREGATE_WINDOW = timedelta(hours=1)
@@ -72,3 +77,35 @@ def _aggregate(fields) -> ExchangeJournalEntry | None:
     ExchangeJournalEntry.objects.filter(pk=same.pk).update(repeats=F("repeats") + 1, last_at=now)
     same.refresh_from_db()
     return same
+
+
+@dataclass
+class PurgeOutcome:
+    entries: int
+    kept_for_reports: int
+    known_addresses: int
+
+
+def journal_purge(*, days: int | None = None) -> PurgeOutcome:
+    """Drop journal entries older than the retention (EXCHANGE_JOURNAL_RETENTION_DAYS, 180 by default),
+    except those a Retail Sales Report refers to: its upload stays while the report exists. Deleted in
+    batches, each its own short transaction, so the journal stays writable meanwhile."""
+    from retail.models import RetailSalesReport
+
+    days = settings.EXCHANGE_JOURNAL_RETENTION_DAYS if days is None else days
+    cutoff = timezone.now() - timedelta(days=days)
+    old = ExchangeJournalEntry.objects.filter(created_at__lt=cutoff)
+    needed = RetailSalesReport.objects.exclude(journal_entry=None).values("journal_entry_id")
+    purgeable = old.exclude(pk__in=needed)
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            batch = list(purgeable.order_by("pk").values_list("pk", flat=True)[:PURGE_BATCH])
+            if not batch:
+                break
+            deleted += ExchangeJournalEntry.objects.filter(pk__in=batch).delete()[0]
+    kept = old.count()
+    addresses = KnownLoginAddress.objects.filter(last_success_at__lt=cutoff).delete()[0]
+    AuthFailure.objects.filter(created_at__lt=timezone.now() - timedelta(
+        seconds=settings.EQUIPMENT_SERVICE_LOCKOUT_WINDOW_SECONDS)).delete()
+    return PurgeOutcome(entries=deleted, kept_for_reports=kept, known_addresses=addresses)
