@@ -1,4 +1,5 @@
 """Exchange set-up in the order of the 1С:Розница instruction, plus the journal and transfers."""
+import re
 from datetime import timedelta
 
 from django import forms
@@ -198,7 +199,9 @@ class ExchangeJournalEntryAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         if entry is None or not self.has_view_permission(request, entry) or not entry.document:
             raise Http404("В этой записи журнала нет загруженного документа")
         response = HttpResponse(bytes(entry.document), content_type="application/xml; charset=utf-8")
-        name = f"{entry.doc_type or entry.operation}-{entry.pk}-{entry.created_at:%Y%m%d-%H%M%S}.xml"
+        # The DocType is the device's word: only letters, digits, «_» and «-» reach the file name.
+        kind = re.sub(r"[^A-Za-z0-9_-]", "_", entry.doc_type or entry.operation)[:40] or "document"
+        name = f"{kind}-{entry.pk}-{entry.created_at:%Y%m%d-%H%M%S}.xml"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -52,8 +52,20 @@ SECRET_KEY = _secret_key()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind an HTTPS reverse proxy: SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto=https (the header the proxy sets
+# and its value for HTTPS). Only then are the proxy's headers trusted, and cookies go over HTTPS only, with HSTS.
+# Without it a client could claim HTTPS or another host by sending the headers itself.
+_PROXY_SSL = env("SECURE_PROXY_SSL_HEADER")
+if _PROXY_SSL:
+    _header, _, _value = _PROXY_SSL.partition("=")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _header.strip().upper().replace("-", "_").removeprefix("HTTP_"),
+                               _value.strip() or "https")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", bool(_PROXY_SSL))
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True  # the admin sends the CSRF token in its forms
+SECURE_CONTENT_TYPE_NOSNIFF = True
 
 INSTALLED_APPS = [
     "retail.admin_site.RetailAdminConfig",
@@ -127,7 +139,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_PASSWORD_VALIDATORS = []
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 
 LANGUAGE_CODE = "ru"
 TIME_ZONE = env("TIME_ZONE", "Europe/Moscow")

@@ -96,6 +96,30 @@ GROUPS = [
 ]
 
 
+DEMO_USERS = {"admin", "sync"}
+DEMO_ORGANIZATION = 'Торговый дом "Комплексный"'
+DEMO_STORE = 'Магазин "Детские товары", Воронеж'
+
+
+class NotADemoBaseError(Exception):
+    """The database holds data of its own; the demo would overwrite its admin password and goods."""
+
+
+def demo_base_foreign_data() -> list[str]:
+    """What in this database the demo did not create (empty for an empty or a demo base)."""
+    found = []
+    users = list(User.objects.exclude(username__in=DEMO_USERS).values_list("username", flat=True)[:5])
+    if users:
+        found.append("пользователи " + ", ".join(users))
+    organizations = list(Organization.objects.exclude(name=DEMO_ORGANIZATION).values_list("name", flat=True)[:5])
+    if organizations:
+        found.append("организации " + ", ".join(organizations))
+    stores = list(Store.objects.exclude(name=DEMO_STORE).values_list("name", flat=True)[:5])
+    if stores:
+        found.append("магазины " + ", ".join(stores))
+    return found
+
+
 @transaction.atomic
 def demo_base_create(*, base_name: str = "rt") -> dict:
     """Create (or bring back to the seed's state) the demo base; returns what was set up."""
@@ -106,12 +130,12 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
 
     retail_price, _ = PriceType.objects.get_or_create(name="Розничная цена")
     org, _ = Organization.objects.update_or_create(
-        name='Торговый дом "Комплексный"',
+        name=DEMO_ORGANIZATION,
         defaults={"inn": "7701234566", "kpp": "770101001", "taxation_systems": [0], "email": "check@complex.example",
                   "number_prefix": "ТДРТ"},
     )
     store, _ = Store.objects.update_or_create(
-        name='Магазин "Детские товары", Воронеж',
+        name=DEMO_STORE,
         defaults={"address": "394036, г. Воронеж, ул. Карла Маркса, д. 67", "retail_price_type": retail_price},
     )
     main_wh, _ = Warehouse.objects.update_or_create(name="Общий склад", defaults={"store": store})
