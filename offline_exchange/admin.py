@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from retail.admin_rights import StoreScopedAdminMixin, SyncUsersFieldMixin
 from retail.models import Item
@@ -348,7 +349,7 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         since = timezone.now() - timedelta(days=1)
         if ExchangeJournalEntry.objects.filter(device=obj, created_at__gte=since).exclude(warning="").exists():
             found.append(TWO_CLIENTS_WARNING)
-        return format_html_join(format_html("<br>"), "{}", ((text,) for text in found)) if found else "—"
+        return format_html_join(mark_safe("<br>"), "{}", ((text,) for text in found)) if found else "—"
 
     @admin.action(description="Выгрузить полностью при следующем обмене", permissions=["view"])
     def full_next_time(self, request, queryset):
