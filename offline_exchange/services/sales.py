@@ -99,7 +99,8 @@ def upload_limits_problem(*, shifts: list[SaleReportDoc]) -> str:
                                (lines, settings.EQUIPMENT_SERVICE_MAX_LINES_PER_UPLOAD, "строк чеков")):
         if count > limit:
             return (f"Выгрузка слишком большая: {count} {what} при пределе {limit}. Ничего не загружено; "
-                    "выгрузите смены по частям (по одной смене за обмен).")
+                    "выгрузите смены по частям (по одной смене за обмен), а если предел превышает одна смена — "
+                    "обратитесь к администратору сервера.")
     return ""
 
 
