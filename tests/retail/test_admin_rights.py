@@ -231,6 +231,10 @@ def test_store_manager_sees_and_changes_only_the_stores_objects(two_stores):
     assert refused.status_code == 200 and "store" in refused.context["adminform"].form.errors
     register.refresh_from_db()
     assert register.store == own
+    # The device page offers as sync logins only users holding the sync permission (never the staff themselves).
+    device_form = browser.get(reverse("admin:offline_exchange_offlinedevice_change",
+                                      args=[register.device_id])).context["adminform"].form
+    assert set(device_form.fields["users"].queryset.values_list("username", flat=True)) == {"sync"}
     # Who belongs to a store is not the store staff's decision.
     store_form = browser.get(reverse("admin:retail_store_change", args=[own.pk])).context["adminform"].form
     assert "staff" not in store_form.fields
