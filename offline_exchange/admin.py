@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -278,7 +278,9 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
             last_error_id=Subquery(errors.values("pk")[:1]),
             last_error_text=Subquery(errors.values("error")[:1]),
             last_error_at=Subquery(errors.values("created_at")[:1]),
-        )
+            two_clients=Exists(journal.filter(created_at__gte=timezone.now() - timedelta(days=1))
+                               .exclude(warning="")),
+        ).prefetch_related("users")
 
     def has_add_permission(self, request):
         return False
@@ -345,9 +347,8 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description="Предупреждения")
     def warnings(self, obj):
         """Lock-outs of the device's logins and two clients sharing its identifier, as they stand now."""
-        found = lockout_state(usernames=list(obj.users.values_list("username", flat=True)))
-        since = timezone.now() - timedelta(days=1)
-        if ExchangeJournalEntry.objects.filter(device=obj, created_at__gte=since).exclude(warning="").exists():
+        found = lockout_state(usernames=[user.username for user in obj.users.all()])
+        if obj.two_clients:  # a journal entry of the last day says so
             found.append(TWO_CLIENTS_WARNING)
         return format_html_join(mark_safe("<br>"), "{}", ((text,) for text in found)) if found else "—"
 
