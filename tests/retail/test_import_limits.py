@@ -153,3 +153,12 @@ def test_exports_escape_cells_that_would_start_a_formula(demo):
     names = [row[1] for row in book.active.iter_rows(min_row=2, values_only=True)]
     assert '\'=HYPERLINK("http://evil.example","клик")' in names
     assert not any(isinstance(name, str) and name.startswith("=") for name in names)
+
+
+def test_the_benchmark_prints_the_refusals_beside_an_ordinary_load(settings):
+    settings.CATALOG_IMPORT_MAX_ROWS = 1000
+    out = io.StringIO()
+    call_command("bench_catalog_limits", rows=5000, stdout=out)
+    text = out.getvalue()
+    assert "обычный файл, 1 000 строк: загрузка openpyxl" in text and "бомба: содержит 5000 строк" in text
+    assert "бомба: объявляет 5000 строк" in text and "пиковая память" in text
