@@ -51,8 +51,11 @@ class _VerifiedCredentials:
         self.lock = threading.Lock()
 
     @staticmethod
-    def key(username: str, password: str) -> bytes:
-        return hmac.new(settings.SECRET_KEY.encode(), f"{username}\0{password}".encode(), hashlib.sha256).digest()
+    def key(username: str, password: str, ip: str | None = None) -> bytes:
+        # The address is part of the key: a login checked from one address is no pass from another,
+        # where a lock-out of that pair may be in force.
+        return hmac.new(settings.SECRET_KEY.encode(), f"{username}\0{password}\0{ip or ''}".encode(),
+                        hashlib.sha256).digest()
 
     def get(self, key: bytes):
         with self.lock:
@@ -102,17 +105,18 @@ def client_address(request) -> str | None:
 def basic_authenticate(request):
     """The user of the request's Basic credentials, or None; raises LoginRefused when locked out.
 
-    A login this process has already checked is trusted without a lock-out check: a device with the
-    right password keeps working while somebody else is guessing.
+    A login this process has already checked from this address is trusted without a lock-out check; in
+    a fresh process the lock-out (by login and address, and by address) still lets a register through
+    from where it has signed in before, whatever is guessed elsewhere.
     """
     credentials = basic_credentials(request.META.get("HTTP_AUTHORIZATION", ""))
     if credentials is None:
         return None
-    key = verified.key(*credentials)
+    ip = client_address(request)
+    key = verified.key(*credentials, ip)
     user = verified.get(key)
     if user is not None:
         return user
-    ip = client_address(request)
     reason = lockout.lockout_reason(ip=ip, username=credentials[0])
     if reason:
         raise LoginRefused(reason)

@@ -29,6 +29,8 @@ class CallContext:
     journal_entry: object = None  # opened by PostDocs before processing; completed by the view
     request_bytes: int = 0
     max_bytes: int = 0
+    address: str | None = None
+    user_agent: str = ""
     started: float = field(default_factory=time.perf_counter)
 
 

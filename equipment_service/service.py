@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from spyne import Application, Boolean, Fault, Integer, ServiceBase, Unicode, rpc
 
-from offline_exchange.exceptions import ExchangeError, InvalidDeviceIdError, UnknownDeviceError
+from offline_exchange.exceptions import DeviceNotBoundError, ExchangeError, InvalidDeviceIdError, UnknownDeviceError
 from offline_exchange.services import devices, exports, journal, sales, transfers
 
 from .protocol import HardenedSoap11, HardenedSoap12, current_call
@@ -34,6 +34,9 @@ def operation(name: str):
                 call.device_ref = str(args[0] or "")[:100] if args else ""
             try:
                 return fn(ctx, *args)
+            except DeviceNotBoundError as exc:
+                _not_bound(call, str(exc))
+                raise Fault("Client", str(exc)) from None
             except (InvalidDeviceIdError, UnknownDeviceError) as exc:
                 _failed(call, str(exc))
                 raise Fault("Client", str(exc)) from None
@@ -57,10 +60,32 @@ def _failed(call, message: str) -> None:
         call.status, call.error = "fault", message
 
 
-def _device(device_ref):
-    device = devices.device_get(device_ref=device_ref)
-    call = current_call.get()
+def _not_bound(call, message: str) -> None:
+    """The caller got the unknown-device answer; the journal says who asked for someone else's device."""
     if call is not None:
+        login = getattr(call.user, "username", "")
+        call.status, call.error = "denied", message
+        call.note = (f"Пользователь «{login}» не привязан к оборудованию «{call.device_ref}»; "
+                     f"адрес {call.address or 'неизвестен'}")
+
+
+def _device(device_ref):
+    call = current_call.get()
+    device = devices.device_get(device_ref=device_ref, user=call.user if call is not None else None)
+    if call is not None:
+        call.device = device
+    return device
+
+
+def _device_or_none(device_ref):
+    """Connect and GetVersion answer false / 0 for a device unknown to this login, never a fault."""
+    call = current_call.get()
+    try:
+        device = devices.device_find(device_ref=device_ref, user=call.user if call is not None else None)
+    except DeviceNotBoundError as exc:
+        _not_bound(call, str(exc))
+        return None
+    if device is not None and call is not None:
         call.device = device
     return device
 
@@ -78,19 +103,13 @@ class EquipmentService(ServiceBase):
     @_rpc("GetVersion", ("DeviceID", Unicode), returns=Integer)
     @operation("GetVersion")
     def get_version(ctx, DeviceID):
-        device = devices.device_find(device_ref=DeviceID)
-        if device is None:
-            return 0
-        current_call.get().device = device
-        return device.format_version
+        device = _device_or_none(DeviceID)
+        return device.format_version if device is not None else 0
 
     @_rpc("Connect", ("DeviceID", Unicode), returns=Boolean)
     @operation("Connect")
     def connect(ctx, DeviceID):
-        device = devices.device_find(device_ref=DeviceID)
-        if device is not None:
-            current_call.get().device = device
-        return device is not None
+        return _device_or_none(DeviceID) is not None
 
     @_rpc("GetSettings", ("DeviceID", Unicode), returns=Unicode)
     @operation("GetSettings")
@@ -150,12 +169,13 @@ class EquipmentService(ServiceBase):
         call = current_call.get()
         doc_type = (DocType or "").strip()
         document = (Document or "").encode("utf-8")
-        # Archived first, whatever happens next: an unknown device, a bad document, a failed import.
+        # Only a device of this login gets its upload kept: a stranger's 50 MB never reach the journal.
+        device = _device(DeviceID)
+        # Archived before processing, whatever happens next: a bad document, a failed import.
         call.journal_entry = journal.journal_receive(
-            device=None, device_ref=str(DeviceID or ""), operation="PostDocs", user=call.user, doc_type=doc_type,
+            device=device, device_ref=str(DeviceID or ""), operation="PostDocs", user=call.user, doc_type=doc_type,
             document=document, request_bytes=call.request_bytes,
         )
-        device = _device(DeviceID)
         try:
             result = sales.post_docs(device=device, doc_type=doc_type, document=document,
                                      user=call.user, journal_entry=call.journal_entry,

@@ -93,6 +93,7 @@ def _journal(call: CallContext, *, response_bytes: int) -> None:
             duration_ms=int((time.perf_counter() - call.started) * 1000), request_bytes=call.request_bytes,
             response_bytes=response_bytes, error=call.error, note=call.note,
             transfer_id=call.transfer_id if call.transfer_id and len(call.transfer_id) == 36 else None,
+            address=call.address, user_agent=call.user_agent[:200],
         )
     except Exception:  # noqa: BLE001 - a journal failure must not turn a delivered answer into an error
         logger.exception("could not write the exchange journal")
@@ -103,7 +104,8 @@ def _denied(request: HttpRequest, operation: str, status_code: int, message: str
     login = f", пользователь «{credentials[0][:150]}»" if credentials else ", без учетных данных"
     call = CallContext(user=user, operation=operation or "(неизвестна)", status="denied", error=message,
                        note=f"адрес {client_address(request)}{login}",
-                       request_bytes=int(request.META.get("CONTENT_LENGTH") or 0))
+                       request_bytes=int(request.META.get("CONTENT_LENGTH") or 0),
+                       address=client_address(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
     _journal(call, response_bytes=0)
     if status_code == 401:
         return _text(401, message, WWW_Authenticate='Basic realm="1C"')
@@ -151,7 +153,8 @@ def _equipment_service(request: HttpRequest, base: str | None) -> HttpResponse:
     version = _soap_version(request.META.get("CONTENT_TYPE", ""))
     limit = settings.EQUIPMENT_SERVICE_MAX_REQUEST_BYTES
     length = int(request.META.get("CONTENT_LENGTH") or 0)
-    call = CallContext(user=user, operation=operation, request_bytes=length, max_bytes=limit)
+    call = CallContext(user=user, operation=operation, request_bytes=length, max_bytes=limit,
+                       address=client_address(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
     if length > limit:
         call.status, call.error = "fault", f"Запрос больше допустимого размера ({length} > {limit} байт)"
         _journal(call, response_bytes=0)

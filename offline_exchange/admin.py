@@ -1,11 +1,17 @@
 """Exchange set-up in the order of the 1С:Розница instruction, plus the journal and transfers."""
+import re
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
+from retail.admin_rights import StoreScopedAdminMixin, SyncUsersFieldMixin
 from retail.models import Item
 
 from .models import (
@@ -16,6 +22,8 @@ from .services.devices import (
     LIST_SETTINGS, device_full_next_time, device_list_settings_changed, device_queue_reset,
 )
 from .services.goods_cache import goods_cache_clear
+from .services.journal import TWO_CLIENTS_WARNING
+from .services.lockout import lockout_state
 from .services.registration import registration_register_items, registration_register_rule
 from .services.sales import SUCCESS, sales_reports_reload
 from .services.sku import SkuRangeExhaustedError, sku_generate_for_rule
@@ -51,7 +59,7 @@ class ExchangeRuleForm(forms.ModelForm):
 
 
 @admin.register(ExchangeRule)
-class ExchangeRuleAdmin(admin.ModelAdmin):
+class ExchangeRuleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     form = ExchangeRuleForm
     list_display = ["name", "warehouse", "export_groups"]
     filter_horizontal = ["filter_groups", "filter_items"]
@@ -61,7 +69,7 @@ class ExchangeRuleAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         registration_register_rule(rule=form.instance)
 
-    @admin.action(description="Сгенерировать SKU")
+    @admin.action(description="Сгенерировать SKU", permissions=["change"])
     def generate_sku(self, request, queryset):
         total = 0
         for rule in queryset:
@@ -75,7 +83,7 @@ class ExchangeRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(OfflineDevice)
-class OfflineDeviceAdmin(admin.ModelAdmin):
+class OfflineDeviceAdmin(StoreScopedAdminMixin, SyncUsersFieldMixin, admin.ModelAdmin):
     list_display = ["name", "device_id", "organization", "rule", "format_version", "exchange_kind", "in_use",
                     "price_list_delivered_at"]
     list_filter = ["in_use", "exchange_kind", "organization"]
@@ -84,7 +92,9 @@ class OfflineDeviceAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "organization", "workplace", "rule", "in_use"]}),
         ("Настройки", {"fields": ["format_version", "goods_shape", "vat22", "exchange_kind", "device_id",
                                   "allow_discounts", "allow_payment_cards", "items_per_package", "export_balances"]}),
+        ("Доступ", {"fields": ["users"]}),
     ]
+    filter_horizontal = ["users"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -98,7 +108,7 @@ class PaymentMappingInline(admin.TabularInline):
 
 
 @admin.register(CashRegister)
-class CashRegisterAdmin(admin.ModelAdmin):
+class CashRegisterAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "organization", "store", "device"]
     list_filter = ["store", "organization"]
     inlines = [PaymentMappingInline]
@@ -145,7 +155,7 @@ class TransferPackageInline(admin.TabularInline):
 
 
 @admin.register(Transfer)
-class TransferAdmin(admin.ModelAdmin):
+class TransferAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     list_display = ["id", "device", "full", "state", "package_total", "goods_count", "created_at", "completed_at"]
     list_filter = ["state", "full", "device"]
     inlines = [TransferPackageInline]
@@ -172,10 +182,10 @@ def reload_entry(model_admin, request, entry: ExchangeJournalEntry) -> None:
 
 
 @admin.register(ExchangeJournalEntry)
-class ExchangeJournalEntryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "operation", "status", "device", "device_ref", "user", "duration_ms",
-                    "request_bytes", "response_bytes", "short_error"]
-    search_fields = ["device_ref", "error", "note"]
+class ExchangeJournalEntryAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "operation", "status", "device", "device_ref", "user", "address", "repeats",
+                    "duration_ms", "request_bytes", "response_bytes", "short_error", "warning"]
+    search_fields = ["device_ref", "error", "note", "address"]
     date_hierarchy = "created_at"
     list_select_related = ["device", "user"]
     exclude = ["document"]
@@ -197,7 +207,9 @@ class ExchangeJournalEntryAdmin(admin.ModelAdmin):
         if entry is None or not self.has_view_permission(request, entry) or not entry.document:
             raise Http404("В этой записи журнала нет загруженного документа")
         response = HttpResponse(bytes(entry.document), content_type="application/xml; charset=utf-8")
-        name = f"{entry.doc_type or entry.operation}-{entry.pk}-{entry.created_at:%Y%m%d-%H%M%S}.xml"
+        # The DocType is the device's word: only letters, digits, «_» and «-» reach the file name.
+        kind = re.sub(r"[^A-Za-z0-9_-]", "_", entry.doc_type or entry.operation)[:40] or "document"
+        name = f"{kind}-{entry.pk}-{entry.created_at:%Y%m%d-%H%M%S}.xml"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response["X-Content-Type-Options"] = "nosniff"
         return response
@@ -248,11 +260,11 @@ def _last_ok(operations: list[str]):
 
 
 @admin.register(ExchangeConsole)
-class ExchangeConsoleAdmin(admin.ModelAdmin):
+class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     """One line per device: when it last talked to us, what it last received and sent, what waits for it."""
 
     list_display = ["name", "device_id", "last_contact_link", "last_settings", "last_price_list", "last_orders",
-                    "last_upload", "pending", "current_transfer", "last_error_link"]
+                    "last_upload", "pending", "current_transfer", "last_error_link", "warnings"]
     list_display_links = None
     list_filter = ["in_use", "organization"]
     search_fields = ["name", "device_id"]
@@ -273,7 +285,9 @@ class ExchangeConsoleAdmin(admin.ModelAdmin):
             last_error_id=Subquery(errors.values("pk")[:1]),
             last_error_text=Subquery(errors.values("error")[:1]),
             last_error_at=Subquery(errors.values("created_at")[:1]),
-        )
+            two_clients=Exists(journal.filter(created_at__gte=timezone.now() - timedelta(days=1))
+                               .exclude(warning="")),
+        ).prefetch_related("users")
 
     def has_add_permission(self, request):
         return False
@@ -339,6 +353,14 @@ class ExchangeConsoleAdmin(admin.ModelAdmin):
         url = reverse("admin:offline_exchange_exchangejournalentry_change", args=[obj.last_error_id])
         return format_html('<a href="{}">{}: {}</a>', url, f"{obj.last_error_at:%d.%m.%Y %H:%M}",
                            (obj.last_error_text or "")[:160])
+
+    @admin.display(description="Предупреждения")
+    def warnings(self, obj):
+        """Lock-outs of the device's logins and two clients sharing its identifier, as they stand now."""
+        found = lockout_state(usernames=[user.username for user in obj.users.all()])
+        if obj.two_clients:  # a journal entry of the last day says so
+            found.append(TWO_CLIENTS_WARNING)
+        return format_html_join(mark_safe("<br>"), "{}", ((text,) for text in found)) if found else "—"
 
     @admin.action(description="Выгрузить полностью при следующем обмене", permissions=["view"])
     def full_next_time(self, request, queryset):

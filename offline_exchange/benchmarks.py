@@ -188,6 +188,7 @@ def load_devices_create(*, count: int, template_ref: str = "") -> tuple[list[str
                 "in_use": True, "format_version": template.format_version, "exchange_kind": template.exchange_kind,
                 "items_per_package": template.items_per_package, "price_list_delivered_at": None,
             })
+            device.users.set(template.users.all())  # the logins of the template sync its copies
             if register is not None:
                 CashRegister.objects.update_or_create(device=device, defaults={
                     "name": f"ККМ нагрузки {n}", "organization": register.organization, "store": register.store})

@@ -17,6 +17,11 @@ class UnknownDeviceError(ExchangeError):
         self.device_ref = device_ref
 
 
+class DeviceNotBoundError(UnknownDeviceError):
+    """The device exists but the login is not bound to it: the caller is told exactly what an unknown
+    device gets (it must not learn which identifiers exist); only the journal knows the difference."""
+
+
 class TransferFailedError(ExchangeError):
     pass
 

@@ -121,6 +121,13 @@ class OfflineDevice(models.Model):
         "Прайс-лист передан", null=True, blank=True, editable=False,
         help_text="Пока прайс-лист ни разу не передан, следующая выгрузка будет полной.",
     )
+    # A login syncs only the devices that list it; to any other login the device does not exist.
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="Пользователи синхронизации", blank=True,
+        related_name="offline_devices",
+        help_text="Пользователи, которым разрешен обмен с этим оборудованием. Рекомендуется отдельный "
+                  "пользователь для каждой кассы; администраторам доступ не дается автоматически.",
+    )
 
     class Meta:
         verbose_name = "Подключаемое оборудование"
@@ -435,6 +442,12 @@ class ExchangeJournalEntry(models.Model):
     error = models.TextField("Текст ошибки", blank=True)
     note = models.TextField("Примечание", blank=True)
     transfer_id = models.UUIDField("Передача", null=True, blank=True)
+    address = models.GenericIPAddressField("Адрес клиента", null=True, blank=True)
+    user_agent = models.CharField("Клиент (User-Agent)", max_length=200, blank=True)
+    # Refused calls without a valid login are counted in one entry per address, login and hour.
+    repeats = models.PositiveIntegerField("Повторов", default=1)
+    last_at = models.DateTimeField("Последний повтор", null=True, blank=True)
+    warning = models.TextField("Предупреждение", blank=True)
     doc_type = models.CharField("Тип документа", max_length=40, blank=True)
     document = models.BinaryField("Загруженный документ", null=True, blank=True)
 
@@ -460,6 +473,19 @@ class AuthFailure(models.Model):
         indexes = [models.Index(fields=["ip", "created_at"]), models.Index(fields=["username", "created_at"])]
 
 
+class KnownLoginAddress(models.Model):
+    """A login that has signed in from this address: failures of others never lock it out there."""
+
+    username = models.CharField("Пользователь", max_length=150)
+    ip = models.GenericIPAddressField("Адрес")
+    last_success_at = models.DateTimeField("Последний успешный вход")
+
+    class Meta:
+        verbose_name = "Известный адрес входа"
+        verbose_name_plural = "Известные адреса входа"
+        constraints = [models.UniqueConstraint(fields=["username", "ip"], name="known_login_address_unique")]
+
+
 class ExchangeConsole(OfflineDevice):
     """«Обмен с офлайн оборудованием»: every device's exchange state on one page."""
 
@@ -467,3 +493,17 @@ class ExchangeConsole(OfflineDevice):
         proxy = True
         verbose_name = "Обмен с офлайн оборудованием"
         verbose_name_plural = "Обмен с офлайн оборудованием"
+
+
+class ReportNumberCounter(models.Model):
+    """The last Retail Sales Report number of a prefix in a year: locked only while an upload's new
+    reports are numbered, just before its commit, and only for that prefix and year."""
+
+    prefix = models.CharField("Префикс", max_length=20)
+    year = models.PositiveSmallIntegerField("Год")
+    last = models.PositiveIntegerField("Последний номер", default=0)
+
+    class Meta:
+        verbose_name = "Нумератор отчетов о розничных продажах"
+        verbose_name_plural = "Нумераторы отчетов о розничных продажах"
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="report_number_counter_unique")]

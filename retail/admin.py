@@ -12,6 +12,9 @@ from offline_exchange.services.price_list import item_exchange_refusals
 from offline_exchange.services.registration import registration_register_items, registration_register_order
 from offline_exchange.services.sku import SkuRangeExhaustedError, sku_generate_for_items
 
+# The catalog admins import and export through the limited mixin (file limits, CSV/XLSX only).
+from .admin_import import LimitedImportExportMixin as ImportExportMixin
+from .admin_rights import GuardedHistoryMixin, StoreScopedAdminMixin
 from .models import (
     Barcode, Characteristic, Counterparty, CustomerOrder, CustomerOrderLine, CustomerOrderPayment, Item, ItemGroup,
     Organization, Pack, Price, PriceType, RetailSalesReport, SalesReportBankCreditPayment, SalesReportCardPayment,
@@ -45,13 +48,14 @@ class WarehouseInline(admin.TabularInline):
 
 
 @admin.register(Store)
-class StoreAdmin(admin.ModelAdmin):
+class StoreAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "address", "retail_price_type"]
     inlines = [WarehouseInline]
+    filter_horizontal = ["staff"]
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(admin.ModelAdmin):
+class WarehouseAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "store"]
 
 
@@ -169,7 +173,7 @@ class ItemAdmin(ImportExportMixin, admin.ModelAdmin):
         # Inlines (characteristics, packs, barcodes, prices) are saved here, after the item.
         registration_register_items(item_ids=[form.instance.pk])
 
-    @admin.action(description="Сгенерировать SKU")
+    @admin.action(description="Сгенерировать SKU", permissions=["change"])
     def generate_sku(self, request, queryset):
         try:
             created = sku_generate_for_items(item_ids=list(queryset.values_list("pk", flat=True)))
@@ -226,7 +230,7 @@ class OrderPaymentInline(admin.TabularInline):
 
 
 @admin.register(CustomerOrder)
-class CustomerOrderAdmin(admin.ModelAdmin):
+class CustomerOrderAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     list_display = ["number", "date", "status", "is_cancelled", "counterparty", "store", "courier_cash_register"]
     list_filter = ["status", "is_cancelled", "store", "courier_cash_register"]
     search_fields = ["number", "counterparty__name", "phone"]
@@ -299,7 +303,8 @@ class ExciseStampInline(_ReadOnlyInline):
 
 
 @admin.register(RetailSalesReport)
-class RetailSalesReportAdmin(SimpleHistoryAdmin):
+class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
+    history_revert_allowed = False  # a received document is what the register sent; reload it instead
     list_display = ["number", "date", "store", "cash_register", "device", "shift_number", "total", "returns_total",
                     "cash_total", "posted"]
     list_filter = ["posted", "store", "cash_register", "device", ("date", admin.DateFieldListFilter), "shift_closed"]

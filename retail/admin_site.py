@@ -1,5 +1,11 @@
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.decorators import login_not_required
+from django.template.response import TemplateResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
 
 # The order in which the 1С:Розница instruction for 1С:Мобильная касса walks the set-up.
 APP_ORDER = ["offline_exchange", "retail", "auth"]
@@ -19,6 +25,35 @@ class RetailAdminSite(AdminSite):
     site_header = "Розница: бэк-офис"
     site_title = "Розница"
     index_title = "Администрирование"
+
+    @method_decorator(never_cache)
+    @method_decorator(csrf_protect)
+    @login_not_required
+    def login(self, request, extra_context=None):
+        """Django's login, throttled as the service's logins are: failures lock out the pair (login,
+        address) and the address, in the same table, shared by every app server."""
+        from equipment_service.auth import client_address
+        from offline_exchange.services import lockout
+
+        if request.method != "POST":
+            return super().login(request, extra_context)
+        username, ip = request.POST.get("username", "")[:150], client_address(request)
+        reason = lockout.lockout_reason(ip=ip, username=username)
+        if reason:
+            from django.contrib.admin.forms import AdminAuthenticationForm
+
+            form = (self.login_form or AdminAuthenticationForm)(request, initial={"username": username})
+            context = {**self.each_context(request), "title": "Вход", "app_path": request.get_full_path(),
+                       "form": form, "site_header": self.site_header,
+                       "username": username, "lockout": reason, REDIRECT_FIELD_NAME: request.GET.get(
+                           REDIRECT_FIELD_NAME, ""), **(extra_context or {})}
+            return TemplateResponse(request, "admin/login_locked.html", context, status=429)
+        response = super().login(request, extra_context)
+        if request.user.is_authenticated and response.status_code == 302:
+            lockout.lockout_clear(ip=ip, username=username)
+        else:
+            lockout.lockout_record_failure(ip=ip, username=username)
+        return response
 
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)

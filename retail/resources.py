@@ -8,6 +8,7 @@ from import_export import fields, resources, widgets
 
 from .models import Barcode, Characteristic, Item, ItemGroup, Pack, Price, PriceType, Unit
 from .services.catalog import catalog_changes_register
+from .services.import_limits import formula_escape
 
 
 class _UUIDWidget(widgets.Widget):
@@ -38,7 +39,11 @@ class _Ref(widgets.ForeignKeyWidget):
 
 
 class _CatalogResource(resources.ModelResource):
-    """After a real import (not a dry run, no row errors) the touched goods go to the devices."""
+    """After a real import (not a dry run, no row errors) the touched goods go to the devices.
+    Exported text that a spreadsheet would run as a formula is escaped."""
+
+    def export_field(self, field, instance, **kwargs):
+        return formula_escape(super().export_field(field, instance, **kwargs))
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)

@@ -52,8 +52,20 @@ SECRET_KEY = _secret_key()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind an HTTPS reverse proxy: SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto=https (the header the proxy sets
+# and its value for HTTPS). Only then are the proxy's headers trusted, and cookies go over HTTPS only, with HSTS.
+# Without it a client could claim HTTPS or another host by sending the headers itself.
+_PROXY_SSL = env("SECURE_PROXY_SSL_HEADER")
+if _PROXY_SSL:
+    _header, _, _value = _PROXY_SSL.partition("=")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _header.strip().upper().replace("-", "_").removeprefix("HTTP_"),
+                               _value.strip() or "https")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", bool(_PROXY_SSL))
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True  # the admin sends the CSRF token in its forms
+SECURE_CONTENT_TYPE_NOSNIFF = True
 
 INSTALLED_APPS = [
     "retail.admin_site.RetailAdminConfig",
@@ -127,7 +139,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_PASSWORD_VALIDATORS = []
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 
 LANGUAGE_CODE = "ru"
 TIME_ZONE = env("TIME_ZONE", "Europe/Moscow")
@@ -150,6 +167,15 @@ WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 
 LOGIN_URL = "admin:login"
 
+# Loading a catalog file and saving one are rights of their own («Загрузка из файла», «Выгрузка в файл»).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+# Catalog files are refused above these before anything loads them (see retail/services/import_limits.py).
+CATALOG_IMPORT_MAX_BYTES = int(env("CATALOG_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+CATALOG_IMPORT_MAX_ROWS = int(env("CATALOG_IMPORT_MAX_ROWS", "100000"))
+CATALOG_IMPORT_MAX_COLUMNS = int(env("CATALOG_IMPORT_MAX_COLUMNS", "50"))
+CATALOG_IMPORT_MAX_UNCOMPRESSED_BYTES = int(env("CATALOG_IMPORT_MAX_UNCOMPRESSED_BYTES", str(100 * 1024 * 1024)))
+
 # --- EquipmentService -------------------------------------------------------------------
 # Publication names of the "base" (as on an Apache publication of 1C): /<name>/ws/EquipmentService.
 EQUIPMENT_SERVICE_BASE_NAMES = env_list("EQUIPMENT_SERVICE_BASE_NAMES", "rt")
@@ -158,6 +184,12 @@ EQUIPMENT_SERVICE_PUBLIC_URL = env("EQUIPMENT_SERVICE_PUBLIC_URL")
 # Largest request body the service reads (PostDocs of a long shift is the biggest).
 EQUIPMENT_SERVICE_MAX_REQUEST_BYTES = int(env("EQUIPMENT_SERVICE_MAX_REQUEST_BYTES", str(50 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = EQUIPMENT_SERVICE_MAX_REQUEST_BYTES
+# One upload is one transaction: above these it is refused with IsSuccess=false (send the shifts apart).
+EQUIPMENT_SERVICE_MAX_SHIFTS_PER_UPLOAD = int(env("EQUIPMENT_SERVICE_MAX_SHIFTS_PER_UPLOAD", "31"))
+EQUIPMENT_SERVICE_MAX_CHECKS_PER_UPLOAD = int(env("EQUIPMENT_SERVICE_MAX_CHECKS_PER_UPLOAD", "100000"))
+EQUIPMENT_SERVICE_MAX_LINES_PER_UPLOAD = int(env("EQUIPMENT_SERVICE_MAX_LINES_PER_UPLOAD", "1000000"))
+# Exchange journal entries older than this are purged (`journal_purge`); uploads a report refers to stay.
+EXCHANGE_JOURNAL_RETENTION_DAYS = int(env("EXCHANGE_JOURNAL_RETENTION_DAYS", "180"))
 
 # How long a checked Basic login is trusted by this process without re-hashing the password.
 EQUIPMENT_SERVICE_AUTH_CACHE_SECONDS = int(env("EQUIPMENT_SERVICE_AUTH_CACHE_SECONDS", "300"))

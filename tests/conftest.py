@@ -93,6 +93,7 @@ def sample_shop(db):
     group.permissions.add(Permission.objects.get(codename="sync_data"))
     sync = User.objects.create_user("sync", password="sync")
     sync.groups.add(group)
+    device.users.add(sync)
 
     def u(text):
         return uuid.UUID(text)

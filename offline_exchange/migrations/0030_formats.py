@@ -14,7 +14,7 @@ def _cache_clear(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('offline_exchange', '0010_goods_blocks'),
+        ('offline_exchange', '0020_trust'),
     ]
 
     operations = [

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models.functions import Lower, Trim
 
-from ..exceptions import InvalidDeviceIdError, UnknownDeviceError
+from ..exceptions import DeviceNotBoundError, InvalidDeviceIdError, UnknownDeviceError
 from ..models import DEVICE_ID_MAX_LENGTH, ExchangeSettings, OfflineDevice
 from .goods_cache import goods_cache_clear, goods_cache_key
 
@@ -19,24 +19,34 @@ def device_id_check(device_ref: str | None) -> str:
     return ref
 
 
-def device_find(*, device_ref: str | None) -> OfflineDevice | None:
-    """The device in use with web-service exchange and this identifier (trimmed, any case)."""
+def device_get(*, device_ref: str | None, user) -> OfflineDevice:
+    """The device in use with web-service exchange and this identifier (trimmed, any case) that `user`
+    is bound to. A device the login is not bound to is refused as if it did not exist (a superuser is
+    not bound implicitly): one sync password must not make its holder every register of the base."""
     ref = device_id_check(device_ref)
     if not ExchangeSettings.load().offline_exchange_enabled:
-        return None
-    return (
+        raise UnknownDeviceError(ref)
+    device = (
         OfflineDevice.objects.annotate(key=Lower(Trim("device_id")))
         .filter(key=ref.lower(), in_use=True, exchange_kind=OfflineDevice.ExchangeKind.WEB_SERVICE)
         .select_related("rule__warehouse__store__retail_price_type", "organization")
         .first()
     )
-
-
-def device_get(*, device_ref: str | None) -> OfflineDevice:
-    device = device_find(device_ref=device_ref)
     if device is None:
-        raise UnknownDeviceError((device_ref or "").strip())
+        raise UnknownDeviceError(ref)
+    if user is None or not device.users.filter(pk=user.pk).exists():
+        raise DeviceNotBoundError(ref)
     return device
+
+
+def device_find(*, device_ref: str | None, user) -> OfflineDevice | None:
+    """As `device_get`, None for a device that is unknown to this login (Connect, GetVersion)."""
+    try:
+        return device_get(device_ref=device_ref, user=user)
+    except DeviceNotBoundError:
+        raise
+    except UnknownDeviceError:
+        return None
 
 
 @transaction.atomic

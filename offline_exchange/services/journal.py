@@ -1,7 +1,23 @@
 """The exchange journal: one entry per call, and uploads archived before they are processed."""
 from __future__ import annotations
 
-from ..models import ExchangeJournalEntry, OfflineDevice
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from ..models import AuthFailure, ExchangeJournalEntry, KnownLoginAddress, OfflineDevice
+
+PURGE_BATCH = 5000
+
+# Refused calls without a valid login from one address, for one login tried, share an entry per hour.
+AGGREGATE_WINDOW = timedelta(hours=1)
+TWO_CLIENTS_WARNING = ("Два разных клиента обмениваются с одним идентификатором устройства в одной передаче "
+                       "прайс-листа (адрес или программа клиента меняются): возможно, двум кассам задан один "
+                       "идентификатор — прайс-лист разделится между ними. Задайте каждой кассе свой идентификатор.")
 
 
 def journal_receive(*, device: OfflineDevice | None, device_ref: str, operation: str, user, doc_type: str,
@@ -18,14 +34,78 @@ def journal_receive(*, device: OfflineDevice | None, device_ref: str, operation:
     )
 
 
+def _two_clients(*, device, transfer_id, address, user_agent) -> bool:
+    """Another client (address or User-Agent) has already called in this transfer of this device."""
+    if device is None or transfer_id is None or not (address or user_agent):
+        return False
+    others = ExchangeJournalEntry.objects.filter(device=device, transfer_id=transfer_id,
+                                                 status=ExchangeJournalEntry.Status.OK)
+    return others.filter(~Q(address=address) | ~Q(user_agent=user_agent or "")).exclude(
+        address=None, user_agent="").exists()
+
+
 def journal_write(*, entry: ExchangeJournalEntry | None = None, **fields) -> ExchangeJournalEntry:
     """Create the call's entry, or complete the one opened by `journal_receive`."""
     fields["error"] = fields.get("error", "")[:4000]
     fields["note"] = fields.get("note", "")[:4000]
+    if _two_clients(device=fields.get("device"), transfer_id=fields.get("transfer_id"),
+                    address=fields.get("address"), user_agent=fields.get("user_agent", "")):
+        fields["warning"] = TWO_CLIENTS_WARNING
     if entry is None:
+        if fields.get("status") == ExchangeJournalEntry.Status.DENIED and fields.get("user") is None:
+            aggregated = _aggregate(fields)
+            if aggregated is not None:
+                return aggregated
         return ExchangeJournalEntry.objects.create(**fields)
     fields.pop("document", None)  # already archived; never rewritten
     ExchangeJournalEntry.objects.filter(pk=entry.pk).update(**fields)
     for key, value in fields.items():
         setattr(entry, key, value)
     return entry
+
+
+def _aggregate(fields) -> ExchangeJournalEntry | None:
+    """A stranger's guesses count up in one entry instead of adding a row each."""
+    now = timezone.now()
+    same = ExchangeJournalEntry.objects.filter(
+        status=ExchangeJournalEntry.Status.DENIED, user=None, address=fields.get("address"),
+        operation=fields.get("operation", ""), note=fields["note"], error=fields["error"],
+        created_at__gte=now - AGGREGATE_WINDOW,
+    ).order_by("-created_at").first()
+    if same is None:
+        return None
+    ExchangeJournalEntry.objects.filter(pk=same.pk).update(repeats=F("repeats") + 1, last_at=now)
+    same.refresh_from_db()
+    return same
+
+
+@dataclass
+class PurgeOutcome:
+    entries: int
+    kept_for_reports: int
+    known_addresses: int
+
+
+def journal_purge(*, days: int | None = None) -> PurgeOutcome:
+    """Drop journal entries older than the retention (EXCHANGE_JOURNAL_RETENTION_DAYS, 180 by default),
+    except those a Retail Sales Report refers to: its upload stays while the report exists. Deleted in
+    batches, each its own short transaction, so the journal stays writable meanwhile."""
+    from retail.models import RetailSalesReport
+
+    days = settings.EXCHANGE_JOURNAL_RETENTION_DAYS if days is None else days
+    cutoff = timezone.now() - timedelta(days=days)
+    old = ExchangeJournalEntry.objects.filter(created_at__lt=cutoff)
+    needed = RetailSalesReport.objects.exclude(journal_entry=None).values("journal_entry_id")
+    purgeable = old.exclude(pk__in=needed)
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            batch = list(purgeable.order_by("pk").values_list("pk", flat=True)[:PURGE_BATCH])
+            if not batch:
+                break
+            deleted += ExchangeJournalEntry.objects.filter(pk__in=batch).delete()[0]
+    kept = old.count()
+    addresses = KnownLoginAddress.objects.filter(last_success_at__lt=cutoff).delete()[0]
+    AuthFailure.objects.filter(created_at__lt=timezone.now() - timedelta(
+        seconds=settings.EQUIPMENT_SERVICE_LOCKOUT_WINDOW_SECONDS)).delete()
+    return PurgeOutcome(entries=deleted, kept_for_reports=kept, known_addresses=addresses)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -30,7 +31,9 @@ from ..format.sale_reports import (
 )
 from ..format.schema import FormatViolation
 from ..format.versions import get_format
-from ..models import CashRegister, ExchangeJournalEntry, ExchangeSettings, OfflineDevice, PaymentKind, SkuCode
+from ..models import (
+    CashRegister, ExchangeJournalEntry, OfflineDevice, PaymentKind, ReportNumberCounter, SkuCode,
+)
 from .batching import chunks
 
 SALES_DOC_TYPES = frozenset({"SaleReports", "SalesReport", "SaleReport"})
@@ -70,6 +73,9 @@ def post_docs(*, device: OfflineDevice, doc_type: str, document: bytes, user=Non
             shifts = parse_sale_reports(document, fmt, max_bytes=max_bytes)
         except FormatViolation as exc:
             return _answer(False, f"{FORMAT_ERROR}\n{exc}", fmt)
+        too_big = upload_limits_problem(shifts=shifts)
+        if too_big:
+            return _answer(False, too_big, fmt)
         outcome = sales_reports_import(device=device, shifts=shifts, user=user, journal_entry=journal_entry)
         return _answer(True, outcome.description, fmt, outcome.note, outcome.reports)
     if doc_type in ARCHIVED_DOC_TYPES:
@@ -82,6 +88,20 @@ def post_docs(*, device: OfflineDevice, doc_type: str, document: bytes, user=Non
     shown = doc_type[:100] or "(пусто)"
     return _answer(False, f"Тип документа {shown} не поддерживается. Поддерживаются: SaleReports, "
                           f"AlcoholTareOpening, PriceCheckerReport.", fmt)
+
+
+def upload_limits_problem(*, shifts: list[SaleReportDoc]) -> str:
+    """Why one upload is too big to import in one transaction (the device is told to send fewer shifts)."""
+    checks = sum(len(shift.checks) for shift in shifts)
+    lines = sum(len(check.lines) for shift in shifts for check in shift.checks)
+    for count, limit, what in ((len(shifts), settings.EQUIPMENT_SERVICE_MAX_SHIFTS_PER_UPLOAD, "смен"),
+                               (checks, settings.EQUIPMENT_SERVICE_MAX_CHECKS_PER_UPLOAD, "чеков"),
+                               (lines, settings.EQUIPMENT_SERVICE_MAX_LINES_PER_UPLOAD, "строк чеков")):
+        if count > limit:
+            return (f"Выгрузка слишком большая: {count} {what} при пределе {limit}. Ничего не загружено; "
+                    "выгрузите смены по частям (по одной смене за обмен), а если предел превышает одна смена — "
+                    "обратитесь к администратору сервера.")
+    return ""
 
 
 @dataclass
@@ -105,11 +125,15 @@ def sales_reports_import(*, device: OfflineDevice, shifts: list[SaleReportDoc], 
     mapping = {}
     if register is not None:
         mapping = {m.code.strip(): m.payment_kind for m in register.payment_mappings.select_related("payment_kind")}
-    reports, descriptions, notes = [], [], []
+    reports, descriptions, notes, done = [], [], [], []
     for shift in shifts:
         draft = _Draft.build(shift=shift, device=device, register=register, catalog=catalog, mapping=mapping)
         report = _save(draft=draft, device=device, register=register, user=user, journal_entry=journal_entry)
         reports.append(report)
+        done.append((shift, draft, report))
+    # Numbered last, just before the commit: the numbering lock is held for milliseconds, not the whole upload.
+    _numbers_assign(reports=[report for report in reports if report.number.startswith(PENDING_NUMBER)])
+    for shift, draft, report in done:
         if draft.reasons:
             descriptions.append(
                 f"Отчет о розничных продажах {report.number} (смена {shift.shift_number}) сохранен, но не проведен: "
@@ -381,15 +405,47 @@ def _local(value: datetime) -> datetime:
     return value
 
 
-def _number_next(*, organization, year: int) -> tuple[str, int]:
-    """The next report number of the organization's prefix in that year: ТДРТ-000001."""
-    # Numbering is serialized on the settings row; it is the last write before commit, so the
-    # lock is held for milliseconds, not for the whole import.
-    list(ExchangeSettings.objects.select_for_update().filter(pk=ExchangeSettings.load().pk).values_list("pk"))
-    prefix = (organization.number_prefix if organization else "") or "00"
-    last = (RetailSalesReport.objects.filter(number_year=year, number__startswith=f"{prefix}-")
-            .aggregate(m=Max("number_seq"))["m"]) or 0
-    return f"{prefix}-{last + 1:06d}", last + 1
+PENDING_NUMBER = "~"
+
+
+def _number_pending() -> str:
+    """A unique stand-in until the upload's new reports are numbered together at its end."""
+    return PENDING_NUMBER + uuid.uuid4().hex[:19]
+
+
+def _numbers_assign(*, reports: list[RetailSalesReport]) -> None:
+    """The upload's new reports get the next numbers of their organization's prefix in their year
+    (ТДРТ-000001). Serialized on a counter row per prefix and year, locked in a fixed order, as the
+    last writes before the commit: other prefixes never wait, and nobody waits for a whole upload."""
+    groups: dict[tuple[str, int], list[RetailSalesReport]] = defaultdict(list)
+    for report in reports:
+        prefix = (report.organization.number_prefix if report.organization else "") or "00"
+        groups[(prefix, report.number_year)].append(report)
+    for (prefix, year), members in sorted(groups.items()):
+        counter = _counter_locked(prefix=prefix, year=year)
+        # The reports themselves stay the truth (a report written by other means is never numbered over).
+        last = max(counter.last, (RetailSalesReport.objects.filter(number_year=year, number__startswith=f"{prefix}-")
+                                  .aggregate(m=Max("number_seq"))["m"]) or 0)
+        for report in members:
+            last += 1
+            pending, report.number, report.number_seq = report.number, f"{prefix}-{last:06d}", last
+            RetailSalesReport.objects.filter(pk=report.pk).update(number=report.number, number_seq=last)
+            # The history's first version shows the number the report got, not its stand-in.
+            RetailSalesReport.history.filter(id=report.pk, number=pending).update(number=report.number,
+                                                                                   number_seq=last)
+        ReportNumberCounter.objects.filter(pk=counter.pk).update(last=last)
+
+
+def _counter_locked(*, prefix: str, year: int) -> ReportNumberCounter:
+    counter = ReportNumberCounter.objects.select_for_update().filter(prefix=prefix, year=year).first()
+    if counter is None:
+        try:
+            with transaction.atomic():  # two first uploads of a year may race to create it
+                ReportNumberCounter.objects.create(prefix=prefix, year=year, last=0)
+        except IntegrityError:
+            pass
+        counter = ReportNumberCounter.objects.select_for_update().get(prefix=prefix, year=year)
+    return counter
 
 
 def _payment_order(entry):
@@ -473,7 +529,7 @@ def _save(*, draft: _Draft, device: OfflineDevice, register, user, journal_entry
     report._change_reason = "Повторная загрузка смены из ККМ" if resent else "Загрузка смены из ККМ"
     if not resent:
         report.number_year = report.date.year
-        report.number, report.number_seq = _number_next(organization=report.organization, year=report.number_year)
+        report.number, report.number_seq = _number_pending(), 0
     report.save()
 
     for line in goods_lines + returned_lines + cards + credits:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('retail', '0002_sales_import'),
+        ('retail', '0010_trust'),
     ]
 
     operations = [

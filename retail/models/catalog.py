@@ -139,6 +139,8 @@ class Item(models.Model):
     class Meta:
         verbose_name = "Номенклатура"
         verbose_name_plural = "Номенклатура"
+        # Loading and saving files are rights of their own (IMPORT_EXPORT_*_PERMISSION_CODE).
+        permissions = [("import_item", "Загрузка из файла"), ("export_item", "Выгрузка в файл")]
         ordering = ["name"]
         indexes = [models.Index(fields=["group"])]
 
@@ -154,6 +156,8 @@ class Characteristic(models.Model):
     class Meta:
         verbose_name = "Характеристика номенклатуры"
         verbose_name_plural = "Характеристики номенклатуры"
+        # Loading and saving files are rights of their own (IMPORT_EXPORT_*_PERMISSION_CODE).
+        permissions = [("import_characteristic", "Загрузка из файла"), ("export_characteristic", "Выгрузка в файл")]
         ordering = ["item_id", "name"]
 
     def __str__(self) -> str:
@@ -169,6 +173,8 @@ class Pack(models.Model):
     class Meta:
         verbose_name = "Упаковка"
         verbose_name_plural = "Упаковки"
+        # Loading and saving files are rights of their own (IMPORT_EXPORT_*_PERMISSION_CODE).
+        permissions = [("import_pack", "Загрузка из файла"), ("export_pack", "Выгрузка в файл")]
         ordering = ["item_id", "coefficient"]
         constraints = [
             models.CheckConstraint(condition=models.Q(coefficient__gt=0), name="pack_coefficient_positive"),
@@ -193,6 +199,8 @@ class Barcode(models.Model):
     class Meta:
         verbose_name = "Штрихкод"
         verbose_name_plural = "Штрихкоды"
+        # Loading and saving files are rights of their own (IMPORT_EXPORT_*_PERMISSION_CODE).
+        permissions = [("import_barcode", "Загрузка из файла"), ("export_barcode", "Выгрузка в файл")]
         ordering = ["value"]
 
     def __str__(self) -> str:

@@ -45,6 +45,12 @@ class Store(models.Model):
         "retail.PriceType", verbose_name="Розничная цена", on_delete=models.PROTECT,
         null=True, blank=True, related_name="stores",
     )
+    # Staff bound to stores see and change only those stores' registers, devices, documents and journal.
+    staff = models.ManyToManyField(
+        "auth.User", verbose_name="Сотрудники магазина", blank=True, related_name="stores",
+        help_text="Сотрудники (не администраторы), которые видят в бэк-офисе только кассы, оборудование, "
+                  "отчеты, заказы и журнал обмена этого магазина.",
+    )
 
     class Meta:
         verbose_name = "Магазин"

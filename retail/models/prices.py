@@ -28,6 +28,8 @@ class Price(models.Model):
     class Meta:
         verbose_name = "Цена номенклатуры"
         verbose_name_plural = "Цены номенклатуры"
+        # Loading and saving files are rights of their own (IMPORT_EXPORT_*_PERMISSION_CODE).
+        permissions = [("import_price", "Загрузка из файла"), ("export_price", "Выгрузка в файл")]
         ordering = ["item_id", "characteristic_id", "-date"]
         indexes = [models.Index(fields=["price_type", "item", "date"])]
         constraints = [models.CheckConstraint(condition=models.Q(value__gte=0), name="price_not_negative")]

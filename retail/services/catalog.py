@@ -8,6 +8,8 @@ from django.db import transaction
 
 from offline_exchange.services.registration import registration_register_items
 
+from .import_limits import catalog_file_check
+
 FORMATS = ("csv", "xlsx")
 
 
@@ -36,6 +38,7 @@ def _dataset(data: bytes, file_format: str):
 
     if file_format not in FORMATS:
         raise ValueError(f"Формат файла {file_format} не поддерживается: только {', '.join(FORMATS)}")
+    catalog_file_check(data=data, file_format=file_format)  # before anything loads it
     if file_format == "csv":
         return tablib.Dataset().load(data.decode("utf-8-sig"), format="csv")
     return tablib.Dataset().load(data, format="xlsx")

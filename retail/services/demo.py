@@ -23,6 +23,8 @@ from ..models import (
 DEMO_DEVICE_ID = "0001234567890123"
 # A second register on format 3.3, what current 1C servers preset, so both versions can be tried.
 DEMO_DEVICE_33_ID = "0001234567890124"
+# The registers the demo sets up; its `sync` login is bound to them (and only to them).
+DEMO_DEVICE_IDS = [DEMO_DEVICE_ID, DEMO_DEVICE_33_ID]
 SYNC_GROUP = "Выполнение синхронизации данных"
 PRICE_DATE = dt.date(2024, 1, 1)
 # Stable ids, so a second run and every machine give the same base.
@@ -105,6 +107,30 @@ def _register(*, name: str, device: OfflineDevice, org, store, card: PaymentKind
     return register
 
 
+DEMO_USERS = {"admin", "sync"}
+DEMO_ORGANIZATION = 'Торговый дом "Комплексный"'
+DEMO_STORE = 'Магазин "Детские товары", Воронеж'
+
+
+class NotADemoBaseError(Exception):
+    """The database holds data of its own; the demo would overwrite its admin password and goods."""
+
+
+def demo_base_foreign_data() -> list[str]:
+    """What in this database the demo did not create (empty for an empty or a demo base)."""
+    found = []
+    users = list(User.objects.exclude(username__in=DEMO_USERS).values_list("username", flat=True)[:5])
+    if users:
+        found.append("пользователи " + ", ".join(users))
+    organizations = list(Organization.objects.exclude(name=DEMO_ORGANIZATION).values_list("name", flat=True)[:5])
+    if organizations:
+        found.append("организации " + ", ".join(organizations))
+    stores = list(Store.objects.exclude(name=DEMO_STORE).values_list("name", flat=True)[:5])
+    if stores:
+        found.append("магазины " + ", ".join(stores))
+    return found
+
+
 @transaction.atomic
 def demo_base_create(*, base_name: str = "rt") -> dict:
     """Create (or bring back to the seed's state) the demo base; returns what was set up."""
@@ -115,12 +141,12 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
 
     retail_price, _ = PriceType.objects.get_or_create(name="Розничная цена")
     org, _ = Organization.objects.update_or_create(
-        name='Торговый дом "Комплексный"',
+        name=DEMO_ORGANIZATION,
         defaults={"inn": "7701234566", "kpp": "770101001", "taxation_systems": [0], "email": "check@complex.example",
                   "number_prefix": "ТДРТ"},
     )
     store, _ = Store.objects.update_or_create(
-        name='Магазин "Детские товары", Воронеж',
+        name=DEMO_STORE,
         defaults={"address": "394036, г. Воронеж, ул. Карла Маркса, д. 67", "retail_price_type": retail_price},
     )
     main_wh, _ = Warehouse.objects.update_or_create(name="Общий склад", defaults={"store": store})
@@ -219,6 +245,9 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
     sync_user.is_active = True
     sync_user.save()
     sync_user.groups.add(sync_group)
+    # A login syncs only the registers bound to it.
+    for demo_device in OfflineDevice.objects.filter(device_id__in=DEMO_DEVICE_IDS):
+        demo_device.users.add(sync_user)
     admin, _ = User.objects.get_or_create(username="admin")
     admin.set_password("admin")
     admin.is_staff = admin.is_superuser = admin.is_active = True

@@ -157,7 +157,7 @@ class TestAuth:
     def test_cyrillic_login_with_permission(self, client, demo, device_id):
         from tests.factories import UserFactory
 
-        UserFactory(username="Кассир", password="секрет", sync=True)
+        demo["device"].users.add(UserFactory(username="Кассир", password="секрет", sync=True))
         answer = call(client, "GetVersion", [("DeviceID", device_id)], user="Кассир", password="секрет")
         assert answer.result("GetVersion") == "3001"
 
@@ -208,10 +208,18 @@ class TestWsdl:
         assert locations == {"http://testserver/rt/ws/EquipmentService.1cws"}
 
     def test_address_behind_proxy(self, client, demo, settings):
+        # As SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto=https in the environment configures it.
+        settings.SECURE_PROXY_SSL_HEADER, settings.USE_X_FORWARDED_HOST = ("HTTP_X_FORWARDED_PROTO", "https"), True
         settings.ALLOWED_HOSTS = ["kassa.example.ru", "testserver"]
         root = self._wsdl(client, HTTP_X_FORWARDED_HOST="kassa.example.ru", HTTP_X_FORWARDED_PROTO="https")
         address = root.find(".//{http://schemas.xmlsoap.org/wsdl/soap/}address").get("location")
         assert address == "https://kassa.example.ru/rt/ws/EquipmentService"
+
+    def test_proxy_headers_are_not_trusted_unless_configured(self, client, demo, settings):
+        settings.ALLOWED_HOSTS = ["kassa.example.ru", "testserver"]
+        root = self._wsdl(client, HTTP_X_FORWARDED_HOST="kassa.example.ru", HTTP_X_FORWARDED_PROTO="https")
+        address = root.find(".//{http://schemas.xmlsoap.org/wsdl/soap/}address").get("location")
+        assert address == "http://testserver/rt/ws/EquipmentService"
 
     def test_configured_public_url(self, client, demo, settings):
         settings.EQUIPMENT_SERVICE_PUBLIC_URL = "https://pos.example.ru/rt/ws/EquipmentService.1cws"

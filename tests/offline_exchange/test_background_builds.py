@@ -3,7 +3,7 @@ import pytest
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
-from offline_exchange.models import Transfer
+from offline_exchange.models import OfflineDevice, Transfer
 from offline_exchange.services import price_list, transfers
 from tests.equipment_service.test_price_list_queue import N, drain, package, prepare
 
@@ -114,8 +114,10 @@ def test_real_worker_process_killed_mid_build(client, settings, device_id):
     from retail.services.demo import SYNC_GROUP
     group, _ = Group.objects.get_or_create(name=SYNC_GROUP)
     group.permissions.add(Permission.objects.get(codename="sync_data"))
-    User.objects.create_user("sync", password="sync").groups.add(group)
+    sync = User.objects.create_user("sync", password="sync")
+    sync.groups.add(group)
     device = benchmarks.DEVICE_ID
+    OfflineDevice.objects.get(device_id=device).users.add(sync)  # a login syncs only its devices
 
     tid = prepare(client, device, full=True)
     db = connection.settings_dict

@@ -1,4 +1,5 @@
 import pytest
+from django.core.management import CommandError
 from django.core.management import call_command
 from django.db import models
 
@@ -36,3 +37,18 @@ def test_demo_data_twice_gives_the_same_base(capsys):
     assert second.cash_register.payment_mappings.get().code == "1" and second.rule.name == "Мобильная касса: Общий склад"
     assert "0001234567890124" in out
     assert SkuCode.objects.filter(item__article="79052").exists()
+
+
+@pytest.mark.django_db
+def test_demo_data_refuses_a_base_with_data_of_its_own_unless_forced(capsys):
+    from django.contrib.auth.models import User
+
+    from tests.factories import OrganizationFactory
+    call_command("demo_data")
+    User.objects.filter(username="admin").update(password="kept")
+    OrganizationFactory(name="ООО «Настоящая»")
+    with pytest.raises(CommandError, match="ООО «Настоящая».*--force"):
+        call_command("demo_data")
+    assert User.objects.get(username="admin").password == "kept"
+    call_command("demo_data", "--force")
+    assert User.objects.get(username="admin").check_password("admin")

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from retail.resources import RESOURCES
 from retail.services.catalog import catalog_import
+from retail.services.import_limits import catalog_file_size_check
 
 
 class Command(BaseCommand):
@@ -21,6 +22,7 @@ class Command(BaseCommand):
             raise CommandError(f"Файл {file} не найден")
         file_format = path.suffix.lower().lstrip(".")
         try:
+            catalog_file_size_check(size=path.stat().st_size)  # before the file is read into memory
             outcome = catalog_import(model=kind, data=path.read_bytes(), file_format=file_format, dry_run=dry_run)
         except ValueError as exc:
             raise CommandError(str(exc)) from None

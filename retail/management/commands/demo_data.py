@@ -1,13 +1,22 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from retail.services.demo import demo_base_create
+from retail.services.demo import demo_base_create, demo_base_foreign_data
 
 
 class Command(BaseCommand):
     help = "Создает (или восстанавливает) демонстрационную базу; повторный запуск дает ту же базу."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true",
+                            help="записать демо-данные и в базу, где есть свои данные (пароль admin станет admin)")
+
+    def handle(self, *args, force=False, **options):
+        foreign = demo_base_foreign_data()
+        if foreign and not force:
+            raise CommandError("В базе есть данные, созданные не демо-базой (" + "; ".join(foreign) + "): "
+                               "демо-данные не записаны, чтобы не сбросить пароль admin и не изменить товары. "
+                               "Укажите --force, если это действительно нужно.")
         base = settings.EQUIPMENT_SERVICE_BASE_NAMES[0] if settings.EQUIPMENT_SERVICE_BASE_NAMES else "rt"
         demo = demo_base_create(base_name=base)
         device, register, order = demo["device"], demo["cash_register"], demo["order"]
