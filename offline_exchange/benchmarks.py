@@ -284,16 +284,13 @@ def transfer_measure(*, full: bool, with_limit: bool, device_id: str = DEVICE_ID
 
 
 def prices_change(*, count: int) -> None:
-    """A merchandiser's price change of `count` goods, registered as the admin would."""
+    """A merchandiser's price change of `count` goods (the feed's triggers record them)."""
     from retail.models import Item, Price, PriceType
-
-    from .services.registration import registration_register_items
 
     price_type = PriceType.objects.get(name="Розничная цена")
     ids = list(Item.objects.order_by("pk").values_list("pk", flat=True)[:count])
     Price.objects.bulk_create(Price(price_type=price_type, item_id=pk, date=date.today(), value=Decimal("77.70"))
                               for pk in ids)
-    registration_register_items(item_ids=ids)
 
 
 # --- the sales import -----------------------------------------------------------------

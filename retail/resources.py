@@ -7,7 +7,6 @@ import uuid
 from import_export import fields, resources, widgets
 
 from .models import Barcode, Characteristic, Item, ItemGroup, Pack, Price, PriceType, Unit
-from .services.catalog import catalog_changes_register
 
 
 class _UUIDWidget(widgets.Widget):
@@ -38,18 +37,7 @@ class _Ref(widgets.ForeignKeyWidget):
 
 
 class _CatalogResource(resources.ModelResource):
-    """After a real import (not a dry run, no row errors) the touched goods go to the devices."""
-
-    def after_import(self, dataset, result, **kwargs):
-        super().after_import(dataset, result, **kwargs)
-        if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
-            return
-        item_ids = set()
-        for row in result.rows:
-            instance = getattr(row, "instance", None)
-            if instance is not None:
-                item_ids.add(instance.pk if isinstance(instance, Item) else instance.item_id)
-        catalog_changes_register(item_ids=item_ids)
+    """What the import writes reaches the devices through the change feed's triggers."""
 
 
 class _UuidKeyed(_CatalogResource):
