@@ -43,6 +43,8 @@ VIA_ITEMS = [
 ]
 RULES = "offline_exchange_exchangerule"
 RULE_COLUMNS = ["warehouse_id", "export_groups", "filter_kinds"]
+# A save of a rule read before a trigger raised its revision writes the old revision back: that raises it
+# again (a full list too many, never one too few).
 RULE_LINKS = ["offline_exchange_exchangerule_filter_groups", "offline_exchange_exchangerule_filter_items"]
 SETTINGS = "offline_exchange_exchangesettings"
 
@@ -90,8 +92,9 @@ def _sqlite(connection) -> list[str]:
                    f'{_sqlite_changed(connection, table)} BEGIN INSERT INTO {FEED} (kind, object_id) '
                    f'SELECT {ITEM}, id FROM retail_item WHERE "{column}" = NEW.id; END')
     changed = " OR ".join(f'OLD."{col}" IS NOT NEW."{col}"' for col in RULE_COLUMNS)
-    sql.append(f'CREATE TRIGGER {_name(RULES, "rev")} AFTER UPDATE ON "{RULES}" WHEN {changed} BEGIN '
-               f'UPDATE "{RULES}" SET revision = revision + 1 WHERE id = NEW.id; END')
+    sql.append(f'CREATE TRIGGER {_name(RULES, "rev")} AFTER UPDATE ON "{RULES}" WHEN {changed} '
+               f"OR NEW.revision < OLD.revision BEGIN "
+               f'UPDATE "{RULES}" SET revision = max(OLD.revision, NEW.revision) + 1 WHERE id = NEW.id; END')
     for table in RULE_LINKS:
         for suffix, event, row in (("ins", "INSERT", "NEW"), ("del", "DELETE", "OLD")):
             sql.append(f'CREATE TRIGGER {_name(table, suffix)} AFTER {event} ON "{table}" BEGIN '
@@ -137,8 +140,10 @@ def _postgresql() -> list[str]:
         sql.append(f'CREATE TRIGGER {function} AFTER UPDATE ON "{table}" REFERENCING OLD TABLE AS old_rows '
                    f"NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}()")
     changed_rule = " OR ".join(f'OLD."{col}" IS DISTINCT FROM NEW."{col}"' for col in RULE_COLUMNS)
+    changed_rule += " OR NEW.revision < OLD.revision"
     function = _name(RULES, "rev")
-    sql.append(_pg_function(function, f'UPDATE "{RULES}" SET revision = revision + 1 WHERE id = NEW.id;'))
+    sql.append(_pg_function(function, f'UPDATE "{RULES}" SET revision = GREATEST(OLD.revision, NEW.revision) + 1 '
+                                      f"WHERE id = NEW.id;"))
     sql.append(f'CREATE TRIGGER {function} AFTER UPDATE ON "{RULES}" FOR EACH ROW WHEN ({changed_rule}) '
                f"EXECUTE FUNCTION {function}()")
     for table in RULE_LINKS:
