@@ -45,8 +45,10 @@ class _Ref(widgets.ForeignKeyWidget):
             return None
         key = self._key(value)
         if self._by_key is None:
-            columns = {"pk", self.field} | ({"item_id"} if any(f.name == "item" for f in self.model._meta.fields)
-                                             else set())
+            # What a check (the item of a characteristic) and the row's report (the name) read of it.
+            names = {f.name for f in self.model._meta.fields}
+            columns = {"pk", self.field} | ({"item_id"} & {f.attname for f in self.model._meta.fields}) | (
+                {"name"} & names)
             self._by_key = {str(getattr(obj, self.field)): obj
                             for obj in self.model.objects.only(*columns).iterator(chunk_size=10000)}
         found = self._by_key.get(key)

@@ -22,7 +22,8 @@ def from_registrations(apps, schema_editor):
         if device.price_list_delivered_at is None or device.pk in pending:
             continue  # full next time: no watermark
         device.price_list_watermark = 0
-        device.price_list_on = timezone.localdate(device.price_list_delivered_at)
+        delivered = device.price_list_delivered_at
+        device.price_list_on = delivered.date() if timezone.is_naive(delivered) else timezone.localdate(delivered)
         device.price_list_rule_state = f"{device.rule_id}:{device.rule.revision}"
         device.save(update_fields=["price_list_watermark", "price_list_on", "price_list_rule_state"])
     Device.objects.update(orders_watermark=0)
