@@ -37,8 +37,9 @@ def feed_horizon() -> int:
 def feed_high_water() -> int:
     """The feed's position now: every change committed so far is at or below it, and every change still
     being committed will be above it (the triggers' lock on PostgreSQL, the single writer on SQLite)."""
-    rows = fetch_rows(f"SELECT MAX(id) FROM {_table()}", [])
-    return max(rows[0][0] or 0, feed_horizon())
+    state = connection.ops.quote_name(ChangeFeedState._meta.db_table)
+    rows = fetch_rows(f"SELECT MAX(id), (SELECT MAX(horizon) FROM {state}) FROM {_table()}", [])
+    return max(rows[0][0] or 0, rows[0][1] or 0)
 
 
 def feed_changed(*, kind: int, after: int, upto: int | None = None) -> set[int]:

@@ -186,11 +186,14 @@ def goods_block_key(packed_ids: bytes | memoryview) -> str:
 
 
 def goods_block_current(alias: str) -> str:
-    """SQL: no item in the block's span has changed since the block's Goods were read (the feed's rows
-    above its position, by the feed's primary key or its (kind, item) index)."""
+    """SQL: no item in the block's span has changed since the block's Goods were read. Nothing at all
+    above the block's position (the common case, read from the end of the feed's primary key) settles it
+    at once; otherwise the feed's rows of the span's items are looked at (a catalog just loaded has
+    several rows an item until compaction)."""
     feed = connection.ops.quote_name(ChangeFeedEntry._meta.db_table)
-    return (f"NOT EXISTS (SELECT 1 FROM {feed} f WHERE f.kind = {ChangeFeedEntry.Kind.ITEM} AND f.id > {alias}.seq "
-            f"AND f.object_id BETWEEN {alias}.first_item_id AND {alias}.last_item_id)")
+    return (f"(COALESCE((SELECT MAX(id) FROM {feed}), 0) <= {alias}.seq OR NOT EXISTS (SELECT 1 FROM {feed} f "
+            f"WHERE f.kind = {ChangeFeedEntry.Kind.ITEM} AND f.id > {alias}.seq "
+            f"AND f.object_id BETWEEN {alias}.first_item_id AND {alias}.last_item_id))")
 
 
 def goods_blocks_usable(*, variant_key: str, keys: list[str], on: date) -> set[str]:
