@@ -15,16 +15,15 @@ from retail.admin_rights import StoreScopedAdminMixin, SyncUsersFieldMixin
 from retail.models import Item
 
 from .models import (
-    CashRegister, ChangeRegistration, ExchangeConsole, ExchangeJournalEntry, ExchangeRule, ExchangeSettings, OfflineDevice, PaymentKind, PaymentMapping,
+    CashRegister, ExchangeConsole, ExchangeJournalEntry, ExchangeRule, ExchangeSettings, OfflineDevice, PaymentKind, PaymentMapping,
     SkuCode, Transfer, TransferPackage,
 )
 from .services.devices import (
     LIST_SETTINGS, device_full_next_time, device_list_settings_changed, device_queue_reset,
 )
-from .services.goods_cache import goods_cache_clear
 from .services.journal import TWO_CLIENTS_WARNING
 from .services.lockout import lockout_state
-from .services.registration import registration_register_items, registration_register_rule
+from .services.feed import price_list_full_reason, price_list_pending_count
 from .services.sales import SUCCESS, sales_reports_reload
 from .services.sku import SkuRangeExhaustedError, sku_generate_for_rule
 from .services.transfers import NOT_FORMED_NOTE
@@ -36,12 +35,6 @@ class ExchangeSettingsAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return not ExchangeSettings.objects.exists()
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if "auto_generate_sku" in form.changed_data and obj.auto_generate_sku:
-            # Cached Goods were written without the positions that had no SKU then; rebuilt, they get one.
-            goods_cache_clear()
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -65,10 +58,6 @@ class ExchangeRuleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     filter_horizontal = ["filter_groups", "filter_items"]
     actions = ["generate_sku"]
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        registration_register_rule(rule=form.instance)
-
     @admin.action(description="Сгенерировать SKU", permissions=["change"])
     def generate_sku(self, request, queryset):
         total = 0
@@ -78,7 +67,6 @@ class ExchangeRuleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
             except SkuRangeExhaustedError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
                 return
-            registration_register_rule(rule=rule)
         self.message_user(request, f"Создано кодов SKU: {total}.", messages.SUCCESS)
 
 
@@ -130,17 +118,6 @@ class SkuCodeAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.position_key = SkuCode.key_for(obj.item_id, obj.characteristic_id, obj.pack_id)
         super().save_model(request, obj, form, change)
-        registration_register_items(item_ids=[obj.item_id])
-
-    def delete_model(self, request, obj):
-        item_id = obj.item_id
-        super().delete_model(request, obj)
-        registration_register_items(item_ids=[item_id])
-
-    def delete_queryset(self, request, queryset):
-        item_ids = list(queryset.values_list("item_id", flat=True))
-        super().delete_queryset(request, queryset)
-        registration_register_items(item_ids=item_ids)
 
 
 class TransferPackageInline(admin.TabularInline):
@@ -274,14 +251,12 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         journal = ExchangeJournalEntry.objects.filter(device=OuterRef("pk"))
         errors = journal.filter(status__in=[ExchangeJournalEntry.Status.FAULT, ExchangeJournalEntry.Status.REFUSED,
                                             ExchangeJournalEntry.Status.DENIED]).order_by("-created_at")
-        return super().get_queryset(request).annotate(
+        return super().get_queryset(request).select_related("rule").annotate(
             last_contact=Subquery(journal.order_by("-created_at").values("created_at")[:1]),
             last_settings_at=_last_ok(["GetSettings"]),
             last_price_list_at=_last_ok(["GetPriceListPackage", "GetPriceList"]),
             last_orders_at=_last_ok(["GetDocs"]),
             last_upload_at=_last_ok(["PostDocs"]),
-            pending_count=Subquery(ChangeRegistration.objects.filter(device=OuterRef("pk")).order_by()
-                                   .values("device").annotate(n=Count("pk")).values("n")[:1]),
             last_error_id=Subquery(errors.values("pk")[:1]),
             last_error_text=Subquery(errors.values("error")[:1]),
             last_error_at=Subquery(errors.values("created_at")[:1]),
@@ -329,13 +304,16 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Изменений к выгрузке")
     def pending(self, obj):
-        return obj.pending_count or 0
+        reason = price_list_full_reason(device=obj)
+        if reason:
+            return f"следующая выгрузка — полная: {reason}"
+        return price_list_pending_count(device=obj)
 
     @admin.display(description="Текущая выгрузка")
     def current_transfer(self, obj):
         transfer = obj.transfers.order_by("-created_at").first()
         if transfer is None:
-            return "нет" + (" (следующая — полная)" if obj.price_list_delivered_at is None else "")
+            return "нет" + (" (следующая — полная)" if price_list_full_reason(device=obj) else "")
         sent = transfer.packages.filter(sent=True).count()
         kind = "полная" if transfer.full else "изменения"
         url = reverse("admin:offline_exchange_transfer_change", args=[transfer.pk])
@@ -378,5 +356,5 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
             self.message_user(request, "Нет права изменять подключаемое оборудование.", messages.ERROR)
             return
         dropped = sum(device_queue_reset(device=device) for device in queryset)
-        self.message_user(request, f"Удалено выгрузок: {dropped}. Зарегистрированные изменения сохранены и уйдут "
-                                   "при следующем обмене.", messages.SUCCESS)
+        self.message_user(request, f"Удалено выгрузок: {dropped}. Изменения, еще не полученные устройствами, "
+                                   "сохранены в ленте изменений и уйдут при следующем обмене.", messages.SUCCESS)

@@ -285,16 +285,13 @@ def transfer_measure(*, full: bool, with_limit: bool, device_id: str = DEVICE_ID
 
 
 def prices_change(*, count: int) -> None:
-    """A merchandiser's price change of `count` goods, registered as the admin would."""
+    """A merchandiser's price change of `count` goods (the feed's triggers record them)."""
     from retail.models import Item, Price, PriceType
-
-    from .services.registration import registration_register_items
 
     price_type = PriceType.objects.get(name="Розничная цена")
     ids = list(Item.objects.order_by("pk").values_list("pk", flat=True)[:count])
     Price.objects.bulk_create(Price(price_type=price_type, item_id=pk, date=date.today(), value=Decimal("77.70"))
                               for pk in ids)
-    registration_register_items(item_ids=ids)
 
 
 # --- the sales import -----------------------------------------------------------------
@@ -343,3 +340,92 @@ def sales_import_measure(*, checks: int, lines: int) -> ImportFigures:
 def emit(figures) -> None:
     """The last line a phase prints is its figures as JSON, read by the parent process."""
     print(json.dumps(asdict(figures) if hasattr(figures, "__dataclass_fields__") else figures, ensure_ascii=False))
+
+
+# --- the change feed -------------------------------------------------------------------
+
+
+def repricing_measure(*, devices: int) -> dict:
+    """A chain-wide repricing (every retail price, one statement) with `devices` registers in use on the
+    catalog's rule: its time and the feed rows it wrote."""
+    from django.db import transaction
+    from django.db.models import F
+
+    from retail.models import Price
+
+    from .models import ChangeFeedEntry, OfflineDevice
+
+    template = OfflineDevice.objects.get(device_id=DEVICE_ID)
+    have = OfflineDevice.objects.filter(in_use=True).count()
+    OfflineDevice.objects.bulk_create([
+        OfflineDevice(name=f"Касса сети {number}", organization_id=template.organization_id, rule_id=template.rule_id,
+                      device_id=f"CHAIN-{number:04d}") for number in range(have, devices)])
+    OfflineDevice.objects.filter(in_use=True).exclude(
+        pk__in=OfflineDevice.objects.filter(in_use=True).order_by("pk").values("pk")[:devices]).update(in_use=False)
+    assert OfflineDevice.objects.filter(in_use=True).count() == devices
+    before = ChangeFeedEntry.objects.count()
+    started = time.perf_counter()
+    with transaction.atomic():
+        repriced = Price.objects.update(value=F("value") + Decimal("1.00"))
+    seconds = time.perf_counter() - started
+    return {"devices": devices, "prices": repriced, "seconds": round(seconds, 3),
+            "feed_rows": ChangeFeedEntry.objects.count() - before}
+
+
+def price_import_measure(*, goods: int) -> dict:
+    """A price file of one row per item (a new date) imported through `catalog_import`, against the limit:
+    bulk-inserting the same rows (bulk_create, batches of 2,000), measured in the same process. Both in
+    a transaction rolled back, so the next measurement finds the base unchanged."""
+    from django.db import transaction
+
+    from retail.models import Item, Price, PriceType
+    from retail.services.catalog import catalog_import
+
+    price_type = PriceType.objects.get(name="Розничная цена")
+    day = date(2030, 1, 1)
+    items = list(Item.objects.order_by("pk").values_list("pk", "uuid")[:goods])
+    lines = ["price_type,item,characteristic,date,value"]
+    lines += [f"{price_type.name},{item_uuid},,{day.isoformat()},{100 + pk % 900}.50" for pk, item_uuid in items]
+    data = ("\n".join(lines) + "\n").encode()
+
+    class _Undo(Exception):
+        pass
+
+    def timed(work) -> float:
+        started = time.perf_counter()
+        try:
+            with transaction.atomic():
+                work()
+                raise _Undo
+        except _Undo:
+            pass
+        return time.perf_counter() - started
+
+    limit = timed(lambda: Price.objects.bulk_create(
+        [Price(price_type=price_type, item_id=pk, date=day, value=Decimal(f"{100 + pk % 900}.50"))
+         for pk, _uuid in items], batch_size=2000))
+    outcome = {}
+
+    def run_import():
+        result = catalog_import(model="prices", data=data, file_format="csv", dry_run=False)
+        outcome.update(new=result.new, errors=len(result.errors))
+
+    seconds = timed(run_import)
+    return {"rows": len(items), "megabytes": round(len(data) / 1e6, 2), "seconds": round(seconds, 3),
+            "limit_seconds": round(limit, 3), "ratio": round(seconds / limit, 1), **outcome}
+
+
+def incremental_after_repricing_measure() -> dict:
+    """The next incremental list of one register after the repricing: every Good changed (built again)."""
+    from django.utils import timezone
+
+    from .models import OfflineDevice
+    from .services.feed import rule_state
+
+    device = OfflineDevice.objects.select_related("rule__warehouse__store").get(device_id=DEVICE_ID)
+    # As if the register had received its full list before the repricing (its position is the feed's start).
+    OfflineDevice.objects.filter(pk=device.pk).update(
+        price_list_delivered_at=timezone.now(), price_list_watermark=0, price_list_on=date.today(),
+        price_list_rule_state=rule_state(device))
+    figures = transfer_measure(full=False, with_limit=False)
+    return asdict(figures)

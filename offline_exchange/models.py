@@ -3,7 +3,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower, Trim
+from django.db.models.functions import Lower, Now, Trim
 
 SUPPORTED_FORMATS = {3000: "3.0", 3001: "3.1", 3002: "3.2", 3003: "3.3"}
 # A weighed good's code is the scale's 5-digit product code (PROTOCOL §5.1).
@@ -58,6 +58,9 @@ class ExchangeRule(models.Model):
         help_text="Явный список номенклатуры. Пусто — без отбора по списку.",
     )
     updated_at = models.DateTimeField("Изменено", auto_now=True)
+    # Raised by database triggers when the warehouse, the groups flag or the filter change (whatever
+    # writes them): a device whose last list was built at another revision gets a full one next.
+    revision = models.PositiveIntegerField("Версия отбора", default=0, editable=False)
 
     class Meta:
         verbose_name = "Правило обмена с подключаемым оборудованием"
@@ -128,6 +131,15 @@ class OfflineDevice(models.Model):
         help_text="Пользователи, которым разрешен обмен с этим оборудованием. Рекомендуется отдельный "
                   "пользователь для каждой кассы; администраторам доступ не дается автоматически.",
     )
+    # The change feed's position the device's last completed list covered (none: the next list is full),
+    # the price day it was built for (prices dated after it are changes) and the rule it was built by.
+    price_list_watermark = models.BigIntegerField("Позиция ленты изменений прайс-листа", null=True, blank=True,
+                                                  editable=False)
+    price_list_on = models.DateField("Цены прайс-листа на дату", null=True, blank=True, editable=False)
+    price_list_rule_state = models.CharField(max_length=40, blank=True, editable=False)
+    # The feed's position the orders last sent covered (none: every open order of the register goes).
+    orders_watermark = models.BigIntegerField("Позиция ленты изменений заказов", null=True, blank=True,
+                                              editable=False)
 
     class Meta:
         verbose_name = "Подключаемое оборудование"
@@ -263,30 +275,41 @@ class SkuCode(models.Model):
         return f"{item_id}:{characteristic_id or ''}:{pack_id or ''}"
 
 
-class ChangeRegistration(models.Model):
-    """An item whose data changed since the device last received it.
+class ChangeFeedEntry(models.Model):
+    """Лента изменений: one row per item (or order) whose data changed, appended by database triggers on
+    every table a device's list is made of (created by migration 0011), whatever wrote the change. The
+    id is the feed's ever-growing sequence; devices keep the position their last list covered. Readers
+    de-duplicate: a repricing appends a row per item, never a row per item and device."""
 
-    A re-registration replaces the row, so its id always grows: a transfer removes only rows up
-    to the id it snapshotted, and a change made during the transfer survives for the next one.
-    """
+    class Kind(models.IntegerChoices):
+        ITEM = 1, "Номенклатура"
+        ORDER = 2, "Заказ покупателя"
 
-    device = models.ForeignKey(OfflineDevice, on_delete=models.CASCADE, related_name="registrations")
-    item = models.ForeignKey("retail.Item", on_delete=models.CASCADE, related_name="+")
-
-    class Meta:
-        verbose_name = "Регистрация изменений"
-        verbose_name_plural = "Регистрации изменений"
-        constraints = [models.UniqueConstraint(fields=["device", "item"], name="change_registration_unique")]
-
-
-class OrderRegistration(models.Model):
-    device = models.ForeignKey(OfflineDevice, on_delete=models.CASCADE, related_name="order_registrations")
-    order = models.ForeignKey("retail.CustomerOrder", on_delete=models.CASCADE, related_name="+")
+    id = models.BigAutoField(primary_key=True)
+    kind = models.PositiveSmallIntegerField("Вид", choices=Kind.choices)
+    object_id = models.BigIntegerField("Объект")
+    created_at = models.DateTimeField("Время", db_default=Now())
 
     class Meta:
-        verbose_name = "Регистрация заказа к выгрузке"
-        verbose_name_plural = "Регистрации заказов к выгрузке"
-        constraints = [models.UniqueConstraint(fields=["device", "order"], name="order_registration_unique")]
+        verbose_name = "Изменение в ленте"
+        verbose_name_plural = "Лента изменений"
+        indexes = [
+            # An item's last change (the goods cache's key) and the changes of a package's items.
+            models.Index(fields=["kind", "object_id", "id"], name="change_feed_object"),
+            models.Index(fields=["created_at"], name="change_feed_created"),
+        ]
+
+
+class ChangeFeedState(models.Model):
+    """One row: how far the feed has been compacted. Rows up to `horizon` that some device might still
+    have needed are gone, so a device whose position is below it gets a full list."""
+
+    horizon = models.BigIntegerField(default=0)
+    compacted_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = "Состояние ленты изменений"
+        verbose_name_plural = "Состояние ленты изменений"
 
 
 class Transfer(models.Model):
@@ -302,7 +325,11 @@ class Transfer(models.Model):
     full = models.BooleanField("Полная выгрузка", default=False)
     state = models.CharField("Состояние", max_length=8, choices=State.choices, default=State.BUILDING)
     error = models.TextField("Ошибка", blank=True)
-    registration_watermark = models.BigIntegerField(default=0)
+    # Snapshotted when the transfer starts: the feed position, price day and rule state it covers; the
+    # device's own move to them when its last package is handed out.
+    feed_watermark = models.BigIntegerField(default=0)
+    price_day = models.DateField(null=True)
+    rule_state = models.CharField(max_length=40, blank=True)
     goods_count = models.PositiveIntegerField("Товаров", default=0)
     skipped_without_sku = models.PositiveIntegerField("Пропущено без SKU", default=0)
     left_out = models.TextField("Не переданы (формат обмена кассы их не передает)", blank=True)
@@ -369,9 +396,9 @@ class GoodsCacheVariant(models.Model):
 class CachedGood(models.Model):
     """One item's Good element, serialized as it stands in a price list of its variant.
 
-    Written when a price list needs it and the item has none; removed when the item's data change
-    (with the change registration) and unused from `valid_until`, the day the item's next dated price
-    comes into force."""
+    Written when a price list needs it and the item has none; used while `seq` is still the item's last
+    change in the feed (`ChangeFeedEntry`) and until `valid_until`, the day the item's next dated price
+    comes into force (the price in force is part of its key)."""
 
     # No foreign keys in the database (the ORM still deletes an item's rows with it): checking two of them
     # for every row written costs a first full list of 100,000 goods a second, and a row whose item is
@@ -381,6 +408,7 @@ class CachedGood(models.Model):
     item = models.ForeignKey("retail.Item", on_delete=models.CASCADE, related_name="+", db_constraint=False)
     content = models.BinaryField()
     valid_until = models.DateField(null=True)
+    seq = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = "Товар в кэше прайс-листа"
@@ -388,7 +416,7 @@ class CachedGood(models.Model):
         constraints = [models.UniqueConstraint(fields=["variant", "item"], name="cached_good_unique")]
         # Which items of a variant have a usable Good, answered from the index alone (a plan asks it of
         # the whole catalog) without reading the Goods themselves.
-        indexes = [models.Index(fields=["variant", "item", "valid_until"], name="cached_good_usable")]
+        indexes = [models.Index(fields=["variant", "item", "valid_until", "seq"], name="cached_good_usable_seq")]
 
 
 class CachedGoodsBlock(models.Model):
@@ -396,9 +424,10 @@ class CachedGoodsBlock(models.Model):
     of its variant holds is served by reading one row instead of a row per Good.
 
     `key` names the item list (a hash of its packed ids), so registers whose packages hold the same
-    items share the blocks. A block is removed with any of its Goods (an item in `first_item`…
-    `last_item` changes), unused from `valid_until` (the earliest of its Goods'), and forgotten a
-    week after the last transfer that used it (a catalog whose package boundaries moved)."""
+    items share the blocks. A block is used while no item in `first_item`…`last_item` has a change in
+    the feed above `seq` (the feed's position read before its Goods were), until `valid_until` (the
+    earliest of its Goods'), and forgotten a week after the last transfer that used it (a catalog whose
+    package boundaries moved)."""
 
     variant = models.ForeignKey(GoodsCacheVariant, on_delete=models.CASCADE, related_name="blocks", db_index=False,
                                 db_constraint=False)
@@ -411,6 +440,7 @@ class CachedGoodsBlock(models.Model):
     content = models.BinaryField()
     valid_until = models.DateField(null=True)
     used_on = models.DateField()
+    seq = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = "Блок товаров в кэше прайс-листа"

@@ -35,3 +35,11 @@ def journal_purge_schedule() -> bool:
             return False
     journal_purge_daily.using(run_after=timezone.now() + PURGE_EVERY).enqueue()
     return True
+
+
+@task()
+def change_feed_compact() -> int:
+    """Daily: the feed's rows no device needs any more go (`manage.py feed_compact` does the same)."""
+    from .services.feed import feed_compact
+
+    return feed_compact()

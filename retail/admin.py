@@ -9,7 +9,6 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from offline_exchange.admin import reload_entry
 from offline_exchange.services.price_list import item_exchange_refusals
-from offline_exchange.services.registration import registration_register_items, registration_register_order
 from offline_exchange.services.sku import SkuRangeExhaustedError, sku_generate_for_items
 
 # The catalog admins import and export through the limited mixin (file limits, CSV/XLSX only).
@@ -69,50 +68,16 @@ class CounterpartyAdmin(admin.ModelAdmin):
 class UnitAdmin(admin.ModelAdmin):
     list_display = ["name", "okei_code"]
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # Goods carry their unit's code; the devices get them again with the new one.
-        if change:
-            registration_register_items(item_ids=obj.item_set.values_list("pk", flat=True))
-
 
 @admin.register(ItemGroup)
 class ItemGroupAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "parent"]
     search_fields = ["name", "code"]
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # Goods carry their group's code, and an incremental list carries the groups of its goods.
-        if change:
-            registration_register_items(item_ids=obj.items.values_list("pk", flat=True))
-
 
 @admin.register(PriceType)
 class PriceTypeAdmin(admin.ModelAdmin):
     list_display = ["name"]
-
-
-class RegisterItemChangesMixin:
-    """Admin edits of goods data are registered for the devices that carry the goods."""
-
-    def changed_item_ids(self, obj) -> list[int]:
-        return [obj.item_id]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        registration_register_items(item_ids=self.changed_item_ids(obj))
-
-    def delete_model(self, request, obj):
-        item_ids = self.changed_item_ids(obj)
-        super().delete_model(request, obj)
-        registration_register_items(item_ids=item_ids)
-
-    def delete_queryset(self, request, queryset):
-        # «Удалить выбранные» of the list goes here, not through delete_model.
-        item_ids = [pk for obj in queryset for pk in self.changed_item_ids(obj)]
-        super().delete_queryset(request, queryset)
-        registration_register_items(item_ids=item_ids)
 
 
 class CharacteristicInline(admin.TabularInline):
@@ -168,11 +133,6 @@ class ItemAdmin(ImportExportMixin, admin.ModelAdmin):
         code = obj.sku_codes.filter(characteristic=None, pack=None).first()
         return code.number if code else "—"
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Inlines (characteristics, packs, barcodes, prices) are saved here, after the item.
-        registration_register_items(item_ids=[form.instance.pk])
-
     @admin.action(description="Сгенерировать SKU", permissions=["change"])
     def generate_sku(self, request, queryset):
         try:
@@ -180,33 +140,32 @@ class ItemAdmin(ImportExportMixin, admin.ModelAdmin):
         except SkuRangeExhaustedError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return
-        registration_register_items(item_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, f"Создано кодов SKU: {created}.", messages.SUCCESS)
 
 
 @admin.register(Characteristic)
-class CharacteristicAdmin(ImportExportMixin, RegisterItemChangesMixin, admin.ModelAdmin):
+class CharacteristicAdmin(ImportExportMixin, admin.ModelAdmin):
     resource_classes = [CharacteristicResource]
     list_display = ["name", "item"]
     search_fields = ["name", "item__name"]
 
 
 @admin.register(Pack)
-class PackAdmin(ImportExportMixin, RegisterItemChangesMixin, admin.ModelAdmin):
+class PackAdmin(ImportExportMixin, admin.ModelAdmin):
     resource_classes = [PackResource]
     list_display = ["name", "item", "coefficient"]
     search_fields = ["name", "item__name"]
 
 
 @admin.register(Barcode)
-class BarcodeAdmin(ImportExportMixin, RegisterItemChangesMixin, admin.ModelAdmin):
+class BarcodeAdmin(ImportExportMixin, admin.ModelAdmin):
     resource_classes = [BarcodeResource]
     list_display = ["value", "item", "characteristic", "pack"]
     search_fields = ["value", "item__name"]
 
 
 @admin.register(Price)
-class PriceAdmin(ImportExportMixin, RegisterItemChangesMixin, admin.ModelAdmin):
+class PriceAdmin(ImportExportMixin, admin.ModelAdmin):
     resource_classes = [PriceResource]
     list_display = ["item", "characteristic", "price_type", "date", "value"]
     list_filter = ["price_type"]
@@ -214,7 +173,7 @@ class PriceAdmin(ImportExportMixin, RegisterItemChangesMixin, admin.ModelAdmin):
 
 
 @admin.register(StockBalance)
-class StockBalanceAdmin(RegisterItemChangesMixin, admin.ModelAdmin):
+class StockBalanceAdmin(admin.ModelAdmin):
     list_display = ["item", "characteristic", "warehouse", "quantity"]
     list_filter = ["warehouse"]
 
@@ -241,10 +200,6 @@ class CustomerOrderAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         ("Доставка", {"fields": ["address_city", "address_street", "address_building", "address_apartment",
                                  "address_entrance", "address_floor", "phone", "email", "comment"]}),
     ]
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        registration_register_order(order=form.instance)
 
 
 class _ReadOnlyInline(admin.TabularInline):

@@ -208,6 +208,7 @@ EQUIPMENT_SERVICE_BACKGROUND_BUILDS = env_bool("EQUIPMENT_SERVICE_BACKGROUND_BUI
 EQUIPMENT_SERVICE_BUILD_STALE_SECONDS = int(env("EQUIPMENT_SERVICE_BUILD_STALE_SECONDS", "300"))
 # PostgreSQL: price-list blocks an app server process keeps in memory once served (see README).
 EQUIPMENT_SERVICE_BLOCK_MEMORY_MB = float(env("EQUIPMENT_SERVICE_BLOCK_MEMORY_MB", "64"))
+EQUIPMENT_SERVICE_FEED_RETENTION_DAYS = float(env("EQUIPMENT_SERVICE_FEED_RETENTION_DAYS", "30"))
 TASKS = {
     "default": {
         # The database backend is the embedded default; TASKS_BACKEND selects another one, e.g.

@@ -23,7 +23,7 @@ def bind_devices(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('offline_exchange', '0010_goods_blocks'),
+        ('offline_exchange', '0011_change_feed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

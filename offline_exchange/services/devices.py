@@ -55,7 +55,7 @@ def device_full_next_time(*, device: OfflineDevice) -> None:
     base: the cached Goods of the device's variant go too (an admin asks for this when the register
     shows something the base does not, e.g. after data were changed outside the back office)."""
     device = OfflineDevice.objects.select_for_update().get(pk=device.pk)
-    OfflineDevice.objects.filter(pk=device.pk).update(price_list_delivered_at=None)
+    OfflineDevice.objects.filter(pk=device.pk).update(price_list_watermark=None)
     # A pending incremental transfer would otherwise be handed out again first.
     device.transfers.filter(completed_at=None).delete()
     goods_cache_clear(variant_key=goods_cache_key(device=device))
@@ -63,8 +63,8 @@ def device_full_next_time(*, device: OfflineDevice) -> None:
 
 @transaction.atomic
 def device_queue_reset(*, device: OfflineDevice) -> int:
-    """«Сбросить очередь»: drop the device's transfers and their packages; registered changes
-    stay, so nothing is lost and the next Prepare starts afresh. Returns how many were dropped."""
+    """«Сбросить очередь»: drop the device's transfers and their packages; the changes since its last
+    list stay in the feed above its watermark, so nothing is lost and the next Prepare starts afresh. Returns how many were dropped."""
     device = OfflineDevice.objects.select_for_update().get(pk=device.pk)
     transfers = device.transfers.all()
     dropped = transfers.count()
@@ -81,5 +81,5 @@ def device_list_settings_changed(*, device: OfflineDevice) -> None:
     """After a change of the format, the goods' shape, VAT 22 % or the rule, the next list is full: the
     register holds goods in the old form, and goods left out before (VAT 22 % with the setting off) were
     never sent. A pending transfer built for the old settings goes."""
-    OfflineDevice.objects.filter(pk=device.pk).update(price_list_delivered_at=None)
+    OfflineDevice.objects.filter(pk=device.pk).update(price_list_watermark=None)
     device.transfers.filter(completed_at=None).delete()

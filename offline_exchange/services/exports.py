@@ -12,9 +12,13 @@ from ..format.builders import build_orders, build_price_list, build_settings
 from ..format.documents import OrderData, OrderLineData, PaymentData, PaymentOption, SettingsData
 from ..format.codes import position_code
 from ..format.versions import get_format
-from ..models import CashRegister, OfflineDevice, OrderRegistration, SkuCode
+from ..models import CashRegister, OfflineDevice, SkuCode
+from .feed import feed_high_water, orders_changed
 from .price_list import device_format, price_list_collect
-from .registration import order_is_exportable
+
+
+def order_is_exportable(order: CustomerOrder) -> bool:
+    return not (order.status == CustomerOrder.Status.CLOSED and not order.is_cancelled)
 
 
 def settings_collect(*, device: OfflineDevice) -> SettingsData:
@@ -119,15 +123,17 @@ def _order_data(order: CustomerOrder, sku: dict[str, int]) -> OrderData:
 
 @transaction.atomic
 def orders_export(*, device: OfflineDevice) -> bytes:
-    """Registered courier orders of the device; delivered ones are de-registered."""
+    """The courier orders of the device's register changed since the orders last sent (every open one the
+    first time); the device's order watermark moves to the feed position read before the orders were."""
     fmt = get_format(device.format_version)
-    registrations = list(
-        OrderRegistration.objects.select_for_update().filter(device=device).values_list("pk", "order_id")
-    )
-    order_ids = [order_id for _pk, order_id in registrations]
+    device = OfflineDevice.objects.select_for_update().get(pk=device.pk)
+    upto = feed_high_water()
+    changed = orders_changed(device=device, upto=upto)
+    orders_qs = CustomerOrder.objects.filter(courier_cash_register__device=device)
+    if changed is not None:
+        orders_qs = orders_qs.filter(pk__in=sorted(changed))
     orders = list(
-        CustomerOrder.objects.filter(pk__in=order_ids)
-        .select_related("counterparty")
+        orders_qs.select_related("counterparty")
         .prefetch_related("lines__item", "lines__characteristic", "lines__pack", "payments")
         .order_by("date", "number")
     )
@@ -136,5 +142,5 @@ def orders_export(*, device: OfflineDevice) -> bytes:
     content = build_orders(
         [_order_data(order, sku) for order in orders if order_is_exportable(order)], fmt,
     )
-    OrderRegistration.objects.filter(pk__in=[pk for pk, _order_id in registrations]).delete()
+    OfflineDevice.objects.filter(pk=device.pk).update(orders_watermark=upto)
     return content

@@ -1,56 +1,55 @@
 """Goods kept pre-serialized: the price list's Goods are written once per item and variant and
-spliced into every package that carries them, until the item changes (PROTOCOL §5.1, «Ours»).
+spliced into every package that carries them (PROTOCOL §5.1, «Ours»).
 
-Correctness rests on two rules.
+A cached Good is keyed by what its bytes depend on: its variant (format, price type, balances'
+warehouse, groups flag), its item, the item's version — the item's last position in the change feed,
+which the database's triggers append to at every write of anything the Good is made of — and the price
+in force (`valid_until`, the day the item's next dated price comes into force). A change gives the
+item a new version, so the Good under the old key is simply never read again: nothing has to remove
+it, and no write path has to remember anything. A block (a package's Goods joined) records the feed's
+position read before its Goods were; it is used while no item in its span has a change above it.
 
-1. Every write of an item's data calls `goods_cache_invalidate` in its transaction: change
-   registration does (admin edits of goods and of their units, groups and SKU codes, catalog imports,
-   demo_data), and so does SKU generation. Switching SKU generation on, and «Выгрузить полностью»,
-   clear the cache (`goods_cache_clear`).
-2. A fill reads the data and writes the Goods in one transaction holding the cache lock shared;
-   an invalidation removes the items' Goods at once, and again once its transaction has committed,
-   holding the lock exclusively. A fill that read the data before the change committed has then
-   either written its Goods (and they are removed) or not yet (and it waits no longer than that
-   fill): no Good built from old data outlives a change. The second removal runs in a transaction
-   of its own that holds nothing else, so a fill and a change never wait on each other crosswise.
+Why a fill can never store old data under a new key: a fill reads the items' versions *before* it
+reads their data. The feed's rows become visible in the order of their positions (on PostgreSQL the
+triggers take the feed's lock until their transaction ends; SQLite has one writer), so a change
+committed after the versions were read has a position above every version read, and the key it makes
+is one the fill cannot have used. A change committed between the two reads is in the data but not in
+the version: the Good is newer than its key, never older, and the next reader (who sees the new
+version) does not use it. The same holds for a block: its position is read before its Goods, and a
+Good read for it is checked against its item's version in the same statement.
 
-On PostgreSQL the locks are advisory transaction locks. SQLite needs none: every transaction here
-begins IMMEDIATE and holds the database's single write lock, so fills and changes never overlap.
+Fills of one variant take turns (a PostgreSQL advisory lock per variant) so registers asking at once
+for Goods nobody has built yet build them once; correctness does not rest on it.
 """
 from __future__ import annotations
 
 import hashlib
-import operator
 import sys
 import threading
 import zlib
 from array import array
 from collections import OrderedDict
 from datetime import date, timedelta
-from functools import reduce
 from typing import Iterable
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 
-from ..models import CachedGood, CachedGoodsBlock, GoodsCacheVariant, OfflineDevice
+from ..models import CachedGood, CachedGoodsBlock, ChangeFeedEntry, GoodsCacheVariant, OfflineDevice
 from .batching import chunks, copy_rows, execute_many, fetch_rows, id_condition
 
-# Advisory lock keys (two 32-bit halves): the cache as a whole is (_LOCK_CLASS, 0); a variant's fills are
-# (_LOCK_CLASS, crc32 of its key) — a collision only makes two variants' fills take turns.
+# Advisory lock keys (two 32-bit halves): a variant's fills are (_LOCK_CLASS, crc32 of its key) — a collision
+# only makes two variants' fills take turns.
 _LOCK_CLASS = int.from_bytes(b"good", "big")
 
 
-def _lock(*, shared: bool, variant_key: str | None = None) -> None:
+def _lock(*, variant_key: str) -> None:
     if not connection.in_atomic_block:
         raise RuntimeError("the goods cache lock is taken inside a transaction")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT pg_advisory_xact_lock{'_shared' if shared else ''}(%s, 0)", [_LOCK_CLASS])
-            if variant_key is not None:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
-                               [_LOCK_CLASS, zlib.crc32(variant_key.encode()) - 2**31])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                           [_LOCK_CLASS, zlib.crc32(variant_key.encode()) - 2**31])
 
 
 def goods_cache_key(*, device: OfflineDevice) -> str:
@@ -81,19 +80,21 @@ def _usable(on: date) -> tuple[str, list]:
     return "(valid_until IS NULL OR valid_until > %s)", [connection.ops.adapt_datefield_value(on)]
 
 
-def goods_cache_read(*, variant_key: str, item_ids: list[int], on: date) -> dict[int, tuple[bytes, date | None]]:
-    """The cached Goods of these items usable on day `on` and the day each stops being usable, by item.
-    One query per 2,000 items, read as raw rows."""
+def goods_cache_read(*, variant_key: str, item_ids: list[int], on: date, versions: dict[int, int]
+                     ) -> dict[int, tuple[bytes, date | None]]:
+    """The cached Goods of these items usable on day `on` under their `versions` (`feed_item_versions`),
+    and the day each stops being usable, by item. One query per 2,000 items, read as raw rows."""
     table = connection.ops.quote_name(CachedGood._meta.db_table)
     usable, usable_params = _usable(on)
     found: dict[int, tuple[bytes, date | None]] = {}
     wanted = set(item_ids)
     for chunk in chunks(sorted(wanted)):
         items, params = id_condition("item_id", chunk)
-        rows = fetch_rows(f"SELECT item_id, content, valid_until FROM {table} WHERE variant_id = %s AND {items} "
+        rows = fetch_rows(f"SELECT item_id, content, valid_until, seq FROM {table} WHERE variant_id = %s AND {items} "
                           f"AND {usable}", [variant_key, *params, *usable_params])
         found.update((item_id, (bytes(content), _date(valid_until)))
-                     for item_id, content, valid_until in rows if item_id in wanted)
+                     for item_id, content, valid_until, seq in rows
+                     if item_id in wanted and seq == versions.get(item_id, 0))
     return found
 
 
@@ -102,30 +103,35 @@ def _date(value) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def goods_cache_usable_ids(*, variant_key: str, item_ids: list[int] | None, on: date) -> set[int]:
-    """Those of these items (or of the whole variant) that have a Good usable on day `on` (read from
-    an index alone)."""
+def goods_cache_usable_ids(*, variant_key: str, item_ids: list[int] | None, on: date,
+                           versions: dict[int, int]) -> set[int]:
+    """Those of these items (or of the whole variant) that have a Good usable on day `on` under their
+    `versions` (read from an index alone)."""
     table = connection.ops.quote_name(CachedGood._meta.db_table)
     usable, usable_params = _usable(on)
-    sql = f"SELECT item_id FROM {table} WHERE variant_id = %s AND {usable}"
+    sql = f"SELECT item_id, seq FROM {table} WHERE variant_id = %s AND {usable}"
     if item_ids is None:
-        return {row[0] for row in fetch_rows(sql, [variant_key, *usable_params])}
+        return {item_id for item_id, seq in fetch_rows(sql, [variant_key, *usable_params])
+                if seq == versions.get(item_id, 0)}
     found: set[int] = set()
     for chunk in chunks(sorted(set(item_ids))):
         items, params = id_condition("item_id", chunk)
-        found.update(row[0] for row in fetch_rows(f"{sql} AND {items}", [variant_key, *usable_params, *params]))
+        found.update(item_id for item_id, seq in fetch_rows(f"{sql} AND {items}", [variant_key, *usable_params, *params])
+                     if seq == versions.get(item_id, 0))
     return found.intersection(item_ids)
 
 
 def goods_cache_fill_lock(*, variant_key: str) -> None:
-    """Taken by a fill for the rest of its transaction, before it reads: the cache's lock shared (see the
-    module's docstring), and its variant's alone, so that registers asking at once for Goods nobody has
-    built yet build them once: the others wait, then find them cached."""
-    _lock(shared=True, variant_key=variant_key)
+    """Taken by a fill for the rest of its transaction, before it reads: its variant's lock, so that
+    registers asking at once for Goods nobody has built yet build them once: the others wait, then find
+    them cached."""
+    _lock(variant_key=variant_key)
 
 
-def goods_cache_store(*, variant: GoodsCacheVariant, goods: Iterable[tuple[int, bytes, date | None]], on: date) -> int:
-    """Write (item id, Good, valid until) rows, replacing what the items had; under `goods_cache_fill_lock`.
+def goods_cache_store(*, variant: GoodsCacheVariant, goods: Iterable[tuple[int, bytes, date | None]], on: date,
+                      versions: dict[int, int]) -> int:
+    """Write (item id, Good, valid until) rows under the items' `versions` (read before their data),
+    replacing what the items had; under `goods_cache_fill_lock`.
 
     A first full list writes a row per item of the catalog: on PostgreSQL they are copied in, after the
     rows past their validity in the same id ranges are deleted (the only rows these items can have, the
@@ -137,65 +143,28 @@ def goods_cache_store(*, variant: GoodsCacheVariant, goods: Iterable[tuple[int, 
         with connection.cursor() as cursor:
             for chunk in chunks(sorted(item_id for item_id, _content, _valid_until in goods)):
                 # By id range, as every read of the cache: a list of ids here let the planner scan the
-                # whole table, which grows quickly under a first full list, at every package.
+                # whole table, which grows quickly under a first full list, at every package. The fill
+                # found no usable row for these items: any row they have is past its day or its version.
                 items, params = id_condition("item_id", chunk)
-                cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)} WHERE variant_id = %s AND {items} "
-                               f"AND valid_until <= %s", [variant.pk, *params, on])
-        copy_rows(table, ["variant_id", "item_id", "content", "valid_until"], ["varchar", "int8", "bytea", "date"],
-                  [(variant.pk, item_id, content, valid_until) for item_id, content, valid_until in goods])
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)} WHERE variant_id = %s AND {items}",
+                               [variant.pk, *params])
+        copy_rows(table, ["variant_id", "item_id", "content", "valid_until", "seq"],
+                  ["varchar", "int8", "bytea", "date", "int8"],
+                  [(variant.pk, item_id, content, valid_until, versions.get(item_id, 0))
+                   for item_id, content, valid_until in goods])
         return len(goods)
     execute_many(
-        f"INSERT INTO {connection.ops.quote_name(table)} (variant_id, item_id, content, valid_until) "
-        f"VALUES (%s, %s, %s, %s) ON CONFLICT (variant_id, item_id) DO UPDATE SET content = excluded.content, "
-        f"valid_until = excluded.valid_until",
-        [(variant.pk, item_id, content, connection.ops.adapt_datefield_value(valid_until))
+        f"INSERT INTO {connection.ops.quote_name(table)} (variant_id, item_id, content, valid_until, seq) "
+        f"VALUES (%s, %s, %s, %s, %s) ON CONFLICT (variant_id, item_id) DO UPDATE SET content = excluded.content, "
+        f"valid_until = excluded.valid_until, seq = excluded.seq",
+        [(variant.pk, item_id, content, connection.ops.adapt_datefield_value(valid_until), versions.get(item_id, 0))
          for item_id, content, valid_until in goods])
     return len(goods)
-
-
-def _runs(item_ids: list[int]) -> list[tuple[int, int]]:
-    """Sorted ids as (first, last) runs of consecutive ids."""
-    runs: list[list[int]] = []
-    for item_id in item_ids:
-        if runs and item_id == runs[-1][1] + 1:
-            runs[-1][1] = item_id
-        else:
-            runs.append([item_id, item_id])
-    return [(first, last) for first, last in runs]
-
-
-def _remove(item_ids: list[int]) -> int:
-    removed = 0
-    for chunk in chunks(item_ids):
-        removed += CachedGood.objects.filter(item_id__in=chunk).delete()[0]
-    # Every block whose span holds one of the items (a block spanning an item it does not hold goes too:
-    # rebuilding it is cheaper than knowing).
-    for runs in chunks(_runs(item_ids), 200):
-        CachedGoodsBlock.objects.filter(reduce(operator.or_, (
-            Q(first_item_id__lte=last, last_item_id__gte=first) for first, last in runs))).delete()
-    return removed
-
-
-def goods_cache_invalidate(*, item_ids: Iterable[int]) -> int:
-    """Forget the cached Goods of these items in every variant, now and once the caller's transaction has
-    committed (see the module's docstring); returns how many were removed now."""
-    item_ids = sorted(set(item_ids))
-    if not item_ids:
-        return 0
-
-    def after_fills() -> None:
-        with transaction.atomic():
-            _lock(shared=False)
-            _remove(item_ids)
-
-    transaction.on_commit(after_fills)
-    return _remove(item_ids)
 
 
 @transaction.atomic
 def goods_cache_clear(*, variant_key: str | None = None) -> int:
     """Forget every cached Good (of one variant): the next price lists are built from the base."""
-    _lock(shared=False)
     goods = CachedGood.objects.all() if variant_key is None else CachedGood.objects.filter(variant_id=variant_key)
     blocks = (CachedGoodsBlock.objects.all() if variant_key is None
               else CachedGoodsBlock.objects.filter(variant_id=variant_key))
@@ -216,9 +185,20 @@ def goods_block_key(packed_ids: bytes | memoryview) -> str:
     return hashlib.md5(bytes(packed_ids), usedforsecurity=False).hexdigest()
 
 
+def goods_block_current(alias: str) -> str:
+    """SQL: no item in the block's span has changed since the block's Goods were read. Nothing at all
+    above the block's position (the common case, read from the end of the feed's primary key) settles it
+    at once; otherwise the feed's rows of the span's items are looked at (a catalog just loaded has
+    several rows an item until compaction)."""
+    feed = connection.ops.quote_name(ChangeFeedEntry._meta.db_table)
+    return (f"(COALESCE((SELECT MAX(id) FROM {feed}), 0) <= {alias}.seq OR NOT EXISTS (SELECT 1 FROM {feed} f "
+            f"WHERE f.kind = {ChangeFeedEntry.Kind.ITEM} AND f.id > {alias}.seq "
+            f"AND f.object_id BETWEEN {alias}.first_item_id AND {alias}.last_item_id))")
+
+
 def goods_blocks_usable(*, variant_key: str, keys: list[str], on: date) -> set[str]:
-    """Which of these blocks the variant has, usable on day `on`. They are marked used today, and the
-    variant's blocks unused for `BLOCK_KEPT_UNUSED` are dropped."""
+    """Which of these blocks the variant has, usable on day `on` and current. They are marked used today,
+    and the variant's blocks unused for `BLOCK_KEPT_UNUSED` are dropped."""
     usable, usable_params = _usable(on)
     table = connection.ops.quote_name(CachedGoodsBlock._meta.db_table)
     found: set[str] = set()
@@ -226,7 +206,8 @@ def goods_blocks_usable(*, variant_key: str, keys: list[str], on: date) -> set[s
         for chunk in chunks(sorted(set(keys))):
             marks = ", ".join(["%s"] * len(chunk))
             found.update(row[0] for row in fetch_rows(
-                f"SELECT key FROM {table} WHERE variant_id = %s AND key IN ({marks}) AND {usable}",
+                f"SELECT key FROM {table} b WHERE variant_id = %s AND key IN ({marks}) AND {usable} "
+                f"AND {goods_block_current('b')}",
                 [variant_key, *chunk, *usable_params]))
             # At most once a day per block: a write per transfer would cost every full list.
             CachedGoodsBlock.objects.filter(variant_id=variant_key, key__in=chunk, used_on__lt=on).update(used_on=on)
@@ -239,26 +220,27 @@ def goods_block_read(*, variant_key: str, key: str, on: date) -> bytes | None:
     are handed out; PostgreSQL's claim finds the block itself, see `goods_block_content`)."""
     usable, usable_params = _usable(on)
     table = connection.ops.quote_name(CachedGoodsBlock._meta.db_table)
-    rows = fetch_rows(f"SELECT content FROM {table} WHERE variant_id = %s AND key = %s AND {usable}",
-                      [variant_key, key, *usable_params])
+    rows = fetch_rows(f"SELECT content FROM {table} b WHERE variant_id = %s AND key = %s AND {usable} "
+                      f"AND {goods_block_current('b')}", [variant_key, key, *usable_params])
     return bytes(rows[0][0]) if rows else None
 
 
 def goods_block_store(*, variant_key: str, item_ids: list[int], goods: dict[int, tuple[bytes, date | None]],
-                      on: date) -> None:
-    """Write the block of these items (in this order) from their cached Goods; under
-    `goods_cache_fill_lock`, in the transaction that read the Goods."""
+                      on: date, seq: int) -> None:
+    """Write the block of these items (in this order) from their Goods, current at feed position `seq`
+    (read before the Goods were); under `goods_cache_fill_lock`."""
     table = connection.ops.quote_name(CachedGoodsBlock._meta.db_table)
     ends = [valid_until for _content, valid_until in goods.values() if valid_until is not None]
     content = b"".join(goods[item_id][0] for item_id in item_ids)
     execute_many(
-        f"INSERT INTO {table} (variant_id, key, digest, first_item_id, last_item_id, content, valid_until, used_on) "
-        f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (variant_id, key) DO UPDATE SET "
+        f"INSERT INTO {table} (variant_id, key, digest, first_item_id, last_item_id, content, valid_until, used_on, "
+        f"seq) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (variant_id, key) DO UPDATE SET "
         f"digest = excluded.digest, content = excluded.content, first_item_id = excluded.first_item_id, "
-        f"last_item_id = excluded.last_item_id, valid_until = excluded.valid_until, used_on = excluded.used_on",
+        f"last_item_id = excluded.last_item_id, valid_until = excluded.valid_until, used_on = excluded.used_on, "
+        f"seq = excluded.seq",
         [(variant_key, goods_block_key(pack_ids(item_ids)), goods_block_digest(content), min(item_ids), max(item_ids),
           content, connection.ops.adapt_datefield_value(min(ends, default=None)),
-          connection.ops.adapt_datefield_value(on))])
+          connection.ops.adapt_datefield_value(on), seq)])
 
 
 def goods_block_digest(content: bytes) -> str:

@@ -43,6 +43,7 @@ from .goods_cache import (
     pack_ids,
     unpack_ids,
 )
+from .feed import feed_high_water, feed_item_versions
 from .rules import group_ancestors, rule_items
 from .sku import positions_for_items, sku_generate
 
@@ -156,8 +157,9 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
                     on: date | None = None, per_package: int | None = None) -> PriceListPlan:
     """The goods the device's rule selects (or only `item_ids` of them) that have an SKU.
 
-    Items whose Good is in the cache were checked when it was written (SKU, VAT rate) and any change
-    since would have removed it, so only the others are looked at. With `per_package`, a full list
+    Items whose Good is in the cache under their current version were checked when it was written (SKU,
+    VAT rate) and any change since would have given them another version, so only the others are looked
+    at. With `per_package`, a full list
     whose every package the cache holds as a block (the common case: nothing changed since the last
     full list of these settings) is planned from one read of the catalog's ids and one of the blocks'
     names; `blocks` then names the usable blocks."""
@@ -187,8 +189,9 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
         # Every Good is cached: a block holds only usable Goods, and goes when any of them does.
         ids, new, kept = selected, [], rows
     else:
+        versions = feed_item_versions(item_ids=None if item_ids is None else selected)
         cached = goods_cache_usable_ids(variant_key=variant_key, item_ids=None if item_ids is None else selected,
-                                        on=on)
+                                        on=on, versions=versions)
         if cached.issuperset(selected):
             # Nothing changed since the Goods were cached.
             ids, new, kept = selected, [], rows
@@ -438,7 +441,7 @@ def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date
 def price_list_collect(*, device: OfflineDevice, item_ids: Iterable[int] | None = None, full: bool,
                        on: date | None = None) -> CollectedPriceList:
     """Everything the device's rule selects (or only `item_ids` of it) as one PriceListData."""
-    plan = price_list_plan(device=device, item_ids=item_ids, full=full)
+    plan = price_list_plan(device=device, item_ids=item_ids, full=full, on=on)
     goods, units, without_price = price_list_goods(device=device, ids=plan.ids, on=on)
     data = PriceListData(full=full, groups=plan.groups, units=plan.units, goods=goods)
     return CollectedPriceList(data, skipped_without_sku=plan.skipped_without_sku, without_price=without_price,
@@ -450,14 +453,17 @@ def price_list_cache_fill(*, device: OfflineDevice, ids: list[int], on: date, bl
     With `block` (a package's items), the package's block is written too, from the Goods just built
     and those cached.
 
-    One transaction holding the cache's fill lock (see goods_cache), so the Goods match the data as it
-    stands; items another process cached meanwhile are not built twice."""
+    The items' versions are read before their data (see goods_cache: so a Good is never older than its
+    key); items another process cached meanwhile are not built twice (the variant's fill lock)."""
     fmt = device_format(device)
     store = device.rule.warehouse.store
     with transaction.atomic():
         goods_cache_fill_lock(variant_key=goods_cache_key(device=device))
         variant = goods_cache_variant(device=device)
-        missing = sorted(set(ids) - goods_cache_usable_ids(variant_key=variant.pk, item_ids=ids, on=on))
+        seq = feed_high_water() if block else 0
+        versions = feed_item_versions(item_ids=sorted(set(ids) | set(block or [])))
+        missing = sorted(set(ids) - goods_cache_usable_ids(variant_key=variant.pk, item_ids=ids, on=on,
+                                                           versions=versions))
         built: dict[int, tuple[bytes, date | None]] = {}
         if missing:
             goods, _units, _without_price = _goods_of_items(device=device, ids=missing, on=on)
@@ -467,45 +473,50 @@ def price_list_cache_fill(*, device: OfflineDevice, ids: list[int], on: date, bl
             for (item_id, _good), fragment in zip(goods, good_fragments([good for _item_id, good in goods], fmt)):
                 joined[item_id].append(fragment)
             built = {item_id: (b"".join(fragments), next_dates.get(item_id)) for item_id, fragments in joined.items()}
-            goods_cache_store(variant=variant, on=on, goods=[(item_id, fragment, valid_until)
-                                                             for item_id, (fragment, valid_until) in built.items()])
+            goods_cache_store(variant=variant, on=on, versions=versions, goods=[
+                (item_id, fragment, valid_until) for item_id, (fragment, valid_until) in built.items()])
         if block:
-            _block_store(variant_key=variant.pk, ids=block, built=built, on=on)
+            _block_store(variant_key=variant.pk, ids=block, built=built, on=on, versions=versions, seq=seq)
         return len(built)
 
 
-def _block_store(*, variant_key: str, ids: list[int], built: dict[int, tuple[bytes, date | None]], on: date) -> bool:
+def _block_store(*, variant_key: str, ids: list[int], built: dict[int, tuple[bytes, date | None]], on: date,
+                 versions: dict[int, int], seq: int) -> bool:
     goods = dict(built)
     rest = [pk for pk in ids if pk not in goods]
     if rest:
-        goods.update(goods_cache_read(variant_key=variant_key, item_ids=rest, on=on))
+        goods.update(goods_cache_read(variant_key=variant_key, item_ids=rest, on=on, versions=versions))
     if any(pk not in goods for pk in ids):
         return False
-    goods_block_store(variant_key=variant_key, item_ids=ids, goods=goods, on=on)
+    goods_block_store(variant_key=variant_key, item_ids=ids, goods=goods, on=on, seq=seq)
     return True
 
 
 def price_list_goods_serialized(*, device: OfflineDevice, ids: list[int], on: date | None = None) -> list[bytes]:
-    """The Goods of these items in id order, from the cache (building the ones it lacks: changed since
-    they were planned, or their next price came into force). Items gone or without an SKU meanwhile are
-    left out."""
+    """The Goods of these items in id order, from the cache under the items' current versions (building
+    the ones it lacks: changed since they were planned, or their next price came into force). Items gone
+    or without an SKU meanwhile are left out."""
     on = on or price_day()
     variant_key = goods_cache_key(device=device)
-    found = goods_cache_read(variant_key=variant_key, item_ids=ids, on=on)
+    found = goods_cache_read(variant_key=variant_key, item_ids=ids, on=on, versions=feed_item_versions(item_ids=ids))
     missing = [pk for pk in ids if pk not in found]
     if missing:
         price_list_cache_fill(device=device, ids=missing, on=on)
-        found.update(goods_cache_read(variant_key=variant_key, item_ids=missing, on=on))
+        # Read under the versions the fill wrote them with, or newer: never older than the fill's data.
+        found.update(goods_cache_read(variant_key=variant_key, item_ids=missing, on=on,
+                                      versions=feed_item_versions(item_ids=missing)))
     return [found[pk][0] for pk in ids if pk in found]
 
 
 def price_list_block_fill(*, device: OfflineDevice, ids: list[int], on: date) -> bool:
     """Join the cached Goods of a package's items into its block; False when one of them is not cached
-    (changed since it was): the package is then served Good by Good."""
+    under its current version (changed since it was): the package is then served Good by Good."""
     variant_key = goods_cache_key(device=device)
     with transaction.atomic():
         goods_cache_fill_lock(variant_key=variant_key)
-        return _block_store(variant_key=variant_key, ids=ids, built={}, on=on)
+        seq = feed_high_water()
+        return _block_store(variant_key=variant_key, ids=ids, built={}, on=on,
+                            versions=feed_item_versions(item_ids=ids), seq=seq)
 
 
 def price_list_package_goods(*, device: OfflineDevice, item_ids: bytes) -> list[bytes]:

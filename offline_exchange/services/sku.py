@@ -10,7 +10,6 @@ from retail.models import Characteristic, Item, Pack
 
 from ..models import ExchangeRule, ExchangeSettings, SkuCode
 from .batching import chunks, of_items
-from .goods_cache import goods_cache_invalidate
 from .rules import rule_items
 
 MAX_SKU = 999_999_999
@@ -111,9 +110,9 @@ def sku_generate(*, positions: list[Position]) -> int:
                     position_key=p.key)
             for number, p in zip(numbers, group)
         )
+    # The feed's trigger records the items: their cached Goods (written without these positions) are
+    # no longer theirs, and the devices get them again.
     SkuCode.objects.bulk_create(created, batch_size=1000)
-    # A cached Good written before these codes existed left their positions out.
-    goods_cache_invalidate(item_ids={code.item_id for code in created})
     return len(created)
 
 

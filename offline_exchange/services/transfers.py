@@ -20,20 +20,20 @@ from ..format.builders import (
 )
 from ..format.documents import PriceListData
 from ..format.versions import get_format
-from ..models import (
-    CachedGoodsBlock, ChangeRegistration, ExchangeJournalEntry, OfflineDevice, Transfer, TransferPackage,
-)
+from ..models import CachedGoodsBlock, ExchangeJournalEntry, OfflineDevice, Transfer, TransferPackage
+from . import price_list as price_lists
 from .batching import CHUNK, chunks, fetch_rows
 from .goods_cache import (
     goods_block_content,
+    goods_block_current,
     goods_block_key,
     goods_block_read,
     goods_blocks_usable,
     goods_cache_key,
     pack_ids,
 )
+from .feed import feed_high_water, price_list_changed_items, price_list_full_reason, rule_state
 from .price_list import (
-    price_day,
     price_list_block_fill,
     price_list_cache_fill,
     price_list_goods_serialized,
@@ -42,7 +42,6 @@ from .price_list import (
     price_list_plan,
 )
 from .journal import journal_write
-from .registration import registration_clear, registration_watermark
 
 logger = logging.getLogger(__name__)
 # The journal note of a GetPriceListPackage poll that delivered nothing (read by the exchange console).
@@ -58,15 +57,15 @@ class PackageAnswer:
     transfer_completed: bool = False
 
 
-def _registered_item_ids(device: OfflineDevice, watermark: int) -> list[int]:
-    return list(
-        ChangeRegistration.objects.filter(device=device, id__lte=watermark).values_list("item_id", flat=True)
-    )
-
-
 def _is_full(device: OfflineDevice, requested_full: bool) -> bool:
-    # The first transfer to a device is always full: it has nothing yet.
-    return requested_full or device.price_list_delivered_at is None
+    # The first transfer to a device is always full (it has nothing yet), and so is one after a rule
+    # change, «Выгрузить полностью» or a silence longer than the feed keeps changes.
+    return requested_full or bool(price_list_full_reason(device=device))
+
+
+def _changed_item_ids(device: OfflineDevice, transfer: Transfer) -> list[int]:
+    return sorted(price_list_changed_items(device=device, upto=transfer.feed_watermark,
+                                           on=transfer.price_day or price_lists.price_day()))
 
 
 def _stale_after() -> float:
@@ -127,15 +126,16 @@ def transfer_prepare(*, device: OfflineDevice, full: bool, build: bool = True) -
 
 @transaction.atomic
 def _transfer_start(*, device: OfflineDevice, full: bool) -> tuple[Transfer, bool]:
-    device = OfflineDevice.objects.select_for_update().get(pk=device.pk)
+    device = OfflineDevice.objects.select_for_update(of=("self",)).select_related("rule__warehouse__store").get(pk=device.pk)
     full = _is_full(device, full)
     pending = transfer_pending(device=device, full=full)
     if pending is not None:
         return pending, False
     device.transfers.all().delete()
+    # The snapshot of what this transfer covers: changes after it stay for the next one.
     transfer = Transfer.objects.create(
-        device=device, full=full, registration_watermark=registration_watermark(device=device),
-        heartbeat_at=timezone.now(),
+        device=device, full=full, feed_watermark=feed_high_water(), price_day=price_lists.price_day(),
+        rule_state=rule_state(device), heartbeat_at=timezone.now(),
     )
     return transfer, True
 
@@ -168,8 +168,8 @@ def transfer_build(*, transfer_id: UUID) -> None:
     device = transfer.device
     try:
         fmt = get_format(device.format_version)
-        item_ids = None if transfer.full else _registered_item_ids(device, transfer.registration_watermark)
-        plan = price_list_plan(device=device, item_ids=item_ids, full=transfer.full,
+        item_ids = None if transfer.full else _changed_item_ids(device, transfer)
+        plan = price_list_plan(device=device, item_ids=item_ids, full=transfer.full, on=transfer.price_day,
                                per_package=device.items_per_package)
         parts = price_list_parts(plan.groups, plan.ids, device.items_per_package)
         total = len(parts)
@@ -232,12 +232,12 @@ def _not_formed(fmt_code: int) -> PackageAnswer:
 
 
 def package_next(*, device: OfflineDevice, transfer_id: str, restart: bool) -> PackageAnswer:
-    """Hand out the lowest unsent package; registrations go only after the last one is out.
+    """Hand out the lowest unsent package; the device's watermark moves only after the last one is out.
 
     Claiming a package is one statement on PostgreSQL, committed on its own: this runs for every
     package of every transfer. Completing the transfer (the last package) is a transaction of its own
-    after it; should the server stop between the two, the registrations stay and go out again with the
-    next list, so nothing is lost."""
+    after it; should the server stop between the two, the watermark stays and the changes go out again
+    with the next list, so nothing is lost."""
     try:
         key = UUID(str(transfer_id).strip())
     except ValueError:
@@ -275,7 +275,7 @@ class _Claimed:
 
 
 # What handing out a package needs of its transfer; the rare answer without a package reads the whole row.
-_TRANSFER_COLUMNS = ["id", "package_total", "completed_at", "registration_watermark"]
+_TRANSFER_COLUMNS = ["id", "package_total", "completed_at", "feed_watermark", "price_day", "rule_state"]
 
 
 def _package_claim(*, key: UUID, device: OfflineDevice) -> tuple[Transfer, _Claimed | None] | None:
@@ -284,7 +284,7 @@ def _package_claim(*, key: UUID, device: OfflineDevice) -> tuple[Transfer, _Clai
     lowest unsent one (packages are written in order, so it is the next one, even mid-build); none when
     all are sent, none are built yet, or the build failed or stopped."""
     stale_before = timezone.now() - timedelta(seconds=_stale_after())
-    variant_key, on = goods_cache_key(device=device), price_day()
+    variant_key, on = goods_cache_key(device=device), price_lists.price_day()
     transfers = connection.ops.quote_name(Transfer._meta.db_table)
     packages = connection.ops.quote_name(TransferPackage._meta.db_table)
     columns = ", ".join(f"t.{name}" for name in _TRANSFER_COLUMNS)
@@ -305,7 +305,7 @@ def _package_claim(*, key: UUID, device: OfflineDevice) -> tuple[Transfer, _Clai
             f"ORDER BY p.number LIMIT 1 FOR UPDATE OF p) RETURNING number, head, item_ids) "
             f"SELECT {columns}, p.number, p.head, p.item_ids, b.digest FROM t LEFT JOIN p ON TRUE "
             f"LEFT JOIN {blocks} b ON b.variant_id = %s AND b.key = md5(p.item_ids) "
-            f"AND (b.valid_until IS NULL OR b.valid_until > %s)",
+            f"AND (b.valid_until IS NULL OR b.valid_until > %s) AND {goods_block_current('b')}",
             [key, device.pk, *claimable[1], variant_key, on])
         if not rows:
             return None
@@ -342,22 +342,32 @@ def _package_claim(*, key: UUID, device: OfflineDevice) -> tuple[Transfer, _Clai
 
 @transaction.atomic
 def _transfer_complete(*, transfer: Transfer, device: OfflineDevice) -> None:
-    """The last package is out: the transfer's registrations go (once, whoever gets here first)."""
+    """The last package is out: the device's watermark moves to the transfer's snapshot (once, whoever gets
+    here first)."""
     now = timezone.now()
     if Transfer.objects.filter(pk=transfer.pk, completed_at=None).update(completed_at=now):
-        registration_clear(device=device, watermark=transfer.registration_watermark)
-        OfflineDevice.objects.filter(pk=device.pk).update(price_list_delivered_at=now)
+        OfflineDevice.objects.filter(pk=device.pk).update(
+            price_list_delivered_at=now, price_list_watermark=transfer.feed_watermark,
+            price_list_on=_day(transfer.price_day), price_list_rule_state=transfer.rule_state)
+
+
+def _day(value):
+    # SQLite's raw rows give dates as text.
+    from datetime import date
+
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 @transaction.atomic
 def price_list_deliver(*, device: OfflineDevice) -> bytes:
     """GetPriceList: the pending changes (everything the first time) in one document."""
-    device = OfflineDevice.objects.select_for_update().get(pk=device.pk)
+    device = OfflineDevice.objects.select_for_update(of=("self",)).select_related("rule__warehouse__store").get(pk=device.pk)
     fmt = get_format(device.format_version)
     full = _is_full(device, False)
-    watermark = registration_watermark(device=device)
-    item_ids = None if full else _registered_item_ids(device, watermark)
-    plan = price_list_plan(device=device, item_ids=item_ids, full=full)
+    snapshot = Transfer(feed_watermark=feed_high_water(), price_day=price_lists.price_day(),
+                        rule_state=rule_state(device))
+    item_ids = None if full else _changed_item_ids(device, snapshot)
+    plan = price_list_plan(device=device, item_ids=item_ids, full=full, on=snapshot.price_day)
     _left_out_journal(device=device, plan=plan)
     goods: list[bytes] = []
     for ids in chunks(plan.ids, device.items_per_package or CHUNK):
@@ -365,6 +375,7 @@ def price_list_deliver(*, device: OfflineDevice) -> bytes:
     # GetPriceList carries no FullExport attribute (as 1C writes it).
     head = build_price_list_head(PriceListData(full=False, groups=plan.groups, units=plan.units), fmt)
     content = splice_goods(head, goods)
-    registration_clear(device=device, watermark=watermark)
-    OfflineDevice.objects.filter(pk=device.pk).update(price_list_delivered_at=timezone.now())
+    OfflineDevice.objects.filter(pk=device.pk).update(
+        price_list_delivered_at=timezone.now(), price_list_watermark=snapshot.feed_watermark,
+        price_list_on=snapshot.price_day, price_list_rule_state=snapshot.rule_state)
     return content

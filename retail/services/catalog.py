@@ -2,21 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from django.db import transaction
-
-from offline_exchange.services.registration import registration_register_items
 
 from .import_limits import catalog_file_check
 
 FORMATS = ("csv", "xlsx")
-
-
-def catalog_changes_register(*, item_ids: Iterable[int]) -> int:
-    """Imported goods go to every device that carries them, at its next exchange."""
-    ids = sorted({pk for pk in item_ids if pk})
-    return registration_register_items(item_ids=ids) if ids else 0
 
 
 @dataclass

@@ -4,7 +4,7 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 
-from offline_exchange.models import ExchangeJournalEntry, OfflineDevice, OrderRegistration, Transfer
+from offline_exchange.models import ExchangeJournalEntry, OfflineDevice, Transfer
 from retail.models import CustomerOrder, RetailSalesReport
 from tests import factories as f
 from tests.conftest import sample
@@ -31,8 +31,8 @@ def test_unbound_login_sees_the_device_as_unknown_and_changes_nothing(client, de
     # The real register has a transfer under way; the stranger must neither see nor take its packages.
     prepared = call(client, "PrepareFullPriceList", [("DeviceID", device_id), ("FullPriceList", "true")])
     transfer_id = prepared.result("PrepareFullPriceList")
-    orders_waiting = OrderRegistration.objects.count()
-    assert orders_waiting and Transfer.objects.count() == 1
+    orders_mark = OfflineDevice.objects.get(device_id=device_id).orders_watermark
+    assert Transfer.objects.count() == 1
     journal_before = ExchangeJournalEntry.objects.count()
 
     assert as_stranger(client, "Connect", [("DeviceID", device_id)]).result("Connect") == "false"
@@ -57,7 +57,8 @@ def test_unbound_login_sees_the_device_as_unknown_and_changes_nothing(client, de
 
     # Nothing written: no report, the orders still wait for the courier, the transfer's packages untouched.
     assert not RetailSalesReport.objects.exists()
-    assert OrderRegistration.objects.count() == orders_waiting
+    assert OfflineDevice.objects.get(device_id=device_id).orders_watermark == orders_mark
+    assert "ТДРТ-000001" in call(client, "GetDocs", [("DeviceID", device_id), ("DocType", "Order")]).result("GetDocs")
     transfer = Transfer.objects.get()
     assert str(transfer.pk) == transfer_id and not transfer.packages.filter(sent=True).exists()
     assert not ExchangeJournalEntry.objects.exclude(document=None).exists()  # no upload archived

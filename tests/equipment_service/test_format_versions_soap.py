@@ -13,7 +13,6 @@ from offline_exchange.format.codes import position_code
 from offline_exchange.format.sale_reports import CheckDoc, CheckLineDoc, PaymentDoc, SaleReportDoc
 from offline_exchange.format.versions import FORMATS, get_format
 from offline_exchange.models import ExchangeJournalEntry, SkuCode
-from offline_exchange.services.registration import registration_register_items, registration_register_order
 from offline_exchange.services.sales import FORMAT_ERROR, SUCCESS
 from retail.models import CustomerOrder, Item, Price, PriceType, RetailSalesReport, SalesReportExciseStamp
 from tests.conftest import assert_valid_as
@@ -70,7 +69,6 @@ def test_every_document_validates_against_the_versions_xsd(client, demo, device_
 
     body = Item.objects.get(article="БД-01")
     Price.objects.create(price_type=PriceType.objects.get(), item=body, date=dt.date.today(), value=Decimal("470"))
-    registration_register_items(item_ids=[body.pk])
     tid = call(client, "PreparePriceList", [("DeviceID", device_id)]).result("PreparePriceList")
     changed = goods_of(drain(client, device_id, tid, code))
     assert {g.get("UUID") for g in changed} == {str(body.uuid)}
@@ -86,7 +84,6 @@ def test_every_document_validates_against_the_versions_xsd(client, demo, device_
                                        (CustomerOrder.Status.CLOSED, True, "Отменен")):
         order.status, order.is_cancelled = status, cancelled
         order.save()
-        registration_register_order(order=order)
         root = result(client, "GetDocs", [("DeviceID", device_id), ("DocType", "Order")], code)
         assert root.find("{*}Order").get("Status") == written
     assert written != "НеCогласован" or code <= 3001

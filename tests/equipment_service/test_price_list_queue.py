@@ -5,8 +5,7 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
-from offline_exchange.models import ChangeRegistration, ExchangeSettings, Transfer
-from offline_exchange.services.registration import registration_register_items, registration_register_order
+from offline_exchange.models import ExchangeSettings, OfflineDevice, Transfer
 from retail.models import Barcode, CustomerOrder, Item, Price, PriceType, Unit
 from tests.conftest import FMT_NS, assert_valid
 
@@ -142,7 +141,7 @@ def test_unknown_transfer_is_not_formed(client, demo, device_id):
     assert root.findtext(N + "IsFormed") == "false"
 
 
-def test_registrations_removed_only_after_last_package(client, demo, device_id):
+def test_watermark_moves_only_after_last_package(client, demo, device_id):
     demo["device"].items_per_package = 5
     demo["device"].save()
     drain(client, device_id, prepare(client, device_id, full=True))
@@ -150,31 +149,31 @@ def test_registrations_removed_only_after_last_package(client, demo, device_id):
     beetle = Item.objects.get(article="П-0780")
     Price.objects.create(price_type=PriceType.objects.get(), item=puzzle, date=dt.date.today(), value=Decimal("199.00"))
     changed = [puzzle.pk] + list(Item.objects.exclude(pk__in=[puzzle.pk, beetle.pk]).values_list("pk", flat=True)[:6])
-    registration_register_items(item_ids=changed)
+    Item.objects.filter(pk__in=changed[1:]).update(description="Новое описание")
+    before = OfflineDevice.objects.get(pk=demo["device"].pk).price_list_watermark
     tid = prepare(client, device_id)
     first = package(client, device_id, tid)
     assert int(first.get("PackageTotal")) > 1
-    assert ChangeRegistration.objects.filter(item=puzzle).exists()  # 1C would have dropped it here
+    # 1C would have dropped the changes here.
+    assert OfflineDevice.objects.get(pk=demo["device"].pk).price_list_watermark == before
     # A change made during the transfer arrives in the next one.
     Barcode.objects.create(value="2000000000015", item=beetle)
-    registration_register_items(item_ids=[beetle.pk])
     rest = drain(client, device_id, tid)
     sent = goods_of([first] + rest)
     assert sorted(set(g.get("UUID") for g in sent)) == sorted(str(i.uuid) for i in Item.objects.filter(pk__in=changed))
     assert next(g for g in sent if g.get("Name") == puzzle.name).get("Price") == "199.00"
-    registered = ChangeRegistration.objects.filter(device=demo["device"])  # the demo's 3.3 register has its own
-    assert list(registered.values_list("item_id", flat=True)) == [beetle.pk]
+    assert OfflineDevice.objects.get(pk=demo["device"].pk).price_list_watermark == Transfer.objects.get(
+        pk=tid).feed_watermark > before
     second = goods_of(drain(client, device_id, prepare(client, device_id)))
     assert [g.get("Name") for g in second] == [beetle.name]
     assert "2000000000015" in [b.get("Value") for b in second[0].iter(N + "Barcode")]
-    assert not registered.exists()
+    assert goods_of(drain(client, device_id, prepare(client, device_id))) == []
 
 
 def test_incremental_after_new_item(client, demo, device_id):
     drain(client, device_id, prepare(client, device_id, full=True))
     item = Item.objects.create(name="Новая игрушка", base_unit=Unit.objects.get(okei_code="796"), vat_rate="20")
     Price.objects.create(price_type=PriceType.objects.get(), item=item, date=dt.date.today(), value=Decimal("10"))
-    registration_register_items(item_ids=[item.pk])
     goods = goods_of(drain(client, device_id, prepare(client, device_id)))
     assert [g.get("Name") for g in goods] == ["Новая игрушка"]  # the SKU was generated during the build
     assert goods[0].get("Code")
@@ -235,7 +234,6 @@ def test_orders_delivered_once_until_changed(client, demo, device_id, xsd):
     db_order = CustomerOrder.objects.get()
     db_order.status = CustomerOrder.Status.NOT_AGREED
     db_order.save()
-    registration_register_order(order=db_order)
     text = call(client, "GetDocs", [("DeviceID", device_id), ("DocType", "Order")]).result("GetDocs")
     status = assert_valid(xsd, text).find(N + "Order").get("Status")
     assert status == "Не\u0043огласован" and status != "НеСогласован"  # Latin C in 3.1
@@ -245,7 +243,6 @@ def test_closed_order_is_not_exported(client, demo, device_id):
     order = CustomerOrder.objects.get()
     order.status = CustomerOrder.Status.CLOSED
     order.save()
-    registration_register_order(order=order)
     text = call(client, "GetDocs", [("DeviceID", device_id), ("DocType", "Order")]).result("GetDocs")
     assert "<Order " not in text
 

@@ -15,3 +15,16 @@ def test_bench_price_list_prints_the_first_the_cached_and_the_incremental_transf
     assert re.search(r"ours / limit = [\d.]+x first, [\d.]+x from the cache", text), text
     assert re.search(r"the first of the 2 lists from the cache .*: [\d.]+ s, [\d.]+x", text), text
     assert "incremental after 5 price changes: 5 goods, 1 packages" in text
+
+
+def test_bench_changes_prints_the_repricing_the_import_and_the_incremental_list_side_by_side():
+    out = StringIO()
+    call_command("bench_changes", goods=60, devices=[2, 5], package_size=25, stdout=out)
+    text = out.getvalue()
+    assert "catalog: 60 goods" in text
+    # One feed row per repriced item, with 2 registers as with 5.
+    assert re.search(r"repricing of 60 prices: 2 registers [\d.]+ s, 60 feed rows \| 5 registers [\d.]+ s, "
+                     r"60 feed rows \| 5/2 = [\d.]+x", text), text
+    assert re.search(r"price file of 60 rows .*: import [\d.]+ s \(new 60, errors 0\) \| bulk insert of the same "
+                     r"rows [\d.]+ s \| import / limit = [\d.]+x", text), text
+    assert "next incremental list of one register after the repricing: 60 goods in 3 packages" in text

@@ -2,8 +2,9 @@
 import pytest
 from django.urls import reverse
 
-from offline_exchange.models import ChangeRegistration, Transfer
-from offline_exchange.services.registration import registration_register_items
+from offline_exchange.feed_sql import ITEM
+from offline_exchange.models import OfflineDevice, Transfer
+from offline_exchange.services.feed import feed_changed
 from retail.models import Item, RetailSalesReport
 from tests.conftest import sample
 from tests.equipment_service.soap import call
@@ -30,7 +31,7 @@ def test_console_shows_the_state_after_a_sync(demo, client, admin_client, device
     sync(client, device_id)
     call(client, "GetSettings", [("DeviceID", "0001234567890123 ")], password="wrong")  # a refused login
     call(client, "PostDocs", [("DeviceID", device_id), ("DocType", "Inventory"), ("Document", "<x/>")])
-    registration_register_items(item_ids=list(Item.objects.values_list("pk", flat=True)[:3]))
+    Item.objects.filter(pk__in=list(Item.objects.values_list("pk", flat=True)[:3])).update(description="Новое")
     page = admin_client.get(URL).content.decode()
     device = demo["device"]
     journal = reverse("admin:offline_exchange_exchangejournalentry_changelist")
@@ -45,18 +46,20 @@ def test_console_shows_the_state_after_a_sync(demo, client, admin_client, device
 def test_full_next_time_and_reset_queue(demo, client, admin_client, device_id):
     sync(client, device_id)
     device = demo["device"]
-    registration_register_items(item_ids=list(Item.objects.values_list("pk", flat=True)[:2]))
+    Item.objects.filter(pk__in=list(Item.objects.values_list("pk", flat=True)[:2])).update(description="Новое")
     incremental = prepare(client, device_id)
     assert Transfer.objects.get(pk=incremental).full is False
 
     response = admin_client.post(URL, {"action": "reset_queue", "_selected_action": [device.pk]}, follow=True)
     assert "Удалено выгрузок: 1" in response.content.decode()
     assert not Transfer.objects.filter(device=device).exists()
-    assert ChangeRegistration.objects.filter(device=device).count() == 2  # the changes still go next time
+    # The changes still go next time.
+    assert len(feed_changed(kind=ITEM, after=OfflineDevice.objects.get(pk=device.pk).price_list_watermark)) == 2
 
     admin_client.post(URL, {"action": "full_next_time", "_selected_action": [device.pk]})
     device.refresh_from_db()
-    assert device.price_list_delivered_at is None
+    assert device.price_list_watermark is None
+    assert "следующая выгрузка — полная: запрошена полная выгрузка" in admin_client.get(URL).content.decode()
     assert Transfer.objects.get(pk=prepare(client, device_id)).full is True
 
 

@@ -49,3 +49,33 @@ def test_goods_blocks_are_stored_for_fast_reads_on_postgresql():
         storage, compression = cursor.fetchone()
     # lz4 where the server has it (Debian's has), else stored uncompressed; never pglz.
     assert (storage, compression) in {("x", "l"), ("e", "")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pending_registrations_become_a_full_list_and_pending_orders_go_through_the_feed(demo, back_to_the_latest):
+    from django.utils import timezone
+
+    device_pk, order_pk = demo["device"].pk, demo["order"].pk
+    executor = MigrationExecutor(connection)
+    executor.migrate([("offline_exchange", "0010_goods_blocks")])
+    old = executor.loader.project_state([("offline_exchange", "0010_goods_blocks")]).apps
+    Device = old.get_model("offline_exchange", "OfflineDevice")
+    Device.objects.update(price_list_delivered_at=timezone.now())
+    quiet = Device.objects.create(name="Без изменений", organization_id=Device.objects.get(pk=device_pk).organization_id,
+                                  rule_id=Device.objects.get(pk=device_pk).rule_id, device_id="QUIET-0001",
+                                  price_list_delivered_at=timezone.now())
+    item_id = old.get_model("retail", "Item").objects.values_list("pk", flat=True).first()
+    old.get_model("offline_exchange", "ChangeRegistration").objects.create(device_id=device_pk, item_id=item_id)
+    old.get_model("offline_exchange", "OrderRegistration").objects.create(device_id=device_pk, order_id=order_pk)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    from offline_exchange.feed_sql import ORDER
+    from offline_exchange.models import ChangeFeedEntry, OfflineDevice
+    from offline_exchange.services.feed import FULL_ASKED, price_list_full_reason
+
+    assert price_list_full_reason(device=OfflineDevice.objects.get(pk=device_pk)) == FULL_ASKED
+    assert price_list_full_reason(device=OfflineDevice.objects.get(pk=quiet.pk)) == ""
+    assert ChangeFeedEntry.objects.filter(kind=ORDER, object_id=order_pk).exists()
+    from offline_exchange.services.exports import orders_export
+    assert b"<Order " in orders_export(device=OfflineDevice.objects.get(pk=device_pk))

@@ -5,8 +5,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from offline_exchange.models import ChangeRegistration, OfflineDevice, Transfer
-from offline_exchange.services.registration import registration_register_items
+from offline_exchange.models import OfflineDevice, Transfer
 from offline_exchange.services.transfers import package_next, transfer_prepare
 from retail.models import Item
 
@@ -18,7 +17,6 @@ def test_calls_racing_on_one_transfer_each_get_another_package(demo):
     device = demo["device"]
     device.items_per_package = 1
     device.save()
-    registration_register_items(item_ids=Item.objects.values_list("pk", flat=True))
     transfer = transfer_prepare(device=device, full=True)
     assert transfer.package_total > 20
     got, completed, errors = [], [], []
@@ -49,7 +47,7 @@ def test_calls_racing_on_one_transfer_each_get_another_package(demo):
     assert sorted(got) == list(range(1, transfer.package_total + 1))
     assert completed == [transfer.package_total]
     assert Transfer.objects.get(pk=transfer.pk).completed_at is not None
-    assert not ChangeRegistration.objects.filter(device=device).exists()
+    assert OfflineDevice.objects.get(pk=device.pk).price_list_watermark == transfer.feed_watermark
 
 
 @pytest.mark.django_db

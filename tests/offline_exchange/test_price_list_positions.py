@@ -160,8 +160,6 @@ def test_weighed_codes_round_trip_through_an_order_and_a_sale(shop):
                                          organization=register.organization)
     CustomerOrderLine.objects.create(order=order, item=apples, quantity=Decimal("1.5"), price=Decimal("129.90"),
                                      amount=Decimal("194.85"))
-    from offline_exchange.services.registration import registration_register_order
-    registration_register_order(order=order)
     line = assert_valid_as(3001, orders_export(device=device)).find(".//{*}Order/{*}Goods/{*}Good")
     assert line.get("Code") == "00042"
 

@@ -11,10 +11,12 @@ from offline_exchange.services.transfers import package_next, transfer_prepare
 # A first build also generates SKUs and writes every Good, and each package's block, into the cache;
 # its inserts are batched, which is the little that differs between 40 and 900 goods.
 # (PostgreSQL counts three more a package: the fill's advisory locks, and a delete before its COPY.)
-ONE_PACKAGE_QUERIES = 62
-PER_EXTRA_PACKAGE = 25
+# (The change feed adds two a transfer: its position, and the rule's revision read with the device.)
+ONE_PACKAGE_QUERIES = 64
+# A package built with a block reads the feed's position and the versions of its items: one more on PostgreSQL.
+PER_EXTRA_PACKAGE = 26
 # A full list whose packages are all cached as blocks: the plan, then the packages written at once.
-CACHED_FULL_LIST_QUERIES = 27
+CACHED_FULL_LIST_QUERIES = 28
 # Handing out a package: on PostgreSQL one statement; on SQLite a transaction of three. The last one
 # also completes the transfer, and the first loads the device's rule.
 SERVE_QUERIES = 10

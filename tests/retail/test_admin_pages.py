@@ -33,13 +33,17 @@ def test_index_lists_exchange_setup_in_instruction_order(demo, admin_client):
     assert positions == sorted(positions)
 
 
-def test_item_admin_save_registers_the_change(demo, admin_client):
-    from offline_exchange.models import ChangeRegistration
+def test_item_admin_sku_generation_reaches_the_feed(demo, admin_client):
+    from offline_exchange.feed_sql import ITEM
+    from offline_exchange.models import SkuCode
+    from offline_exchange.services.feed import feed_changed, feed_high_water
     from retail.models import Item
 
     item = Item.objects.get(article="79052")
-    ChangeRegistration.objects.all().delete()
+    SkuCode.objects.filter(item=item).delete()
+    before = feed_high_water()
     response = admin_client.post(reverse("admin:retail_item_changelist"),
                                  {"action": "generate_sku", "_selected_action": [item.pk]})
     assert response.status_code == 302
-    assert ChangeRegistration.objects.filter(item=item, device=demo["device"]).exists()
+    assert SkuCode.objects.filter(item=item).exists()
+    assert feed_changed(kind=ITEM, after=before) == {item.pk}

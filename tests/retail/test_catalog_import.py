@@ -4,7 +4,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from offline_exchange.models import ChangeRegistration
+from offline_exchange.feed_sql import ITEM
+from offline_exchange.services.feed import feed_changed, feed_high_water
 from retail.models import Item, Price
 from retail.services.catalog import catalog_export, catalog_import
 
@@ -18,15 +19,16 @@ def test_export_then_import_changes_nothing(demo):
     assert outcome.ok and (outcome.new, outcome.updated, outcome.skipped) == (0, 0, Item.objects.count())
 
 
-def test_new_items_are_created_and_registered_for_the_devices(demo):
-    ChangeRegistration.objects.all().delete()
+def test_new_items_are_created_and_reach_the_feed(demo):
+    before = feed_high_water()
     csv = HEADER + (",Мяч футбольный,МФ-5,,goods,02,796,20,0,1,,0\n"
                     ",Груши вес.,ГР-В,,goods,06,166,10,1,1,,0\n")
     outcome = catalog_import(model="items", data=csv.encode(), file_format="csv", dry_run=False)
     assert outcome.ok and outcome.new == 2, outcome.errors
     pear = Item.objects.get(name="Груши вес.")
     assert pear.is_weight and pear.base_unit.okei_code == "166" and pear.group.name == "Детское питание"
-    assert set(ChangeRegistration.objects.values_list("item__name", flat=True)) == {"Мяч футбольный", "Груши вес."}
+    assert set(Item.objects.filter(pk__in=feed_changed(kind=ITEM, after=before)).values_list("name", flat=True)) == {
+        "Мяч футбольный", "Груши вес."}
 
 
 def test_dry_run_lists_every_row_error_and_writes_nothing(demo):

@@ -1,0 +1,209 @@
+"""The change feed's triggers (PROTOCOL §5.2): SQL for SQLite and PostgreSQL, created by migration 0011
+and re-created after every `migrate` (a post_migrate handler), because SQLite's way of altering a table
+(copy it into a new one and rename) drops its triggers: a later migration of any of these tables would
+otherwise switch change capture off without a word.
+
+Every write to a table whose rows make up what a device shows appends the affected item (or order) to
+`offline_exchange_changefeedentry`, whatever wrote it (the admin, an import, `QuerySet.update()`,
+`bulk_*`, raw SQL). Nothing is written per device.
+
+- PostgreSQL: statement-level triggers over transition tables append one row per distinct item of the
+  statement (a repricing of 100,000 rows is one `INSERT … SELECT DISTINCT` of 100,000 rows). An update
+  appends only rows that really changed, and both the old and the new item (a barcode moved from one
+  item to another re-sends both). Before its first write to one of these tables a transaction takes the
+  feed's advisory lock until it ends, so feed rows become visible in the order of their sequence: a
+  reader that sees position N has seen every row below N, and a device's watermark can never pass over
+  a change still being committed (sequence values are handed out before commit, out of order).
+- SQLite: row-level triggers (SQLite has no others); its single writer already commits in order.
+"""
+from __future__ import annotations
+
+ITEM, ORDER = 1, 2
+FEED = "offline_exchange_changefeedentry"
+# Advisory lock key of the feed (two 32-bit halves): b"feed" and 0.
+LOCK_CLASS = int.from_bytes(b"feed", "big") - 2**31
+
+# (table, column holding the item or order id, kind): each write of a row records that id.
+DIRECT = [
+    ("retail_item", "id", ITEM),
+    ("retail_characteristic", "item_id", ITEM),
+    ("retail_pack", "item_id", ITEM),
+    ("retail_barcode", "item_id", ITEM),
+    ("retail_price", "item_id", ITEM),
+    ("retail_stockbalance", "item_id", ITEM),
+    ("offline_exchange_skucode", "item_id", ITEM),
+    ("retail_customerorder", "id", ORDER),
+    ("retail_customerorderline", "order_id", ORDER),
+    ("retail_customerorderpayment", "order_id", ORDER),
+]
+# (table, the item column that refers to it): an update of a unit or a group records its items.
+VIA_ITEMS = [
+    ("retail_unit", "base_unit_id"),
+    ("retail_itemgroup", "group_id"),
+]
+RULES = "offline_exchange_exchangerule"
+RULE_COLUMNS = ["warehouse_id", "export_groups", "filter_kinds"]
+# A save of a rule read before a trigger raised its revision writes the old revision back: that raises it
+# again (a full list too many, never one too few).
+RULE_LINKS = ["offline_exchange_exchangerule_filter_groups", "offline_exchange_exchangerule_filter_items"]
+SETTINGS = "offline_exchange_exchangesettings"
+
+
+def _name(table: str, suffix: str) -> str:
+    return f"feed_{table}_{suffix}"[:63]
+
+
+def trigger_names(vendor: str) -> list[str]:
+    names = []
+    for table, _column, _kind in DIRECT:
+        names += [_name(table, "ins"), _name(table, "upd"), _name(table, "del")]
+        if vendor == "postgresql":
+            names.append(_name(table, "lock"))
+    for table, _column in VIA_ITEMS:
+        names.append(_name(table, "upd"))
+        if vendor == "postgresql":
+            names.append(_name(table, "lock"))
+    names.append(_name(RULES, "rev"))
+    for table in RULE_LINKS:
+        names += [_name(table, "ins"), _name(table, "del")]
+    names.append(_name(SETTINGS, "sku"))
+    return names
+
+
+def _sqlite_changed(connection, table: str) -> str:
+    with connection.cursor() as cursor:
+        columns = [col.name for col in connection.introspection.get_table_description(cursor, table)]
+    return " OR ".join(f'OLD."{col}" IS NOT NEW."{col}"' for col in columns)
+
+
+def _sqlite(connection) -> list[str]:
+    sql = []
+    for table, column, kind in DIRECT:
+        add = f'INSERT INTO {FEED} (kind, object_id) SELECT {kind}, {{row}}."{column}" WHERE {{row}}."{column}" IS NOT NULL'
+        sql += [
+            f'CREATE TRIGGER {_name(table, "ins")} AFTER INSERT ON "{table}" BEGIN {add.format(row="NEW")}; END',
+            f'CREATE TRIGGER {_name(table, "del")} AFTER DELETE ON "{table}" BEGIN {add.format(row="OLD")}; END',
+            f'CREATE TRIGGER {_name(table, "upd")} AFTER UPDATE ON "{table}" WHEN {_sqlite_changed(connection, table)} '
+            f'BEGIN {add.format(row="NEW")} UNION SELECT {kind}, OLD."{column}" WHERE OLD."{column}" IS NOT NULL '
+            f'AND OLD."{column}" IS NOT NEW."{column}"; END',
+        ]
+    for table, column in VIA_ITEMS:
+        sql.append(f'CREATE TRIGGER {_name(table, "upd")} AFTER UPDATE ON "{table}" WHEN '
+                   f'{_sqlite_changed(connection, table)} BEGIN INSERT INTO {FEED} (kind, object_id) '
+                   f'SELECT {ITEM}, id FROM retail_item WHERE "{column}" = NEW.id; END')
+    changed = " OR ".join(f'OLD."{col}" IS NOT NEW."{col}"' for col in RULE_COLUMNS)
+    sql.append(f'CREATE TRIGGER {_name(RULES, "rev")} AFTER UPDATE ON "{RULES}" WHEN {changed} '
+               f"OR NEW.revision < OLD.revision BEGIN "
+               f'UPDATE "{RULES}" SET revision = max(OLD.revision, NEW.revision) + 1 WHERE id = NEW.id; END')
+    for table in RULE_LINKS:
+        for suffix, event, row in (("ins", "INSERT", "NEW"), ("del", "DELETE", "OLD")):
+            sql.append(f'CREATE TRIGGER {_name(table, suffix)} AFTER {event} ON "{table}" BEGIN '
+                       f'UPDATE "{RULES}" SET revision = revision + 1 WHERE id = {row}.exchangerule_id; END')
+    sql.append(f'CREATE TRIGGER {_name(SETTINGS, "sku")} AFTER UPDATE ON "{SETTINGS}" '
+               f'WHEN NEW.auto_generate_sku AND NOT OLD.auto_generate_sku BEGIN '
+               f'INSERT INTO {FEED} (kind, object_id) SELECT {ITEM}, id FROM retail_item; END')
+    return sql
+
+
+def _pg_function(name: str, body: str) -> str:
+    return (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} "
+            f"RETURN NULL; END $$")
+
+
+def _postgresql() -> list[str]:
+    sql = [_pg_function("feed_lock", f"PERFORM pg_advisory_xact_lock({LOCK_CLASS}, 0);")]
+
+    def lock(table: str) -> None:
+        sql.append(f'CREATE TRIGGER {_name(table, "lock")} BEFORE INSERT OR UPDATE OR DELETE ON "{table}" '
+                   f"FOR EACH STATEMENT EXECUTE FUNCTION feed_lock()")
+
+    # Rows of an update that changed at all (an admin saving an unchanged form records nothing).
+    changed = "FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE n IS DISTINCT FROM o"
+    for table, column, kind in DIRECT:
+        lock(table)
+        for suffix, event, rows, select in (
+            ("ins", "INSERT", "NEW TABLE AS new_rows", f'SELECT DISTINCT "{column}" AS x FROM new_rows'),
+            ("del", "DELETE", "OLD TABLE AS old_rows", f'SELECT DISTINCT "{column}" AS x FROM old_rows'),
+            ("upd", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+             f'SELECT n."{column}" AS x {changed} UNION SELECT o."{column}" {changed}'),
+        ):
+            function = _name(table, suffix)
+            sql.append(_pg_function(function, f"INSERT INTO {FEED} (kind, object_id) SELECT {kind}, x FROM "
+                                              f"({select}) changed WHERE x IS NOT NULL;"))
+            sql.append(f'CREATE TRIGGER {function} AFTER {event} ON "{table}" REFERENCING {rows} '
+                       f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()")
+    for table, column in VIA_ITEMS:
+        lock(table)
+        function = _name(table, "upd")
+        sql.append(_pg_function(function, f"INSERT INTO {FEED} (kind, object_id) SELECT {ITEM}, i.id FROM "
+                                          f'retail_item i WHERE i."{column}" IN (SELECT n.id {changed});'))
+        sql.append(f'CREATE TRIGGER {function} AFTER UPDATE ON "{table}" REFERENCING OLD TABLE AS old_rows '
+                   f"NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}()")
+    changed_rule = " OR ".join(f'OLD."{col}" IS DISTINCT FROM NEW."{col}"' for col in RULE_COLUMNS)
+    changed_rule += " OR NEW.revision < OLD.revision"
+    function = _name(RULES, "rev")
+    sql.append(_pg_function(function, f'UPDATE "{RULES}" SET revision = GREATEST(OLD.revision, NEW.revision) + 1 '
+                                      f"WHERE id = NEW.id;"))
+    sql.append(f'CREATE TRIGGER {function} AFTER UPDATE ON "{RULES}" FOR EACH ROW WHEN ({changed_rule}) '
+               f"EXECUTE FUNCTION {function}()")
+    for table in RULE_LINKS:
+        for suffix, event, row in (("ins", "INSERT", "NEW"), ("del", "DELETE", "OLD")):
+            function = _name(table, suffix)
+            sql.append(_pg_function(function, f'UPDATE "{RULES}" SET revision = revision + 1 '
+                                              f"WHERE id = {row}.exchangerule_id;"))
+            sql.append(f'CREATE TRIGGER {function} AFTER {event} ON "{table}" FOR EACH ROW '
+                       f"EXECUTE FUNCTION {function}()")
+    function = _name(SETTINGS, "sku")
+    sql.append(_pg_function(function, f"PERFORM pg_advisory_xact_lock({LOCK_CLASS}, 0); "
+                                      f"INSERT INTO {FEED} (kind, object_id) SELECT {ITEM}, id FROM retail_item;"))
+    sql.append(f'CREATE TRIGGER {function} AFTER UPDATE ON "{SETTINGS}" FOR EACH ROW '
+               f"WHEN (NEW.auto_generate_sku AND NOT OLD.auto_generate_sku) EXECUTE FUNCTION {function}()")
+    return sql
+
+
+def _tables() -> list[str]:
+    return ([t for t, _c, _k in DIRECT] + [t for t, _c in VIA_ITEMS] + [RULES, *RULE_LINKS, SETTINGS])
+
+
+def feed_triggers_drop(connection) -> None:
+    with connection.cursor() as cursor:
+        existing = set(connection.introspection.table_names(cursor))
+        for name in trigger_names(connection.vendor):
+            if connection.vendor == "postgresql":
+                table = _table_of(name)
+                if table in existing:
+                    cursor.execute(f'DROP TRIGGER IF EXISTS {name} ON "{table}"')
+            else:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def _table_of(name: str) -> str:
+    # The longest match: the rule's own table is a prefix of its link tables'.
+    return max((table for table in _tables() if name.startswith(f"feed_{table}_")), key=len)
+
+
+def feed_triggers_create(connection) -> bool:
+    """(Re)create every trigger of the feed; False when some table is missing (a partial migration)."""
+    if connection.vendor not in ("sqlite", "postgresql"):
+        raise NotImplementedError(f"the change feed has no triggers for {connection.vendor}")
+    with connection.cursor() as cursor:
+        existing = set(connection.introspection.table_names(cursor))
+    if not {FEED, *_tables()} <= existing:
+        return False
+    feed_triggers_drop(connection)
+    statements = _postgresql() if connection.vendor == "postgresql" else _sqlite(connection)
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+    return True
+
+
+def feed_triggers_present(connection) -> set[str]:
+    """The names of the feed's triggers the database has (for the tests and the checks)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        found = {row[0] for row in cursor.fetchall()}
+    return found & set(trigger_names(connection.vendor))

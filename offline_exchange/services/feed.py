@@ -1,0 +1,159 @@
+"""The change feed (PROTOCOL §5.2): what changed since a device's last list, read from the one feed the
+database's triggers write (`offline_exchange/feed_sql.py`), and its compaction.
+
+A device's incremental list is the items of its rule that appear in the feed above its watermark, plus
+the items whose dated prices came into force since the day its last list was built for: time is a
+change too, and nothing is sent before its day.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from retail.models import Price
+
+from ..feed_sql import ITEM, ORDER
+from ..models import ChangeFeedEntry, ChangeFeedState, OfflineDevice
+from .batching import chunks, fetch_rows, id_condition
+
+
+
+def _table() -> str:
+    return connection.ops.quote_name(ChangeFeedEntry._meta.db_table)
+
+
+def feed_state() -> ChangeFeedState:
+    state, _ = ChangeFeedState.objects.get_or_create(pk=1)
+    return state
+
+
+def feed_horizon() -> int:
+    return ChangeFeedState.objects.filter(pk=1).values_list("horizon", flat=True).first() or 0
+
+
+def feed_high_water() -> int:
+    """The feed's position now: every change committed so far is at or below it, and every change still
+    being committed will be above it (the triggers' lock on PostgreSQL, the single writer on SQLite)."""
+    state = connection.ops.quote_name(ChangeFeedState._meta.db_table)
+    rows = fetch_rows(f"SELECT MAX(id), (SELECT MAX(horizon) FROM {state}) FROM {_table()}", [])
+    return max(rows[0][0] or 0, rows[0][1] or 0)
+
+
+def feed_changed(*, kind: int, after: int, upto: int | None = None) -> set[int]:
+    """The items (or orders) with a change in the feed above `after` (and at or below `upto`)."""
+    sql, params = f"SELECT DISTINCT object_id FROM {_table()} WHERE kind = %s AND id > %s", [kind, after]
+    if upto is not None:
+        sql, params = sql + " AND id <= %s", params + [upto]
+    return {row[0] for row in fetch_rows(sql, params)}
+
+
+def feed_item_versions(*, item_ids: list[int] | None) -> dict[int, int]:
+    """Each item's last position in the feed (items never changed since the feed began have none: 0).
+    Compaction keeps every item's last row, so an item's version only ever grows."""
+    table = _table()
+    if item_ids is None:
+        return dict(fetch_rows(f"SELECT object_id, MAX(id) FROM {table} WHERE kind = %s GROUP BY object_id",
+                               [ITEM]))
+    found: dict[int, int] = {}
+    for chunk in chunks(sorted(set(item_ids))):
+        items, params = id_condition("object_id", chunk)
+        found.update(fetch_rows(f"SELECT object_id, MAX(id) FROM {table} WHERE kind = %s AND {items} "
+                                f"GROUP BY object_id", [ITEM, *params]))
+    return found
+
+
+def rule_state(device: OfflineDevice) -> str:
+    """What a device's list was selected by: its rule and the rule's revision (raised by triggers)."""
+    return f"{device.rule_id}:{device.rule.revision}"
+
+
+def retention() -> timedelta:
+    return timedelta(days=float(getattr(settings, "EQUIPMENT_SERVICE_FEED_RETENTION_DAYS", 30)))
+
+
+FULL_FIRST = "первая выгрузка на это устройство"
+FULL_ASKED = "запрошена полная выгрузка"
+FULL_RULE = "изменено правило обмена или устройство переведено на другое правило"
+FULL_SILENT = "устройство не получало прайс-лист дольше срока хранения ленты изменений"
+
+
+def price_list_full_reason(*, device: OfflineDevice, horizon: int | None = None) -> str:
+    """Why the device's next list must be full ('' when an incremental one carries every change)."""
+    if device.price_list_delivered_at is None:
+        return FULL_FIRST
+    if device.price_list_watermark is None or device.price_list_on is None:
+        return FULL_ASKED
+    if device.price_list_rule_state != rule_state(device):
+        return FULL_RULE
+    if device.price_list_watermark < (feed_horizon() if horizon is None else horizon):
+        return FULL_SILENT
+    return ""
+
+
+def price_list_changed_items(*, device: OfflineDevice, upto: int, on: date) -> set[int]:
+    """The items an incremental list up to feed position `upto` on day `on` carries: changed in the feed
+    since the device's last list, or with a price of the device's store that came into force since the day
+    that list was built for (a price dated for a later day changes nothing until then)."""
+    changed = feed_changed(kind=ITEM, after=device.price_list_watermark or 0, upto=upto)
+    store = device.rule.warehouse.store
+    if store is not None and store.retail_price_type_id and device.price_list_on and device.price_list_on < on:
+        changed.update(Price.objects.filter(price_type_id=store.retail_price_type_id, date__gt=device.price_list_on,
+                                            date__lte=on).values_list("item_id", flat=True).distinct())
+    return changed
+
+
+def price_list_pending_count(*, device: OfflineDevice) -> int:
+    """How many items have changed in the feed since the device's last list (for the console; before the
+    rule's filter)."""
+    rows = fetch_rows(f"SELECT COUNT(DISTINCT object_id) FROM {_table()} WHERE kind = %s AND id > %s",
+                      [ITEM, device.price_list_watermark or 0])
+    return rows[0][0]
+
+
+def orders_changed(*, device: OfflineDevice, upto: int) -> set[int] | None:
+    """The orders changed since the orders last sent to the device; None when every open order of its
+    register goes (the first time, or its position was compacted away)."""
+    if device.orders_watermark is None or device.orders_watermark < feed_horizon():
+        return None
+    return feed_changed(kind=ORDER, after=device.orders_watermark, upto=upto)
+
+
+@transaction.atomic
+def feed_compact(*, now=None) -> int:
+    """Remove the feed rows no device needs any more; returns how many went.
+
+    The horizon is the newest position older than the retention age, but not past the position of any
+    device in use that received a list within that age: those keep what they have not received. Devices
+    silent for longer, or not in use, no longer hold the feed back: their position falls below the
+    horizon and their next list is full (the console says so). Every item's last row is kept whatever
+    its age: it is the item's version, which the goods cache is keyed by."""
+    now = now or timezone.now()
+    cutoff = now - retention()
+    table = _table()
+    rows = fetch_rows(f"SELECT MAX(id) FROM {table} WHERE created_at < %s",
+                      [connection.ops.adapt_datetimefield_value(cutoff)])
+    horizon = rows[0][0] or 0
+    holding = OfflineDevice.objects.filter(in_use=True, price_list_delivered_at__gte=cutoff)
+    for watermark in holding.exclude(price_list_watermark=None).values_list("price_list_watermark", flat=True):
+        horizon = min(horizon, watermark)
+    for watermark in holding.exclude(orders_watermark=None).values_list("orders_watermark", flat=True):
+        horizon = min(horizon, watermark)
+    state = ChangeFeedState.objects.select_for_update().get_or_create(pk=1)[0]
+    if horizon <= state.horizon:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id <= %s AND (kind <> %s OR id < (SELECT MAX(later.id) FROM {table} later "
+            f"WHERE later.kind = {table}.kind AND later.object_id = {table}.object_id))",
+            [horizon, ITEM])
+        removed = cursor.rowcount
+    ChangeFeedState.objects.filter(pk=1).update(horizon=horizon, compacted_at=now)
+    return removed
+
+
+__all__ = ["FULL_ASKED", "FULL_FIRST", "FULL_RULE", "FULL_SILENT", "feed_changed", "feed_compact",
+           "feed_high_water", "feed_horizon", "feed_item_versions", "orders_changed", "price_list_changed_items",
+           "price_list_full_reason", "price_list_pending_count", "rule_state"]
