@@ -17,8 +17,10 @@ from offline_exchange.services.sku import sku_generate_for_rule
 
 from ..models import (
     Barcode, Characteristic, Counterparty, CustomerOrder, CustomerOrderLine, CustomerOrderPayment, Item,
-    ItemGroup, Organization, Pack, Price, PriceType, StockBalance, Store, Unit, Warehouse,
+    STOCK_DOCUMENTS, ItemGroup, OpeningBalance, OpeningBalanceLine, Organization, Pack, Price, PriceType,
+    RetailSalesReport, StockBalance, Store, Unit, Warehouse,
 )
+from .posting import document_number_assign, document_post, document_unpost
 
 DEMO_DEVICE_ID = "0001234567890123"
 SYNC_GROUP = "Выполнение синхронизации данных"
@@ -94,6 +96,29 @@ GROUPS = [
 ]
 
 
+def _opening_balances(*, organization, warehouse, lines) -> OpeningBalance:
+    """The seed's balances as a posted «Ввод начальных остатков»; a second run brings them back.
+
+    Every other document the demo made on the warehouse is unposted first, so the seed's stock is
+    exactly these quantities again."""
+    for model in STOCK_DOCUMENTS:
+        for document in model.objects.filter(posted=True).exclude(uuid=_uuid("opening")):
+            document_unpost(document=document)
+    for report in RetailSalesReport.objects.filter(posted=True, warehouse=warehouse):
+        document_unpost(document=report)
+    opening, _ = OpeningBalance.objects.update_or_create(uuid=_uuid("opening"), defaults={
+        "date": dt.datetime.combine(PRICE_DATE, dt.time(9, 0)), "organization": organization, "warehouse": warehouse,
+        "comment": "Остатки на начало работы с бэк-офисом"})
+    document_number_assign(document=opening)
+    opening.save()
+    opening.lines.all().delete()
+    OpeningBalanceLine.objects.bulk_create([
+        OpeningBalanceLine(document=opening, line_number=n, item=item, characteristic=ch, quantity=quantity)
+        for n, (item, ch, quantity) in enumerate([line for line in lines if line[2]], 1)])
+    document_post(document=opening, reason="Демонстрационная база")
+    return opening
+
+
 @transaction.atomic
 def demo_base_create(*, base_name: str = "rt") -> dict:
     """Create (or bring back to the seed's state) the demo base; returns what was set up."""
@@ -127,6 +152,7 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
         )
 
     items: dict[str, Item] = {}
+    opening_lines: list[tuple] = []
     for d in ITEMS:
         item, _ = Item.objects.update_or_create(uuid=_uuid(f"item:{d.key}"), defaults={
             "name": d.name, "article": d.article, "group": groups[d.group], "base_unit": units[d.unit],
@@ -147,16 +173,16 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
                                                             defaults={"item": item, "name": ch_name})
             Barcode.objects.update_or_create(value=ch_barcode, defaults={"item": item, "characteristic": ch, "pack": None,
                                                                          "barcode_type": "EAN13"})
-            StockBalance.objects.update_or_create(warehouse=main_wh, item=item, characteristic=ch,
-                                                  defaults={"quantity": Decimal(d.balance)})
+            opening_lines.append((item, ch, Decimal(d.balance)))
         for pack_name, coefficient, pack_barcode in d.packs:
             pack, _ = Pack.objects.update_or_create(uuid=_uuid(f"pack:{d.key}:{pack_name}"), defaults={
                 "item": item, "name": pack_name, "coefficient": Decimal(coefficient)})
             Barcode.objects.update_or_create(value=pack_barcode, defaults={"item": item, "characteristic": None,
                                                                            "pack": pack, "barcode_type": "EAN13"})
-        if not d.characteristics:
-            StockBalance.objects.update_or_create(warehouse=main_wh, item=item, characteristic=None,
-                                                  defaults={"quantity": Decimal(d.balance)})
+        if not d.characteristics and d.kind == Item.Kind.GOODS:
+            opening_lines.append((item, None, Decimal(d.balance)))
+
+    _opening_balances(organization=org, warehouse=main_wh, lines=opening_lines)
 
     rule, _ = ExchangeRule.objects.update_or_create(
         name="Мобильная касса: Общий склад", defaults={"warehouse": main_wh, "export_groups": True})
