@@ -240,3 +240,121 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
         "organization": org, "store": store, "warehouse": main_wh, "rule": rule, "device": device,
         "cash_register": register, "order": order, "items": len(items), "base_name": base_name,
     }
+
+
+HISTORY_GOODS = [("79052", "183.00", "none"), ("П-0780", "250.00", "none"), ("КД-12", "320.00", "20"),
+                 ("КМ-30", "899.00", "20"), ("МР-15", "145.00", "20"), ("СД-02", "49.00", "10"),
+                 ("ЯГ-В", "129.90", "10")]
+
+
+def _sellable():
+    from offline_exchange.format.synthetic import SellableGood
+    from offline_exchange.models import SkuCode
+
+    codes = dict(SkuCode.objects.filter(characteristic=None, pack=None).values_list("item__article", "number"))
+    return [SellableGood(str(codes[article]), Decimal(price), tax, weight=article.endswith("-В"))
+            for article, price, tax in HISTORY_GOODS]
+
+
+def demo_history_create(*, today: dt.date | None = None) -> dict:
+    """A week of a store's life, so every report shows something: a receipt, a shift a day (through the
+    same import as a register's upload), a write-off and a count. Dates follow today; a second run the
+    same day gives the same documents."""
+    from offline_exchange.format.sale_reports import CashMovementDoc
+    from offline_exchange.format.synthetic import synthetic_shift
+    from offline_exchange.services.sales import sales_reports_import
+
+    from ..models import (
+        GoodsReceipt, GoodsReceiptLine, StockCount, StockCountLine, WriteOff, WriteOffLine,
+    )
+    from .posting import stock_book_quantity
+
+    today = today or dt.date.today()
+    org = Organization.objects.get(number_prefix="ТДРТ")
+    warehouse = Warehouse.objects.get(name="Общий склад")
+    device = OfflineDevice.objects.get(device_id=DEMO_DEVICE_ID)
+    item = {i.article: i for i in Item.objects.all()}
+    supplier, _ = Counterparty.objects.get_or_create(name='ООО "Игрушки оптом"')
+
+    def document(model, key, day, hour, lines, line_model, **fields):
+        doc, _ = model.objects.update_or_create(uuid=_uuid(f"history:{key}"), defaults={
+            "date": dt.datetime.combine(today - dt.timedelta(days=day), dt.time(hour, 0)), "organization": org,
+            **fields})
+        document_number_assign(document=doc)
+        doc.save()
+        doc.lines.all().delete()
+        for n, values in enumerate(lines, 1):
+            line_model.objects.create(document=doc, line_number=n, **values)
+        document_post(document=doc, reason="Демонстрационная база")
+        return doc
+
+    receipt = document(GoodsReceipt, "receipt", 7, 10, [
+        {"item": item["МР-15"], "quantity": Decimal(20), "price": Decimal("80.00"), "amount": Decimal("1600.00")},
+        {"item": item["КД-12"], "quantity": Decimal(12), "price": Decimal("190.00"), "amount": Decimal("2280.00")},
+        {"item": item["79052"], "quantity": Decimal(6), "price": Decimal("110.00"), "amount": Decimal("660.00")},
+        {"item": item["СД-02"], "quantity": Decimal(48), "price": Decimal("28.00"), "amount": Decimal("1344.00")},
+    ], GoodsReceiptLine, warehouse=warehouse, supplier=supplier, supplier_document="УПД-1187")
+
+    goods, shifts = _sellable(), []
+    for n, day in enumerate(range(6, 0, -1), 1):
+        opened = dt.datetime.combine(today - dt.timedelta(days=day), dt.time(9, 0))
+        doc = synthetic_shift(goods=goods, checks=4 + n % 3, lines=2, opened_at=opened, shift_number=str(n),
+                              seed=n, returns_every=5)
+        doc.uuid = _uuid(f"history:shift:{n}")
+        doc.closed_at = opened.replace(hour=21)
+        doc.cash_movements = [
+            CashMovementDoc(date=opened, number="1", type="Income", amount=Decimal("2000.00"),
+                            uuid=_uuid(f"history:shift:{n}:in")),
+            CashMovementDoc(date=doc.closed_at, number="2", type="Outcome", amount=Decimal("1500.00"),
+                            uuid=_uuid(f"history:shift:{n}:out")),
+        ]
+        shifts.append(doc)
+    reports = sales_reports_import(device=device, shifts=shifts).reports
+
+    write_off = document(WriteOff, "write-off", 3, 19, [{"item": item["МР-15"], "quantity": Decimal(1)}],
+                         WriteOffLine, warehouse=warehouse, reason="Брак: порван при выкладке")
+    count_at = dt.datetime.combine(today - dt.timedelta(days=2), dt.time(22, 0))
+    book = stock_book_quantity(warehouse_id=warehouse.pk, item_id=item["КД-12"].pk, characteristic_id=None,
+                               at=count_at)
+    count = document(StockCount, "count", 2, 22, [
+        {"item": item["КД-12"], "counted_quantity": book - 1},
+        {"item": item["КМ-30"], "counted_quantity": stock_book_quantity(
+            warehouse_id=warehouse.pk, item_id=item["КМ-30"].pk, characteristic_id=None, at=count_at)},
+    ], StockCountLine, warehouse=warehouse, comment="Пересчет игрушек")
+    return {"receipt": receipt, "reports": reports, "write_off": write_off, "count": count}
+
+
+def demo_seed_shift(*, when: dt.datetime | None = None) -> bytes:
+    """What the demo register would upload after a day: one «СТЕР Пазл» and one «Автомобиль "Жук"» for
+    cash, and the courier's check that ships and pays order ТДРТ-000001 (prepaid 100,00 by card)."""
+    from offline_exchange.format.builders import build_sale_reports
+    from offline_exchange.format.sale_reports import CheckDoc, CheckLineDoc, PaymentDoc, SaleReportDoc
+    from offline_exchange.format.versions import FORMAT_3001
+    from offline_exchange.models import SkuCode
+
+    when = (when or dt.datetime.now()).replace(microsecond=0)
+    code = {article: str(SkuCode.objects.get(item__article=article, characteristic=None, pack=None).number)
+            for article in ("79052", "П-0780")}
+    order = CustomerOrder.objects.get(number="ТДРТ-000001")
+
+    def pay(cash="0", prepaid="0"):
+        return PaymentDoc(cash=Decimal(cash), electronic=Decimal(0), prepayment=Decimal(prepaid),
+                          postpayment=Decimal(0), barter=Decimal(0))
+
+    def good(article, quantity, price, tax):
+        quantity, price = Decimal(quantity), Decimal(price)
+        return CheckLineDoc(line=0, code=code[article], quantity=quantity, price=price, amount=quantity * price,
+                            tax_rate=tax, payment_method=4)
+
+    checks = [
+        CheckDoc(line=0, date=when - dt.timedelta(hours=2), number="1", taxation_system=0, operation_type=1,
+                 uuid=_uuid(f"seed:{when:%Y%m%d%H%M%S}:1"),
+                 lines=[good("79052", 1, "183.00", "none"), good("П-0780", 1, "250.00", "none")],
+                 payments=[pay(cash="433.00")]),
+        CheckDoc(line=0, date=when - dt.timedelta(hours=1), number="2", taxation_system=0, operation_type=1,
+                 uuid=_uuid(f"seed:{when:%Y%m%d%H%M%S}:2"), ref_uuid=order.uuid, ref_type="Order",
+                 lines=[good("79052", 2, "183.00", "10")], payments=[pay(cash="266.00", prepaid="100.00")]),
+    ]
+    shift = SaleReportDoc(line=0, shift_number="100", opened_at=when - dt.timedelta(hours=3), closed_at=when,
+                          shift_state=1, uuid=_uuid(f"seed:{when:%Y%m%d%H%M%S}"), checks=checks, cash_movements=[])
+    return build_sale_reports([shift], FORMAT_3001)
