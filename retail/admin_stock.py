@@ -13,6 +13,7 @@ from .models import (
 )
 from .services.posting import PostingError, document_number_assign, document_post, document_unpost
 from .services.stock_lines import LinesError, document_line_add, document_lines_import, position_by_barcode
+from .templatetags.ru_format import datetime_text
 
 
 class StockDocumentForm(forms.ModelForm):
@@ -50,13 +51,17 @@ class StockDocumentAdmin(SimpleHistoryAdmin):
 
     form = StockDocumentForm
     change_form_template = "admin/retail/stock_document/change_form.html"
-    list_display = ["number", "date", "warehouse", "posted", "organization", "comment"]
+    list_display = ["number", "date_shown", "warehouse", "posted", "organization", "comment"]
     list_filter = ["posted", "warehouse", ("date", admin.DateFieldListFilter)]
     search_fields = ["number", "comment"]
     date_hierarchy = "date"
     actions = ["post_selected", "unpost_selected"]
     header_fields = ["warehouse"]
     readonly_fields = ["number", "posted"]
+
+    @admin.display(description="Дата", ordering="date")
+    def date_shown(self, obj):
+        return datetime_text(obj.date)
 
     def get_fieldsets(self, request, obj=None):
         return [
@@ -169,7 +174,7 @@ class GoodsReceiptLineInline(LineInline):
 class GoodsReceiptAdmin(StockDocumentAdmin):
     inlines = [GoodsReceiptLineInline]
     header_fields = ["warehouse", "supplier", "supplier_document", "retail_price_type"]
-    list_display = ["number", "date", "warehouse", "supplier", "posted", "organization", "comment"]
+    list_display = ["number", "date_shown", "warehouse", "supplier", "posted", "organization", "comment"]
 
 
 class WriteOffLineInline(LineInline):
@@ -181,7 +186,7 @@ class WriteOffLineInline(LineInline):
 class WriteOffAdmin(StockDocumentAdmin):
     inlines = [WriteOffLineInline]
     header_fields = ["warehouse", "reason"]
-    list_display = ["number", "date", "warehouse", "reason", "posted", "organization", "comment"]
+    list_display = ["number", "date_shown", "warehouse", "reason", "posted", "organization", "comment"]
 
 
 class StockCountLineInline(LineInline):
@@ -208,7 +213,7 @@ class StockTransferLineInline(LineInline):
 class StockTransferAdmin(StockDocumentAdmin):
     inlines = [StockTransferLineInline]
     header_fields = ["warehouse", "to_warehouse"]
-    list_display = ["number", "date", "warehouse", "to_warehouse", "posted", "organization", "comment"]
+    list_display = ["number", "date_shown", "warehouse", "to_warehouse", "posted", "organization", "comment"]
 
 
 class PriceSettingLineInline(LineInline):
@@ -220,7 +225,7 @@ class PriceSettingLineInline(LineInline):
 class PriceSettingAdmin(StockDocumentAdmin):
     inlines = [PriceSettingLineInline]
     header_fields = ["price_type"]
-    list_display = ["number", "date", "price_type", "posted", "organization", "comment"]
+    list_display = ["number", "date_shown", "price_type", "posted", "organization", "comment"]
     list_filter = ["posted", "price_type", ("date", admin.DateFieldListFilter)]
 
 

@@ -288,11 +288,12 @@ def demo_history_create(*, today: dt.date | None = None) -> dict:
         document_post(document=doc, reason="Демонстрационная база")
         return doc
 
-    receipt = document(GoodsReceipt, "receipt", 7, 10, [
-        {"item": item["МР-15"], "quantity": Decimal(20), "price": Decimal("80.00"), "amount": Decimal("1600.00")},
-        {"item": item["КД-12"], "quantity": Decimal(12), "price": Decimal("190.00"), "amount": Decimal("2280.00")},
-        {"item": item["79052"], "quantity": Decimal(6), "price": Decimal("110.00"), "amount": Decimal("660.00")},
-        {"item": item["СД-02"], "quantity": Decimal(48), "price": Decimal("28.00"), "amount": Decimal("1344.00")},
+    receipt = document(GoodsReceipt, "receipt", 6, 8, [
+        {"item": item[article], "quantity": Decimal(quantity), "price": Decimal(price),
+         "amount": Decimal(quantity) * Decimal(price)}
+        for article, quantity, price in (("79052", 20, "110.00"), ("П-0780", 30, "150.00"), ("КД-12", 24, "190.00"),
+                                         ("КМ-30", 12, "540.00"), ("МР-15", 30, "80.00"), ("СД-02", 48, "28.00"),
+                                         ("ЯГ-В", "25.5", "79.00"))
     ], GoodsReceiptLine, warehouse=warehouse, supplier=supplier, supplier_document="УПД-1187")
 
     goods, shifts = _sellable(), []
