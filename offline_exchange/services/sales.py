@@ -99,8 +99,11 @@ def sales_reports_import(*, device: OfflineDevice, shifts: list[SaleReportDoc], 
     """Import every shift of one upload, all or nothing."""
     # One upload of a device at a time: a second copy of the same shift, sent while the first
     # is still being written, waits here and then finds the report to replace.
-    device = (OfflineDevice.objects.select_for_update().select_related("rule__warehouse", "organization")
-              .get(pk=device.pk))
+    # Only the device's row, and NO KEY: posting registers goods for the other devices (their rows'
+    # key-share locks), so a plain FOR UPDATE of the device and its joined organization would
+    # deadlock two registers uploading at once on PostgreSQL.
+    device = (OfflineDevice.objects.select_for_update(of=("self",), no_key=True)
+              .select_related("rule__warehouse", "organization").get(pk=device.pk))
     register = (CashRegister.objects.filter(device=device)
                 .select_related("store", "organization", "default_electronic_payment_kind").first())
     catalog = _Catalog.load(shifts)

@@ -302,3 +302,40 @@ def test_concurrent_postings_of_one_item_lose_no_update(demo):
     assert errors == []
     assert stock(item("МР-15")) == D(10) - 6 * 2 + 2 * 5 == ledger(item("МР-15"))
     assert StockBalance.objects.filter(item__article="МР-15", warehouse=demo["warehouse"]).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_registers_uploading_at_once_write_off_every_sale(demo):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serializes writers; the race is proven on PostgreSQL")
+    from offline_exchange.models import CashRegister, OfflineDevice
+
+    devices = [demo["device"]]
+    for n in range(2, 5):
+        device = OfflineDevice.objects.create(device_id=f"RACE-{n}", name=f"Касса {n}", organization=demo["organization"],
+                                              rule=demo["rule"], in_use=True, format_version=3001)
+        CashRegister.objects.create(name=f"Касса ККМ {n}", kind=CashRegister.Kind.OFFLINE,
+                                    organization=demo["organization"], store=demo["store"], device=device)
+        devices.append(device)
+    documents = [xml(seed_shift(demo)) for _ in devices]
+    barrier = threading.Barrier(len(devices))
+    errors = []
+
+    def worker(device, document):
+        from django.db import connections
+        try:
+            barrier.wait()
+            assert upload(device, document).success
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=pair) for pair in zip(devices, documents)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert RetailSalesReport.objects.filter(posted=True).count() == 4
+    assert stock(item("79052")) == D(6) == ledger(item("79052"))
