@@ -11,7 +11,9 @@ from .models import (
     PriceSettingLine, StockCount, StockCountLine, StockMovement, StockTransfer, StockTransferLine, WriteOff,
     WriteOffLine,
 )
-from .services.posting import PostingError, document_number_assign, document_post, document_unpost
+from .services.posting import (
+    PostingError, document_delete, document_number_assign, document_post, document_unpost,
+)
 from .services.stock_lines import LinesError, document_line_add, document_lines_import, position_by_barcode
 from .templatetags.ru_format import datetime_text
 
@@ -93,6 +95,14 @@ class StockDocumentAdmin(SimpleHistoryAdmin):
         except LinesError as exc:
             self.message_user(request, str(exc), messages.ERROR)
         self._post_as_asked(request, document)
+
+    def delete_model(self, request, obj):
+        document_delete(document=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        # «Удалить выбранные» of the list goes here, not through delete_model.
+        for document in queryset:
+            document_delete(document=document, user=request.user)
 
     def _post_as_asked(self, request, document):
         post = request.POST

@@ -156,6 +156,14 @@ def document_unpost(*, document, user=None, reason: str = "Отмена пров
     return result
 
 
+@transaction.atomic
+def document_delete(*, document, user=None) -> None:
+    """Delete a document with everything it wrote (its movements name it, they cannot outlive it)."""
+    document_unpost(document=document, user=user, reason="Удаление")
+    document._history_user = user if getattr(user, "pk", None) else None
+    document.delete()
+
+
 def _save_flag(document, user, reason: str) -> None:
     document._history_user = user if getattr(user, "pk", None) else None
     document._change_reason = reason

@@ -163,3 +163,15 @@ def test_list_actions_post_and_unpost(demo, admin):
 def test_scan_position_helpers():
     with pytest.raises(stock_lines.LinesError, match="Штрихкод не указан"):
         stock_lines.position_by_barcode("  ")
+
+
+def test_deleting_a_posted_document_takes_its_movements(demo, admin):
+    from retail.models import StockMovement
+    admin.post(reverse("admin:retail_writeoff_add"), header(demo, reason="Брак", barcode="4601234500031", _scan="1"))
+    doc = WriteOff.objects.get()
+    admin.post(reverse("admin:retail_writeoff_changelist"), {"action": "post_selected", "_selected_action": [doc.pk]})
+    assert stock(item("МР-15")) == 9
+    before = StockMovement.objects.count()
+    admin.post(reverse("admin:retail_writeoff_delete", args=[doc.pk]), {"post": "yes"})
+    assert not WriteOff.objects.exists() and stock(item("МР-15")) == 10
+    assert StockMovement.objects.count() == before - 1
