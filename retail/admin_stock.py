@@ -38,7 +38,7 @@ class StockDocumentForm(forms.ModelForm):
 
 class LineInline(admin.TabularInline):
     extra = 0
-    autocomplete_fields = ["item"]
+    autocomplete_fields = ["item", "characteristic"]
     raw_id_fields = []
 
     def get_fields(self, request, obj=None):
