@@ -1,5 +1,18 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
+
+
+def _feed_triggers_suspend(sender, using, **kwargs):
+    # SQLite re-reads every trigger when a migration rebuilds a table (copy, drop, rename): a trigger of
+    # another table that names the one being rebuilt (a unit's names its items) then fails the migration.
+    # So on SQLite migrations run without them, and post_migrate creates them all again. (PostgreSQL alters
+    # tables in place: its triggers stay, and app servers writing during a migrate are still captured.)
+    from django.db import connections
+
+    from .feed_sql import feed_triggers_drop
+
+    if connections[using].vendor == "sqlite":
+        feed_triggers_drop(connections[using])
 
 
 def _feed_triggers_ensure(sender, using, **kwargs):
@@ -17,4 +30,5 @@ class OfflineExchangeConfig(AppConfig):
     verbose_name = "Обмен с офлайн оборудованием"
 
     def ready(self):
+        pre_migrate.connect(_feed_triggers_suspend, sender=self, dispatch_uid="offline_exchange_feed_suspend")
         post_migrate.connect(_feed_triggers_ensure, sender=self, dispatch_uid="offline_exchange_feed_triggers")

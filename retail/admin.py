@@ -20,6 +20,7 @@ from .models import (
     SalesReportCashMovement, SalesReportExciseStamp, SalesReportGoodsLine, SalesReportReturnedLine,
     SalesReportSettlement, StockBalance, Store, TaxationSystem, Unit, Warehouse,
 )
+from .admin_stock import OrderFollowsSalesMixin  # also registers the store documents' admins
 from .resources import BarcodeResource, CharacteristicResource, ItemResource, PackResource, PriceResource
 
 
@@ -174,8 +175,20 @@ class PriceAdmin(ImportExportMixin, admin.ModelAdmin):
 
 @admin.register(StockBalance)
 class StockBalanceAdmin(admin.ModelAdmin):
+    """Totals of the stock ledger: read-only, changed by posting documents (retail.admin_stock)."""
+
     list_display = ["item", "characteristic", "warehouse", "quantity"]
     list_filter = ["warehouse"]
+    search_fields = ["item__name", "item__article"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class OrderLineInline(admin.TabularInline):
@@ -189,7 +202,7 @@ class OrderPaymentInline(admin.TabularInline):
 
 
 @admin.register(CustomerOrder)
-class CustomerOrderAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class CustomerOrderAdmin(StoreScopedAdminMixin, OrderFollowsSalesMixin, admin.ModelAdmin):
     list_display = ["number", "date", "status", "is_cancelled", "counterparty", "store", "courier_cash_register"]
     list_filter = ["status", "is_cancelled", "store", "courier_cash_register"]
     search_fields = ["number", "counterparty__name", "phone"]

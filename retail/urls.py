@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from .reports_views import urls as report_urls
 from .views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    *report_urls(),  # the store reports, under the admin (admin_view: login and staff required)
     path("admin/", admin.site.urls),
     path("", include("equipment_service.urls")),
 ]

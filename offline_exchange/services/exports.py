@@ -115,9 +115,14 @@ def _order_data(order: CustomerOrder, sku: dict[str, int]) -> OrderData:
             characteristic_uuid=str(line.characteristic.uuid) if line.characteristic_id else "",
             pack_uuid=str(line.pack.uuid) if line.pack_id else "",
         ))
-    prepaid = sum((p.amount for p in order.payments.all()), Decimal("0"))
-    if prepaid:
-        data.payments.append(PaymentData(prepayment=prepaid))
+    # As 1C writes an order's prepayments: cash receipts as Cash, card payments as ElectronicPayment
+    # (the register then counts them as paid, not as an advance to be offset).
+    cash = sum((p.amount for p in order.payments.all() if p.kind == p.Kind.CASH), Decimal("0"))
+    electronic = sum((p.amount for p in order.payments.all() if p.kind != p.Kind.CASH), Decimal("0"))
+    if cash:
+        data.payments.append(PaymentData(cash=cash))
+    if electronic:
+        data.payments.append(PaymentData(electronic=electronic))
     return data
 
 

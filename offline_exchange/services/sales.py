@@ -23,6 +23,8 @@ from retail.models import (
     SalesReportReturnedLine, SalesReportSettlement, VatRate,
 )
 from retail.money import to_money, to_quantity, vat_included
+from retail.services.orders import orders_follow_sales
+from retail.services.posting import document_unpost, sales_report_post
 
 from ..format.builders import build_post_docs_response
 from ..format.sale_reports import (
@@ -117,8 +119,11 @@ def sales_reports_import(*, device: OfflineDevice, shifts: list[SaleReportDoc], 
     """Import every shift of one upload, all or nothing."""
     # One upload of a device at a time: a second copy of the same shift, sent while the first
     # is still being written, waits here and then finds the report to replace.
-    device = (OfflineDevice.objects.select_for_update().select_related("rule__warehouse", "organization")
-              .get(pk=device.pk))
+    # Only the device's row, and NO KEY: posting registers goods for the other devices (their rows'
+    # key-share locks), so a plain FOR UPDATE of the device and its joined organization would
+    # deadlock two registers uploading at once on PostgreSQL.
+    device = (OfflineDevice.objects.select_for_update(of=("self",), no_key=True)
+              .select_related("rule__warehouse", "organization").get(pk=device.pk))
     register = (CashRegister.objects.filter(device=device)
                 .select_related("store", "organization", "default_electronic_payment_kind").first())
     catalog = _Catalog.load(shifts)
@@ -462,10 +467,13 @@ def _save(*, draft: _Draft, device: OfflineDevice, register, user, journal_entry
                                                   shift_number=shift.shift_number,
                                                   shift_opened_at=_local(shift.opened_at)).first()
     resent = report is not None
+    previous_orders: set[int] = set()
     if report is None:
         report = RetailSalesReport(device=device, shift_uuid=shift.uuid, shift_number=shift.shift_number,
                                    shift_opened_at=_local(shift.opened_at))
     else:
+        previous_orders = set(SalesReportSettlement.objects.filter(report=report, order__isnull=False)
+                              .values_list("order_id", flat=True))
         for model in (SalesReportGoodsLine, SalesReportReturnedLine, SalesReportCardPayment,
                       SalesReportBankCreditPayment, SalesReportSettlement, SalesReportCashMovement,
                       SalesReportExciseStamp):
@@ -553,6 +561,18 @@ def _save(*, draft: _Draft, device: OfflineDevice, register, user, journal_entry
                                sent_code=code, stamp=stamp)
         for n, (check_number, item_id, code, stamp) in enumerate(draft.stamps, 1)
     ], batch_size=1000)
+    # Stock and orders follow the report: posted → its goods written off (a re-upload replaces the
+    # movements), not posted → whatever an earlier upload wrote is removed.
+    if report.posted:
+        refused = sales_report_post(report=report, user=report.responsible)
+        if refused:
+            draft.reasons.append(refused)
+            report.posted = False
+            report.not_posted_reasons = "\n".join(draft.reasons)
+            report.save(update_fields=["posted", "not_posted_reasons"])
+    else:
+        document_unpost(document=report, user=report.responsible)
+    orders_follow_sales(order_ids=previous_orders | {order.pk for order, _s, _p in draft.settlements.values() if order})
     return report
 
 

@@ -2,6 +2,11 @@ from .catalog import Barcode, Characteristic, Item, ItemGroup, Pack, Unit, VatRa
 from .orders import CustomerOrder, CustomerOrderLine, CustomerOrderPayment
 from .organizations import Counterparty, Organization, Store, TaxationSystem, Warehouse
 from .prices import Price, PriceType, StockBalance
+from .stock import (
+    STOCK_DOCUMENTS, AccountingSettings, GoodsReceipt, GoodsReceiptLine, OpeningBalance, OpeningBalanceLine,
+    PriceDocumentRow, PriceSetting, PriceSettingLine, StockCount, StockCountLine, StockMovement, StockTransfer,
+    StockTransferLine, WriteOff, WriteOffLine,
+)
 from .sales_reports import (
     RetailSalesReport,
     SalesReportBankCreditPayment,
@@ -14,6 +19,9 @@ from .sales_reports import (
 )
 
 __all__ = [
+    "STOCK_DOCUMENTS", "AccountingSettings", "GoodsReceipt", "GoodsReceiptLine", "OpeningBalance",
+    "OpeningBalanceLine", "PriceDocumentRow", "PriceSetting", "PriceSettingLine", "StockCount", "StockCountLine",
+    "StockMovement", "StockTransfer", "StockTransferLine", "WriteOff", "WriteOffLine",
     "Barcode", "Characteristic", "Counterparty", "CustomerOrder", "CustomerOrderLine",
     "CustomerOrderPayment", "Item", "ItemGroup", "Organization", "Pack", "Price", "PriceType",
     "RetailSalesReport", "SalesReportBankCreditPayment", "SalesReportCardPayment",

@@ -50,6 +50,14 @@ class StockBalance(models.Model):
         verbose_name = "Остаток товара"
         verbose_name_plural = "Остатки товаров"
         indexes = [models.Index(fields=["warehouse", "item"])]
+        # The totals of the stock ledger (retail.StockMovement): one row per position and warehouse,
+        # so concurrent postings meet on the same row and lock it.
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "item", "characteristic"], name="stock_balance_unique",
+                                    condition=models.Q(characteristic__isnull=False)),
+            models.UniqueConstraint(fields=["warehouse", "item"], name="stock_balance_unique_no_characteristic",
+                                    condition=models.Q(characteristic__isnull=True)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.item}: {self.quantity}"

@@ -16,8 +16,10 @@ from offline_exchange.services.sku import sku_generate_for_rule
 
 from ..models import (
     Barcode, Characteristic, Counterparty, CustomerOrder, CustomerOrderLine, CustomerOrderPayment, Item,
-    ItemGroup, Organization, Pack, Price, PriceType, StockBalance, Store, Unit, Warehouse,
+    STOCK_DOCUMENTS, ItemGroup, OpeningBalance, OpeningBalanceLine, Organization, Pack, Price, PriceType,
+    RetailSalesReport, StockBalance, Store, Unit, Warehouse,
 )
+from .posting import document_number_assign, document_post, document_unpost
 
 DEMO_DEVICE_ID = "0001234567890123"
 # A second register on format 3.3, what current 1C servers preset, so both versions can be tried.
@@ -128,6 +130,27 @@ def demo_base_foreign_data() -> list[str]:
     if stores:
         found.append("магазины " + ", ".join(stores))
     return found
+def _opening_balances(*, organization, warehouse, lines) -> OpeningBalance:
+    """The seed's balances as a posted «Ввод начальных остатков»; a second run brings them back.
+
+    Every other document the demo made on the warehouse is unposted first, so the seed's stock is
+    exactly these quantities again."""
+    for model in STOCK_DOCUMENTS:
+        for document in model.objects.filter(posted=True).exclude(uuid=_uuid("opening")):
+            document_unpost(document=document)
+    for report in RetailSalesReport.objects.filter(posted=True, warehouse=warehouse):
+        document_unpost(document=report)
+    opening, _ = OpeningBalance.objects.update_or_create(uuid=_uuid("opening"), defaults={
+        "date": dt.datetime.combine(PRICE_DATE, dt.time(9, 0)), "organization": organization, "warehouse": warehouse,
+        "comment": "Остатки на начало работы с бэк-офисом"})
+    document_number_assign(document=opening)
+    opening.save()
+    opening.lines.all().delete()
+    OpeningBalanceLine.objects.bulk_create([
+        OpeningBalanceLine(document=opening, line_number=n, item=item, characteristic=ch, quantity=quantity)
+        for n, (item, ch, quantity) in enumerate([line for line in lines if line[2]], 1)])
+    document_post(document=opening, reason="Демонстрационная база")
+    return opening
 
 
 @transaction.atomic
@@ -163,6 +186,7 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
         )
 
     items: dict[str, Item] = {}
+    opening_lines: list[tuple] = []
     for d in ITEMS:
         item, _ = Item.objects.update_or_create(uuid=_uuid(f"item:{d.key}"), defaults={
             "name": d.name, "article": d.article, "group": groups[d.group], "base_unit": units[d.unit],
@@ -183,16 +207,16 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
                                                             defaults={"item": item, "name": ch_name})
             Barcode.objects.update_or_create(value=ch_barcode, defaults={"item": item, "characteristic": ch, "pack": None,
                                                                          "barcode_type": "EAN13"})
-            StockBalance.objects.update_or_create(warehouse=main_wh, item=item, characteristic=ch,
-                                                  defaults={"quantity": Decimal(d.balance)})
+            opening_lines.append((item, ch, Decimal(d.balance)))
         for pack_name, coefficient, pack_barcode in d.packs:
             pack, _ = Pack.objects.update_or_create(uuid=_uuid(f"pack:{d.key}:{pack_name}"), defaults={
                 "item": item, "name": pack_name, "coefficient": Decimal(coefficient)})
             Barcode.objects.update_or_create(value=pack_barcode, defaults={"item": item, "characteristic": None,
                                                                            "pack": pack, "barcode_type": "EAN13"})
-        if not d.characteristics:
-            StockBalance.objects.update_or_create(warehouse=main_wh, item=item, characteristic=None,
-                                                  defaults={"quantity": Decimal(d.balance)})
+        if not d.characteristics and d.kind == Item.Kind.GOODS:
+            opening_lines.append((item, None, Decimal(d.balance)))
+
+    _opening_balances(organization=org, warehouse=main_wh, lines=opening_lines)
 
     rule, _ = ExchangeRule.objects.update_or_create(
         name="Мобильная касса: Общий склад", defaults={"warehouse": main_wh, "export_groups": True})
@@ -253,3 +277,122 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
         "organization": org, "store": store, "warehouse": main_wh, "rule": rule, "device": device,
         "cash_register": register, "device_33": device_33, "cash_register_33": register_33, "order": order, "items": len(items), "base_name": base_name,
     }
+
+
+HISTORY_GOODS = [("79052", "183.00", "none"), ("П-0780", "250.00", "none"), ("КД-12", "320.00", "20"),
+                 ("КМ-30", "899.00", "20"), ("МР-15", "145.00", "20"), ("СД-02", "49.00", "10"),
+                 ("ЯГ-В", "129.90", "10")]
+
+
+def _sellable():
+    from offline_exchange.format.synthetic import SellableGood
+    from offline_exchange.models import SkuCode
+
+    codes = dict(SkuCode.objects.filter(characteristic=None, pack=None).values_list("item__article", "number"))
+    return [SellableGood(str(codes[article]), Decimal(price), tax, weight=article.endswith("-В"))
+            for article, price, tax in HISTORY_GOODS]
+
+
+def demo_history_create(*, today: dt.date | None = None) -> dict:
+    """A week of a store's life, so every report shows something: a receipt, a shift a day (through the
+    same import as a register's upload), a write-off and a count. Dates follow today; a second run the
+    same day gives the same documents."""
+    from offline_exchange.format.sale_reports import CashMovementDoc
+    from offline_exchange.format.synthetic import synthetic_shift
+    from offline_exchange.services.sales import sales_reports_import
+
+    from ..models import (
+        GoodsReceipt, GoodsReceiptLine, StockCount, StockCountLine, WriteOff, WriteOffLine,
+    )
+    from .posting import stock_book_quantity
+
+    today = today or dt.date.today()
+    org = Organization.objects.get(number_prefix="ТДРТ")
+    warehouse = Warehouse.objects.get(name="Общий склад")
+    device = OfflineDevice.objects.get(device_id=DEMO_DEVICE_ID)
+    item = {i.article: i for i in Item.objects.all()}
+    supplier, _ = Counterparty.objects.get_or_create(name='ООО "Игрушки оптом"')
+
+    def document(model, key, day, hour, lines, line_model, **fields):
+        doc, _ = model.objects.update_or_create(uuid=_uuid(f"history:{key}"), defaults={
+            "date": dt.datetime.combine(today - dt.timedelta(days=day), dt.time(hour, 0)), "organization": org,
+            **fields})
+        document_number_assign(document=doc)
+        doc.save()
+        doc.lines.all().delete()
+        for n, values in enumerate(lines, 1):
+            line_model.objects.create(document=doc, line_number=n, **values)
+        document_post(document=doc, reason="Демонстрационная база")
+        return doc
+
+    receipt = document(GoodsReceipt, "receipt", 6, 8, [
+        {"item": item[article], "quantity": Decimal(quantity), "price": Decimal(price),
+         "amount": Decimal(quantity) * Decimal(price)}
+        for article, quantity, price in (("79052", 20, "110.00"), ("П-0780", 30, "150.00"), ("КД-12", 24, "190.00"),
+                                         ("КМ-30", 12, "540.00"), ("МР-15", 30, "80.00"), ("СД-02", 48, "28.00"),
+                                         ("ЯГ-В", "25.5", "79.00"))
+    ], GoodsReceiptLine, warehouse=warehouse, supplier=supplier, supplier_document="УПД-1187")
+
+    goods, shifts = _sellable(), []
+    for n, day in enumerate(range(6, 0, -1), 1):
+        opened = dt.datetime.combine(today - dt.timedelta(days=day), dt.time(9, 0))
+        doc = synthetic_shift(goods=goods, checks=4 + n % 3, lines=2, opened_at=opened, shift_number=str(n),
+                              seed=n, returns_every=5)
+        doc.uuid = _uuid(f"history:shift:{n}")
+        doc.closed_at = opened.replace(hour=21)
+        doc.cash_movements = [
+            CashMovementDoc(date=opened, number="1", type="Income", amount=Decimal("2000.00"),
+                            uuid=_uuid(f"history:shift:{n}:in")),
+            CashMovementDoc(date=doc.closed_at, number="2", type="Outcome", amount=Decimal("1500.00"),
+                            uuid=_uuid(f"history:shift:{n}:out")),
+        ]
+        shifts.append(doc)
+    reports = sales_reports_import(device=device, shifts=shifts).reports
+
+    write_off = document(WriteOff, "write-off", 3, 19, [{"item": item["МР-15"], "quantity": Decimal(1)}],
+                         WriteOffLine, warehouse=warehouse, reason="Брак: порван при выкладке")
+    count_at = dt.datetime.combine(today - dt.timedelta(days=2), dt.time(22, 0))
+    book = stock_book_quantity(warehouse_id=warehouse.pk, item_id=item["КД-12"].pk, characteristic_id=None,
+                               at=count_at)
+    count = document(StockCount, "count", 2, 22, [
+        {"item": item["КД-12"], "counted_quantity": book - 1},
+        {"item": item["КМ-30"], "counted_quantity": stock_book_quantity(
+            warehouse_id=warehouse.pk, item_id=item["КМ-30"].pk, characteristic_id=None, at=count_at)},
+    ], StockCountLine, warehouse=warehouse, comment="Пересчет игрушек")
+    return {"receipt": receipt, "reports": reports, "write_off": write_off, "count": count}
+
+
+def demo_seed_shift(*, when: dt.datetime | None = None) -> bytes:
+    """What the demo register would upload after a day: one «СТЕР Пазл» and one «Автомобиль "Жук"» for
+    cash, and the courier's check that ships and pays order ТДРТ-000001 (prepaid 100,00 by card)."""
+    from offline_exchange.format.builders import build_sale_reports
+    from offline_exchange.format.sale_reports import CheckDoc, CheckLineDoc, PaymentDoc, SaleReportDoc
+    from offline_exchange.format.versions import FORMAT_3001
+    from offline_exchange.models import SkuCode
+
+    when = (when or dt.datetime.now()).replace(microsecond=0)
+    code = {article: str(SkuCode.objects.get(item__article=article, characteristic=None, pack=None).number)
+            for article in ("79052", "П-0780")}
+    order = CustomerOrder.objects.get(number="ТДРТ-000001")
+
+    def pay(cash="0", prepaid="0"):
+        return PaymentDoc(cash=Decimal(cash), electronic=Decimal(0), prepayment=Decimal(prepaid),
+                          postpayment=Decimal(0), barter=Decimal(0))
+
+    def good(article, quantity, price, tax):
+        quantity, price = Decimal(quantity), Decimal(price)
+        return CheckLineDoc(line=0, code=code[article], quantity=quantity, price=price, amount=quantity * price,
+                            tax_rate=tax, payment_method=4)
+
+    checks = [
+        CheckDoc(line=0, date=when - dt.timedelta(hours=2), number="1", taxation_system=0, operation_type=1,
+                 uuid=_uuid(f"seed:{when:%Y%m%d%H%M%S}:1"),
+                 lines=[good("79052", 1, "183.00", "none"), good("П-0780", 1, "250.00", "none")],
+                 payments=[pay(cash="433.00")]),
+        CheckDoc(line=0, date=when - dt.timedelta(hours=1), number="2", taxation_system=0, operation_type=1,
+                 uuid=_uuid(f"seed:{when:%Y%m%d%H%M%S}:2"), ref_uuid=order.uuid, ref_type="Order",
+                 lines=[good("79052", 2, "183.00", "10")], payments=[pay(cash="266.00", prepaid="100.00")]),
+    ]
+    shift = SaleReportDoc(line=0, shift_number="100", opened_at=when - dt.timedelta(hours=3), closed_at=when,
+                          shift_state=1, uuid=_uuid(f"seed:{when:%Y%m%d%H%M%S}"), checks=checks, cash_movements=[])
+    return build_sale_reports([shift], FORMAT_3001)

@@ -228,7 +228,10 @@ def test_orders_delivered_once_until_changed(client, demo, device_id, xsd):
     assert order.get("Number") == "ТДРТ-000001" and order.get("Status") == "Согласован"
     line = order.find(f"{N}Goods/{N}Good")
     assert (line.get("Quantity"), line.get("Price"), line.get("Sum")) == ("2", "183.00", "366.00")
-    assert order.find(f"{N}Payments/{N}Payment").get("PrePayment") == "100.00"
+    # The demo's card prepayment goes as 1C writes it: ElectronicPayment, not PrePayment.
+    payment = order.find(f"{N}Payments/{N}Payment")
+    assert (payment.get("ElectronicPayment"), payment.get("Cash"), payment.get("PrePayment")) == (
+        "100.00", "0.00", "0.00")
     empty = call(client, "GetDocs", [("DeviceID", device_id), ("DocType", "Order")]).result("GetDocs")
     assert assert_valid(xsd, empty).find(N + "Order") is None
     db_order = CustomerOrder.objects.get()

@@ -3,6 +3,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from tests.migrating import migrate
+
 BEFORE = [("offline_exchange", "0008_exchange_console")]
 AFTER = [("offline_exchange", "0009_goods_cache")]
 
@@ -12,14 +14,14 @@ def back_to_the_latest():
     """Later tests share the database: it is left migrated to the end whatever happens here."""
     yield
     executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate(executor, executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)
 def test_unfinished_transfers_fail_with_the_reason_and_old_packages_go(demo, back_to_the_latest):
     device_pk = demo["device"].pk
     executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
+    migrate(executor, BEFORE)
     old = executor.loader.project_state(BEFORE).apps
     Transfer, Package = old.get_model("offline_exchange", "Transfer"), old.get_model("offline_exchange", "TransferPackage")
     unfinished = Transfer.objects.create(device_id=device_pk, full=True, state="ready", package_total=2)
@@ -30,7 +32,7 @@ def test_unfinished_transfers_fail_with_the_reason_and_old_packages_go(demo, bac
         Package.objects.create(transfer=transfer, number=1, content=b"<PriceListPackage/>")
 
     executor = MigrationExecutor(connection)
-    executor.migrate(AFTER)
+    migrate(executor, AFTER)
     new = executor.loader.project_state(AFTER).apps
     Transfer, Package = new.get_model("offline_exchange", "Transfer"), new.get_model("offline_exchange", "TransferPackage")
     failed = Transfer.objects.get(pk=unfinished.pk)
@@ -57,7 +59,7 @@ def test_pending_registrations_become_a_full_list_and_pending_orders_go_through_
 
     device_pk, order_pk = demo["device"].pk, demo["order"].pk
     executor = MigrationExecutor(connection)
-    executor.migrate([("offline_exchange", "0010_goods_blocks")])
+    migrate(executor, [("offline_exchange", "0010_goods_blocks")])
     old = executor.loader.project_state([("offline_exchange", "0010_goods_blocks")]).apps
     Device = old.get_model("offline_exchange", "OfflineDevice")
     Device.objects.update(price_list_delivered_at=timezone.now())
@@ -69,7 +71,7 @@ def test_pending_registrations_become_a_full_list_and_pending_orders_go_through_
     old.get_model("offline_exchange", "OrderRegistration").objects.create(device_id=device_pk, order_id=order_pk)
 
     executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate(executor, executor.loader.graph.leaf_nodes())
     from offline_exchange.feed_sql import ORDER
     from offline_exchange.models import ChangeFeedEntry, OfflineDevice
     from offline_exchange.services.feed import FULL_ASKED, price_list_full_reason

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from retail.services.demo import demo_base_create, demo_base_foreign_data
+from retail.services.demo import demo_base_create, demo_base_foreign_data, demo_history_create, demo_seed_shift
 
 
 class Command(BaseCommand):
@@ -10,6 +10,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true",
                             help="записать демо-данные и в базу, где есть свои данные (пароль admin станет admin)")
+        parser.add_argument("--no-history", action="store_true", help="без недели истории (документов и смен)")
+        parser.add_argument("--write-shift", metavar="FILE",
+                            help="записать в файл смену, которую могла бы прислать демо-касса (продажа и "
+                                 "чек курьера по заказу ТДРТ-000001), для onec_client.py --fixture")
 
     def handle(self, *args, force=False, **options):
         foreign = demo_base_foreign_data()
@@ -19,6 +23,10 @@ class Command(BaseCommand):
                                "Укажите --force, если это действительно нужно.")
         base = settings.EQUIPMENT_SERVICE_BASE_NAMES[0] if settings.EQUIPMENT_SERVICE_BASE_NAMES else "rt"
         demo = demo_base_create(base_name=base)
+        history = None if options["no_history"] else demo_history_create()
+        if options["write_shift"]:
+            with open(options["write_shift"], "wb") as handle:
+                handle.write(demo_seed_shift())
         device, register, order = demo["device"], demo["cash_register"], demo["order"]
         lines = [
             f"Организация:        {demo['organization']} (ИНН {demo['organization'].inn}, КПП {demo['organization'].kpp})",
@@ -36,4 +44,7 @@ class Command(BaseCommand):
             "Администратор:      admin / admin  (http://127.0.0.1:8000/admin/)",
             f"Публикация:         {base}  →  http://127.0.0.1:8000/{base}/ws/EquipmentService?wsdl",
         ]
+        if history:
+            lines.append(f"История за неделю:  {history['receipt']}, смен: {len(history['reports'])}, "
+                         f"{history['write_off']}, {history['count']}")
         self.stdout.write("\n".join(lines))

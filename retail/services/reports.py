@@ -1,0 +1,243 @@
+"""The reports a store looks at every morning, read from the stock ledger and the posted sales reports."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+
+from ..models import (
+    Item, ItemGroup, RetailSalesReport, SalesReportCardPayment, SalesReportCashMovement, SalesReportGoodsLine,
+    SalesReportReturnedLine, StockMovement,
+)
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class Column:
+    label: str
+    kind: str = "text"  # text, qty, money, date, datetime
+
+
+@dataclass
+class Report:
+    title: str
+    columns: list[Column]
+    rows: list[list] = field(default_factory=list)
+    totals: list | None = None
+    chart: str = ""  # an SVG drawn here, on the server
+    subtitle: str = ""
+
+
+def _sum(query: Q | None = None):
+    return Coalesce(Sum("quantity", filter=query), Value(ZERO), output_field=DecimalField(max_digits=15,
+                                                                                           decimal_places=3))
+
+
+def _group_items(group: ItemGroup | None) -> Q:
+    return Q(item__group_id__in=group.descendant_ids()) if group is not None else Q()
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min)
+
+
+def _day_end(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.max)
+
+
+def _position_name(row) -> str:
+    name = row["item__name"]
+    return f"{name}, {row['characteristic__name']}" if row.get("characteristic__name") else name
+
+
+def stock_statement(*, date_from: dt.date, date_to: dt.date, warehouse=None, group=None) -> Report:
+    """«Ведомость по товарам на складах»: opening, in, out, closing per position for the period."""
+    start, end = _day_start(date_from), _day_end(date_to)
+    moves = StockMovement.objects.filter(date__lte=end).filter(_group_items(group))
+    if warehouse is not None:
+        moves = moves.filter(warehouse=warehouse)
+    in_period = Q(date__gte=start, date__lte=end)
+    rows = (moves.values("warehouse__name", "item_id", "item__name", "characteristic__name", "characteristic_id")
+            .annotate(opening=_sum(Q(date__lt=start)), income=_sum(in_period & Q(quantity__gt=0)),
+                      expense=_sum(in_period & Q(quantity__lt=0)), closing=_sum())
+            .order_by("warehouse__name", "item__name", "characteristic__name"))
+    report = Report("Ведомость по товарам на складах", [
+        Column("Склад"), Column("Номенклатура"), Column("Начальный остаток", "qty"), Column("Приход", "qty"),
+        Column("Расход", "qty"), Column("Конечный остаток", "qty")],
+        subtitle=f"Период: {date_from:%d.%m.%Y} – {date_to:%d.%m.%Y}")
+    totals = [ZERO] * 4
+    for row in rows:
+        values = [row["opening"], row["income"], -row["expense"], row["closing"]]
+        if not any(values):
+            continue
+        report.rows.append([row["warehouse__name"], _position_name(row)] + values)
+        totals = [a + b for a, b in zip(totals, values)]
+    report.totals = ["Итого", ""] + totals
+    return report
+
+
+def stock_on_date(*, at: dt.datetime, warehouse=None, group=None) -> Report:
+    """«Остатки товаров» at a moment: the sum of the movements up to it."""
+    moves = StockMovement.objects.filter(date__lte=at).filter(_group_items(group))
+    if warehouse is not None:
+        moves = moves.filter(warehouse=warehouse)
+    rows = (moves.values("warehouse__name", "item__name", "characteristic__name", "item__base_unit__name")
+            .annotate(total=_sum()).order_by("warehouse__name", "item__name", "characteristic__name"))
+    report = Report("Остатки товаров", [Column("Склад"), Column("Номенклатура"), Column("Ед. изм."),
+                                        Column("Остаток", "qty")], subtitle=f"На {at:%d.%m.%Y %H:%M:%S}")
+    total = ZERO
+    for row in rows:
+        if row["total"]:
+            report.rows.append([row["warehouse__name"], _position_name(row), row["item__base_unit__name"] or "",
+                                row["total"]])
+            total += row["total"]
+    report.totals = ["Итого", "", "", total]
+    return report
+
+
+def _posted_reports(date_from, date_to, store=None, cash_register=None):
+    reports = RetailSalesReport.objects.filter(posted=True, date__gte=_day_start(date_from),
+                                               date__lte=_day_end(date_to))
+    if store is not None:
+        reports = reports.filter(store=store)
+    if cash_register is not None:
+        reports = reports.filter(cash_register=cash_register)
+    return reports
+
+
+@dataclass
+class SalesDay:
+    day: dt.date
+    quantity: Decimal = ZERO
+    revenue: Decimal = ZERO
+    returns: Decimal = ZERO
+
+
+def sales_by_day(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None, item: Item | None = None,
+                 group=None) -> list[SalesDay]:
+    """Net quantity and revenue of the posted reports' goods, and their returns, per day."""
+    reports = _posted_reports(date_from, date_to, store, cash_register)
+    where = Q(report__in=reports) & _group_items(group)
+    if item is not None:
+        where &= Q(item=item)
+    days = {date_from + dt.timedelta(days=n): SalesDay(date_from + dt.timedelta(days=n))
+            for n in range((date_to - date_from).days + 1)}
+    for row in (SalesReportGoodsLine.objects.filter(where).annotate(day=TruncDate("report__date"))
+                .values("day").annotate(q=Sum("quantity"), s=Sum("amount"))):
+        day = days[row["day"]]
+        day.quantity, day.revenue = row["q"] or ZERO, row["s"] or ZERO
+    for row in (SalesReportReturnedLine.objects.filter(where).annotate(day=TruncDate("report__date"))
+                .values("day").annotate(s=Sum("amount"))):
+        days[row["day"]].returns = row["s"] or ZERO
+    return list(days.values())
+
+
+def sales(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None, item=None, group=None) -> Report:
+    """«Продажи»: quantity, revenue and returns by day, with the revenue drawn as a chart."""
+    days = sales_by_day(date_from=date_from, date_to=date_to, store=store, cash_register=cash_register, item=item,
+                        group=group)
+    report = Report("Продажи", [Column("День", "date"), Column("Количество", "qty"), Column("Выручка", "money"),
+                                Column("Возвраты", "money")],
+                    subtitle=f"Период: {date_from:%d.%m.%Y} – {date_to:%d.%m.%Y}")
+    for day in days:
+        report.rows.append([day.day, day.quantity, day.revenue, day.returns])
+    report.totals = ["Итого", sum((d.quantity for d in days), ZERO), sum((d.revenue for d in days), ZERO),
+                     sum((d.returns for d in days), ZERO)]
+    report.chart = sales_chart_svg(days)
+    return report
+
+
+def sales_chart_svg(days: list[SalesDay], width: int = 720, height: int = 240) -> str:
+    """Revenue (bars) and returns (red bars) per day as an inline SVG: no script, no external file."""
+    from django.utils.html import escape
+
+    from ..templatetags.ru_format import money_text
+
+    left, bottom, top = 70, 30, 10
+    plot_w, plot_h = width - left - 10, height - bottom - top
+    peak = max([d.revenue for d in days] + [d.returns for d in days] + [Decimal(1)])
+    slot = plot_w / max(len(days), 1)
+    bar = max(slot * 0.35, 1)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="sales-chart" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="Выручка и возвраты по дням">',
+             f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" stroke="#888"/>',
+             f'<text x="{left - 5}" y="{top + 10}" text-anchor="end" font-size="11">{escape(money_text(peak))}</text>',
+             f'<text x="{left - 5}" y="{top + plot_h}" text-anchor="end" font-size="11">0</text>']
+    for n, day in enumerate(days):
+        x = left + n * slot + slot * 0.1
+        for offset, value, color, what in ((0, day.revenue, "#417690", "выручка"),
+                                           (bar, day.returns, "#ba2121", "возвраты")):
+            h = float(max(value, ZERO) / peak) * plot_h
+            parts.append(f'<rect class="bar-{"revenue" if offset == 0 else "returns"}" x="{x + offset:.1f}" '
+                         f'y="{top + plot_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{color}">'
+                         f'<title>{day.day:%d.%m.%Y}: {what} {escape(money_text(value))}</title></rect>')
+        if len(days) <= 31:
+            parts.append(f'<text x="{x + bar:.1f}" y="{height - 12}" text-anchor="middle" font-size="10">'
+                         f'{day.day:%d.%m}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def cash_shifts(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None) -> Report:
+    """«Кассовые смены»: per register and shift — sales, returns, cash, cards, cash in / out."""
+    reports = list(_posted_reports(date_from, date_to, store, cash_register)
+                   .select_related("cash_register").order_by("cash_register__name", "date"))
+    ids = [r.pk for r in reports]
+    cards = dict(SalesReportCardPayment.objects.filter(report_id__in=ids).values("report_id")
+                 .annotate(s=Sum("amount")).values_list("report_id", "s"))
+    moves = defaultdict(lambda: [ZERO, ZERO])
+    for report_id, direction, amount in SalesReportCashMovement.objects.filter(report_id__in=ids).values_list(
+            "report_id", "direction", "amount"):
+        moves[report_id][0 if direction == SalesReportCashMovement.Direction.INCOME else 1] += amount
+    report = Report("Кассовые смены", [
+        Column("Касса ККМ"), Column("Смена"), Column("Открыта", "datetime"), Column("Закрыта", "datetime"),
+        Column("Отчет"), Column("Продажи", "money"), Column("Возвраты", "money"), Column("Наличные", "money"),
+        Column("Платежные карты", "money"), Column("Внесения", "money"), Column("Выемки", "money")],
+        subtitle=f"Период: {date_from:%d.%m.%Y} – {date_to:%d.%m.%Y}")
+    totals = [ZERO] * 6
+    for r in reports:
+        values = [r.total + r.returns_total, r.returns_total, r.cash_total, cards.get(r.pk) or ZERO,
+                  moves[r.pk][0], moves[r.pk][1]]
+        report.rows.append([str(r.cash_register or "—"), r.shift_number, r.shift_opened_at, r.shift_closed_at,
+                            r.number] + values)
+        totals = [a + b for a, b in zip(totals, values)]
+    report.totals = ["Итого", "", "", "", ""] + totals
+    return report
+
+
+def report_xlsx(report: Report) -> bytes:
+    """The report as an Excel workbook, numbers as numbers in Russian display formats."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = report.title[:31]
+    sheet.append([report.title])
+    sheet["A1"].font = Font(bold=True, size=13)
+    if report.subtitle:
+        sheet.append([report.subtitle])
+    sheet.append([c.label for c in report.columns])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    formats = {"qty": "#,##0.###", "money": "#,##0.00", "date": "DD.MM.YYYY", "datetime": "DD.MM.YYYY HH:MM:SS"}
+    for row in report.rows + ([report.totals] if report.totals else []):
+        sheet.append(list(row))
+        for cell, column in zip(sheet[sheet.max_row], report.columns):
+            if column.kind in formats and not isinstance(cell.value, str):
+                cell.number_format = formats[column.kind]
+    if report.totals:
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+    for n, column in enumerate(report.columns, 1):
+        sheet.column_dimensions[sheet.cell(row=1, column=n).column_letter].width = 40 if column.kind == "text" else 16
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
