@@ -2,8 +2,8 @@
 uncompressed sizes and each sheet's declared and real row and column counts, read as a stream.
 
 A 5 KB XLSX can declare a sheet of 2,000,000 rows; openpyxl (and tablib behind django-import-export)
-would build every row before any check could run. Here the sheet XML is streamed with lxml's iterparse
-(the hardened parser's settings: no DTD, no entities, no network, no huge text nodes) and elements are
+would build every row before any check could run. Here the sheet XML is streamed by the hardened parser's iterparse
+(`xmlsafe.iterparse_xml`: no DTD, no entities, no network, no huge text nodes) and elements are
 dropped as they are read, so a refusal costs a few milliseconds and a few megabytes whatever the file says.
 """
 from __future__ import annotations
@@ -15,6 +15,8 @@ import zipfile
 
 from django.conf import settings
 from lxml import etree
+
+from offline_exchange.format.xmlsafe import iterparse_xml
 
 SHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,30}:)?row[\s/>]")
@@ -114,9 +116,7 @@ def _check_sheet(stream, *, max_rows: int, max_columns: int) -> None:
     try:
         # Only the two elements that matter raise events ({*}: any namespace, strict OOXML included);
         # a row's cells are read from the row itself, then the row is dropped.
-        for _event, element in etree.iterparse(stream, events=("end",), tag=("{*}dimension", "{*}row"),
-                                               resolve_entities=False, no_network=True, load_dtd=False,
-                                               huge_tree=False, remove_comments=True, remove_pis=True):
+        for _event, element in iterparse_xml(stream, tag=("{*}dimension", "{*}row")):
             if element.tag.endswith("dimension"):
                 last = _cell((element.get("ref") or "").rpartition(":")[2])
                 if last and last[0] > max_rows + 1:  # the header line is not a data row
