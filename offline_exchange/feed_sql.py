@@ -23,19 +23,28 @@ FEED = "offline_exchange_changefeedentry"
 # Advisory lock key of the feed (two 32-bit halves): b"feed" and 0.
 LOCK_CLASS = int.from_bytes(b"feed", "big") - 2**31
 
-# (table, column holding the item or order id, kind): each write of a row records that id.
+# (table, column holding the item or order id, kind, which positions, which packs): each write of a row
+# records that id and the positions it is about, as SQL over the row's columns (`{r}` is the row: NEW./OLD.
+# on SQLite, the transition table's alias on PostgreSQL). NULL: any; 0: none (see ChangeFeedEntry).
+ANY = "CAST(NULL AS BIGINT)"
+_SKU_SCOPE = ('CASE WHEN {r}"characteristic_id" IS NULL AND {r}"pack_id" IS NULL THEN NULL '
+              'ELSE COALESCE({r}"%s", 0) END')  # the plain position's code decides whether the item goes at all
 DIRECT = [
-    ("retail_item", "id", ITEM),
-    ("retail_characteristic", "item_id", ITEM),
-    ("retail_pack", "item_id", ITEM),
-    ("retail_barcode", "item_id", ITEM),
-    ("retail_price", "item_id", ITEM),
-    ("retail_stockbalance", "item_id", ITEM),
-    ("offline_exchange_skucode", "item_id", ITEM),
-    ("retail_customerorder", "id", ORDER),
-    ("retail_customerorderline", "order_id", ORDER),
-    ("retail_customerorderpayment", "order_id", ORDER),
+    ("retail_item", "id", ITEM, ANY, ANY),
+    ("retail_characteristic", "item_id", ITEM, '{r}"id"', ANY),
+    ("retail_pack", "item_id", ITEM, ANY, '{r}"id"'),
+    ("retail_barcode", "item_id", ITEM, 'COALESCE({r}"characteristic_id", 0)', 'COALESCE({r}"pack_id", 0)'),
+    # The item's own price (no characteristic) is every position's, packs priced from it.
+    ("retail_price", "item_id", ITEM, '{r}"characteristic_id"', ANY),
+    ("retail_stockbalance", "item_id", ITEM, 'COALESCE({r}"characteristic_id", 0)', ANY),
+    ("offline_exchange_skucode", "item_id", ITEM, _SKU_SCOPE % "characteristic_id", _SKU_SCOPE % "pack_id"),
+    ("retail_customerorder", "id", ORDER, ANY, ANY),
+    ("retail_customerorderline", "order_id", ORDER, ANY, ANY),
+    ("retail_customerorderpayment", "order_id", ORDER, ANY, ANY),
 ]
+# A characteristic or a pack gone leaves nothing of its positions to send (the format has no delete): the
+# item goes whole, as it now is.
+DELETED_WHOLE = {"retail_characteristic", "retail_pack"}
 # (table, the item column that refers to it): an update of a unit or a group records its items.
 VIA_ITEMS = [
     ("retail_unit", "base_unit_id"),
@@ -55,7 +64,7 @@ def _name(table: str, suffix: str) -> str:
 
 def trigger_names(vendor: str) -> list[str]:
     names = []
-    for table, _column, _kind in DIRECT:
+    for table, _column, _kind, _ch, _pack in DIRECT:
         names += [_name(table, "ins"), _name(table, "upd"), _name(table, "del")]
         if vendor == "postgresql":
             names.append(_name(table, "lock"))
@@ -76,16 +85,32 @@ def _sqlite_changed(connection, table: str) -> str:
     return " OR ".join(f'OLD."{col}" IS NOT NEW."{col}"' for col in columns)
 
 
+def _scoped(connection) -> bool:
+    # Migration 0011 creates the triggers before 0031 gives the feed its scope columns: until then they
+    # record whole items (what a NULL scope means anyway).
+    with connection.cursor() as cursor:
+        return "scope_pack" in {col.name for col in connection.introspection.get_table_description(cursor, FEED)}
+
+
 def _sqlite(connection) -> list[str]:
     sql = []
-    for table, column, kind in DIRECT:
-        add = f'INSERT INTO {FEED} (kind, object_id) SELECT {kind}, {{row}}."{column}" WHERE {{row}}."{column}" IS NOT NULL'
+    scoped = _scoped(connection)
+    columns = "(kind, object_id, scope_characteristic, scope_pack)" if scoped else "(kind, object_id)"
+    for table, column, kind, ch, pack in DIRECT:
+        def row(alias: str, whole: bool = False) -> str:
+            scope = ""
+            if scoped:
+                scope = f", {ANY}, {ANY}" if whole else f', {ch.format(r=alias + ".")}, {pack.format(r=alias + ".")}'
+            return f'SELECT {kind}, {alias}."{column}"{scope} WHERE {alias}."{column}" IS NOT NULL'
         sql += [
-            f'CREATE TRIGGER {_name(table, "ins")} AFTER INSERT ON "{table}" BEGIN {add.format(row="NEW")}; END',
-            f'CREATE TRIGGER {_name(table, "del")} AFTER DELETE ON "{table}" BEGIN {add.format(row="OLD")}; END',
+            f'CREATE TRIGGER {_name(table, "ins")} AFTER INSERT ON "{table}" BEGIN INSERT INTO {FEED} {columns} '
+            f'{row("NEW")}; END',
+            f'CREATE TRIGGER {_name(table, "del")} AFTER DELETE ON "{table}" BEGIN INSERT INTO {FEED} {columns} '
+            f'{row("OLD", table in DELETED_WHOLE)}; END',
+            # Both the row's old and new item and positions (a barcode moved to another pack re-sends both);
+            # UNION writes one when they are the same.
             f'CREATE TRIGGER {_name(table, "upd")} AFTER UPDATE ON "{table}" WHEN {_sqlite_changed(connection, table)} '
-            f'BEGIN {add.format(row="NEW")} UNION SELECT {kind}, OLD."{column}" WHERE OLD."{column}" IS NOT NULL '
-            f'AND OLD."{column}" IS NOT NEW."{column}"; END',
+            f'BEGIN INSERT INTO {FEED} {columns} {row("NEW")} UNION {row("OLD")}; END',
         ]
     for table, column in VIA_ITEMS:
         sql.append(f'CREATE TRIGGER {_name(table, "upd")} AFTER UPDATE ON "{table}" WHEN '
@@ -110,7 +135,9 @@ def _pg_function(name: str, body: str) -> str:
             f"RETURN NULL; END $$")
 
 
-def _postgresql() -> list[str]:
+def _postgresql(connection) -> list[str]:
+    scoped = _scoped(connection)
+    columns = "(kind, object_id, scope_characteristic, scope_pack)" if scoped else "(kind, object_id)"
     sql = [_pg_function("feed_lock", f"PERFORM pg_advisory_xact_lock({LOCK_CLASS}, 0);")]
 
     def lock(table: str) -> None:
@@ -119,17 +146,24 @@ def _postgresql() -> list[str]:
 
     # Rows of an update that changed at all (an admin saving an unchanged form records nothing).
     changed = "FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE n IS DISTINCT FROM o"
-    for table, column, kind in DIRECT:
+    for table, column, kind, ch, pack in DIRECT:
         lock(table)
+
+        def row(alias: str, whole: bool = False) -> str:
+            scope = scoped and not whole
+            return f'{alias}"{column}" AS x, {ch.format(r=alias) if scope else ANY} AS c, ' \
+                   f'{pack.format(r=alias) if scope else ANY} AS p'
         for suffix, event, rows, select in (
-            ("ins", "INSERT", "NEW TABLE AS new_rows", f'SELECT DISTINCT "{column}" AS x FROM new_rows'),
-            ("del", "DELETE", "OLD TABLE AS old_rows", f'SELECT DISTINCT "{column}" AS x FROM old_rows'),
+            ("ins", "INSERT", "NEW TABLE AS new_rows", f"SELECT DISTINCT {row('')} FROM new_rows"),
+            ("del", "DELETE", "OLD TABLE AS old_rows",
+             f"SELECT DISTINCT {row('', table in DELETED_WHOLE)} FROM old_rows"),
             ("upd", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-             f'SELECT n."{column}" AS x {changed} UNION SELECT o."{column}" {changed}'),
+             f"SELECT {row('n.')} {changed} UNION SELECT {row('o.')} {changed}"),
         ):
             function = _name(table, suffix)
-            sql.append(_pg_function(function, f"INSERT INTO {FEED} (kind, object_id) SELECT {kind}, x FROM "
-                                              f"({select}) changed WHERE x IS NOT NULL;"))
+            values = "x, c, p" if scoped else "x"
+            sql.append(_pg_function(function, f"INSERT INTO {FEED} {columns} SELECT {kind}, {values} FROM ({select}) "
+                                              f"changed WHERE x IS NOT NULL;"))
             sql.append(f'CREATE TRIGGER {function} AFTER {event} ON "{table}" REFERENCING {rows} '
                        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()")
     for table, column in VIA_ITEMS:
@@ -162,7 +196,7 @@ def _postgresql() -> list[str]:
 
 
 def _tables() -> list[str]:
-    return ([t for t, _c, _k in DIRECT] + [t for t, _c in VIA_ITEMS] + [RULES, *RULE_LINKS, SETTINGS])
+    return ([t[0] for t in DIRECT] + [t for t, _c in VIA_ITEMS] + [RULES, *RULE_LINKS, SETTINGS])
 
 
 def feed_triggers_drop(connection) -> None:
@@ -191,7 +225,7 @@ def feed_triggers_create(connection) -> bool:
     if not {FEED, *_tables()} <= existing:
         return False
     feed_triggers_drop(connection)
-    statements = _postgresql() if connection.vendor == "postgresql" else _sqlite(connection)
+    statements = _postgresql(connection) if connection.vendor == "postgresql" else _sqlite(connection)
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)

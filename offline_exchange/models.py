@@ -288,6 +288,11 @@ class ChangeFeedEntry(models.Model):
     id = models.BigAutoField(primary_key=True)
     kind = models.PositiveSmallIntegerField("Вид", choices=Kind.choices)
     object_id = models.BigIntegerField("Объект")
+    # Which of the item's positions the change is about (PROTOCOL §5.2: an incremental list carries the
+    # changed positions). NULL is "any": a row with both NULL is the whole item (its name, VAT rate, unit,
+    # base price...); 0 is "none" (a barcode of the position without a characteristic is (0, 0)).
+    scope_characteristic = models.BigIntegerField("Характеристика", null=True)
+    scope_pack = models.BigIntegerField("Упаковка", null=True)
     created_at = models.DateTimeField("Время", db_default=Now())
 
     class Meta:
@@ -357,6 +362,10 @@ class TransferPackage(models.Model):
     number = models.PositiveIntegerField("Номер пакета")
     head = models.BinaryField("Документ без товаров")
     item_ids = models.BinaryField("Товары пакета", default=bytes)
+    # Items of an incremental list of which only some positions changed, as JSON {item id: [[characteristic,
+    # pack], ...]} (the feed's scopes): their Goods are built for those positions when the package is handed
+    # out, not read from the cache (which holds all of an item's positions).
+    positions = models.TextField("Измененные позиции", blank=True, default="")
     sent = models.BooleanField("Отправлен", default=False)
 
     class Meta:

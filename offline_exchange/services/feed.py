@@ -1,9 +1,10 @@
 """The change feed (PROTOCOL §5.2): what changed since a device's last list, read from the one feed the
 database's triggers write (`offline_exchange/feed_sql.py`), and its compaction.
 
-A device's incremental list is the items of its rule that appear in the feed above its watermark, plus
-the items whose dated prices came into force since the day its last list was built for: time is a
-change too, and nothing is sent before its day.
+A device's incremental list is the positions of its rule's items that appear in the feed above its
+watermark, plus those whose dated prices came into force since the day its last list was built for: time
+is a change too, and nothing is sent before its day. Each feed row names its item and which of the item's
+positions the write was about (a characteristic, a pack, one position, or the whole item).
 """
 from __future__ import annotations
 
@@ -93,16 +94,46 @@ def price_list_full_reason(*, device: OfflineDevice, horizon: int | None = None)
     return ""
 
 
-def price_list_changed_items(*, device: OfflineDevice, upto: int, on: date) -> set[int]:
-    """The items an incremental list up to feed position `upto` on day `on` carries: changed in the feed
-    since the device's last list, or with a price of the device's store that came into force since the day
-    that list was built for (a price dated for a later day changes nothing until then)."""
-    changed = feed_changed(kind=ITEM, after=device.price_list_watermark or 0, upto=upto)
+# A change's positions: (characteristic, pack), None for any, 0 for none (ChangeFeedEntry). An item with
+# None instead of a set of them changed as a whole.
+Scope = tuple[int | None, int | None]
+WHOLE: Scope = (None, None)
+
+
+def _add_scope(changed: dict[int, set[Scope] | None], item_id: int, scope: Scope) -> None:
+    if scope == WHOLE:
+        changed[item_id] = None
+    elif item_id not in changed:
+        changed[item_id] = {scope}
+    elif changed[item_id] is not None:
+        changed[item_id].add(scope)
+
+
+def price_list_changed_positions(*, device: OfflineDevice, upto: int, on: date) -> dict[int, set[Scope] | None]:
+    """What an incremental list up to feed position `upto` on day `on` carries, by item: the positions
+    changed in the feed since the device's last list, or with a price of the device's store that came into
+    force since the day that list was built for (a price dated for a later day changes nothing until then);
+    None for an item changed as a whole."""
+    changed: dict[int, set[Scope] | None] = {}
+    sql = (f"SELECT DISTINCT object_id, scope_characteristic, scope_pack FROM {_table()} WHERE kind = %s "
+           f"AND id > %s AND id <= %s")
+    for item_id, characteristic, pack in fetch_rows(sql, [ITEM, device.price_list_watermark or 0, upto]):
+        _add_scope(changed, item_id, (characteristic, pack))
     store = device.rule.warehouse.store
     if store is not None and store.retail_price_type_id and device.price_list_on and device.price_list_on < on:
-        changed.update(Price.objects.filter(price_type_id=store.retail_price_type_id, date__gt=device.price_list_on,
-                                            date__lte=on).values_list("item_id", flat=True).distinct())
+        for item_id, characteristic in (Price.objects.filter(
+                price_type_id=store.retail_price_type_id, date__gt=device.price_list_on, date__lte=on)
+                .values_list("item_id", "characteristic_id").distinct()):
+            _add_scope(changed, item_id, (characteristic, None))
     return changed
+
+
+def position_in_scopes(scopes: set[Scope] | None, characteristic_id: int | None, pack_id: int | None) -> bool:
+    """Whether the position (item × characteristic × pack) is one of the changed ones."""
+    if scopes is None:
+        return True
+    ch, pack = characteristic_id or 0, pack_id or 0
+    return any((sc is None or sc == ch) and (sp is None or sp == pack) for sc, sp in scopes)
 
 
 def price_list_pending_count(*, device: OfflineDevice) -> int:
@@ -155,5 +186,6 @@ def feed_compact(*, now=None) -> int:
 
 
 __all__ = ["FULL_ASKED", "FULL_FIRST", "FULL_RULE", "FULL_SILENT", "feed_changed", "feed_compact",
-           "feed_high_water", "feed_horizon", "feed_item_versions", "orders_changed", "price_list_changed_items",
+           "feed_high_water", "feed_horizon", "feed_item_versions", "orders_changed", "position_in_scopes",
+           "price_list_changed_positions",
            "price_list_full_reason", "price_list_pending_count", "rule_state"]

@@ -43,7 +43,7 @@ from .goods_cache import (
     pack_ids,
     unpack_ids,
 )
-from .feed import feed_high_water, feed_item_versions
+from .feed import Scope, feed_high_water, feed_item_versions, position_in_scopes
 from .rules import group_ancestors, rule_items
 from .sku import positions_for_items, sku_generate
 
@@ -275,11 +275,13 @@ def position_name(item_name: str, characteristic: str = "", pack: str = "") -> s
     return f"{name}, {pack}" if pack else name
 
 
-def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date
+def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date,
+                    positions: dict[int, set[Scope] | None] | None = None
                     ) -> tuple[list[tuple[int, GoodData]], list[UnitData], int]:
     """The Goods of these items in id order, in the device's shape: one Good per position (PROTOCOL §5.1;
     an item's Goods follow one another, by code) or one Good per item with its positions nested (Розница
-    2.2). Goods the device's format cannot carry are left out (the plan names them)."""
+    2.2). Goods the device's format cannot carry are left out (the plan names them). With `positions`
+    (the per-position shape), an item named there gets the Goods of those of its positions only."""
     fmt = device_format(device)
     per_position = device.goods_shape == OfflineDevice.GoodsShape.POSITIONS
     rule = device.rule
@@ -379,10 +381,14 @@ def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date
 
         item_chars = chars.get(item.id, [])
         if per_position:
-            positions: list[tuple[int, GoodData]] = []
+            item_goods: list[tuple[int, GoodData]] = []
 
-            def add(position_code_text: str, good: GoodData) -> None:
-                positions.append((int(position_code_text), good))
+            scopes = positions.get(item.id) if positions else None
+
+            def add(position_code_text: str, good: GoodData, ch_id: int | None = None, pack_id: int | None = None
+                    ) -> None:
+                if position_in_scopes(scopes, ch_id, pack_id):
+                    item_goods.append((int(position_code_text), good))
 
             if not item_chars:
                 add(code(), GoodData(name=item.name, code=code(), price=money_or_none(base_price),
@@ -392,7 +398,7 @@ def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date
                 data = pack_data(pack, None, base_price, item_balance)
                 if data is not None:
                     add(data.code, GoodData(name=position_name(item.name, pack=pack.name), packs=[data],
-                                            alcohol=alcohol, **common))
+                                            alcohol=alcohol, **common), None, pack.id)
             # An item with characteristics is sold by characteristic: its positions are the characteristics
             # and their packs (the item's own code names it in uploads and orders only).
             for ch in item_chars:
@@ -404,15 +410,16 @@ def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date
                                           characteristics=[CharacteristicData(
                                               code=ch_code, uuid=str(ch.uuid), name=ch.name,
                                               price=money_or_none(ch_price), balance=_positive(ch_balance),
-                                              barcodes=codes_of((item.id, ch.id, None)))]))
+                                              barcodes=codes_of((item.id, ch.id, None)))]), ch.id)
                 for pack in packs.get(item.id, []):
                     data = pack_data(pack, ch.id, ch_price, ch_balance)
                     if data is not None:
                         add(data.code, GoodData(name=position_name(item.name, ch.name, pack.name), alcohol=alcohol,
                                                 **common, characteristics=[CharacteristicData(
-                                                    code="", uuid=str(ch.uuid), name=ch.name, packs=[data])]))
-            positions.sort(key=itemgetter(0))
-            goods.extend((item.id, good) for _number, good in positions)
+                                                    code="", uuid=str(ch.uuid), name=ch.name, packs=[data])]),
+                        ch.id, pack.id)
+            item_goods.sort(key=itemgetter(0))
+            goods.extend((item.id, good) for _number, good in item_goods)
             continue
 
         good = GoodData(name=item.name, code=code(), price=money_or_none(base_price), balance=_positive(item_balance),
@@ -508,6 +515,18 @@ def price_list_goods_serialized(*, device: OfflineDevice, ids: list[int], on: da
     return [found[pk][0] for pk in ids if pk in found]
 
 
+def price_list_positions_serialized(*, device: OfflineDevice, positions: dict[int, set[Scope]],
+                                    on: date | None = None) -> list[bytes]:
+    """The Goods of only these positions of these items (an incremental list's items of which some positions
+    changed), built from the base: the cache holds whole items. Few, as the changes that name them."""
+    if not positions:
+        return []
+    fmt = device_format(device)
+    goods, _units, _without_price = _goods_of_items(device=device, ids=sorted(positions), on=on or price_day(),
+                                                    positions=positions)
+    return good_fragments([good for _item_id, good in goods], fmt)
+
+
 def price_list_block_fill(*, device: OfflineDevice, ids: list[int], on: date) -> bool:
     """Join the cached Goods of a package's items into its block; False when one of them is not cached
     under its current version (changed since it was): the package is then served Good by Good."""
@@ -530,7 +549,7 @@ def price_list_package_goods(*, device: OfflineDevice, item_ids: bytes) -> list[
 __all__ = ["BuildError", "CollectedPriceList", "PriceListPlan", "device_format", "item_exchange_refusals",
            "position_name", "price_day", "price_list_block_fill",
            "price_list_cache_fill", "price_list_collect", "price_list_goods", "price_list_goods_serialized",
-           "price_list_package_goods", "price_list_parts", "price_list_plan"]
+           "price_list_package_goods", "price_list_parts", "price_list_plan", "price_list_positions_serialized"]
 
 
 def item_exchange_refusals(*, item: Item) -> list[str]:

@@ -1,6 +1,7 @@
 """The price-list queue: Prepare → packages → GetPriceListPackage (PROTOCOL §5.3)."""
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,7 +33,7 @@ from .goods_cache import (
     goods_cache_key,
     pack_ids,
 )
-from .feed import feed_high_water, price_list_changed_items, price_list_full_reason, rule_state
+from .feed import Scope, feed_high_water, price_list_changed_positions, price_list_full_reason, rule_state
 from .price_list import (
     price_list_block_fill,
     price_list_cache_fill,
@@ -40,6 +41,7 @@ from .price_list import (
     price_list_package_goods,
     price_list_parts,
     price_list_plan,
+    price_list_positions_serialized,
 )
 from .journal import journal_write
 
@@ -63,9 +65,26 @@ def _is_full(device: OfflineDevice, requested_full: bool) -> bool:
     return requested_full or bool(price_list_full_reason(device=device))
 
 
-def _changed_item_ids(device: OfflineDevice, transfer: Transfer) -> list[int]:
-    return sorted(price_list_changed_items(device=device, upto=transfer.feed_watermark,
-                                           on=transfer.price_day or price_lists.price_day()))
+def _changes(device: OfflineDevice, transfer: Transfer) -> tuple[list[int] | None, dict[int, set[Scope]]]:
+    """The items an incremental transfer carries (None: a full one, every item), and those of them of
+    which only some positions go (the per-position shape; the nested one carries an item whole)."""
+    if transfer.full:
+        return None, {}
+    changed = price_list_changed_positions(device=device, upto=transfer.feed_watermark,
+                                           on=transfer.price_day or price_lists.price_day())
+    partial = {}
+    if device.goods_shape == OfflineDevice.GoodsShape.POSITIONS:
+        partial = {item_id: scopes for item_id, scopes in changed.items() if scopes is not None}
+    return sorted(changed), partial
+
+
+def positions_dump(partial: dict[int, set[Scope]], ids: list[int]) -> str:
+    named = {str(pk): sorted(partial[pk], key=str) for pk in ids if pk in partial}
+    return json.dumps(named) if named else ""
+
+
+def positions_load(text: str) -> dict[int, set[Scope]]:
+    return {int(pk): {tuple(scope) for scope in scopes} for pk, scopes in json.loads(text).items()} if text else {}
 
 
 def _stale_after() -> float:
@@ -168,22 +187,25 @@ def transfer_build(*, transfer_id: UUID) -> None:
     device = transfer.device
     try:
         fmt = get_format(device.format_version)
-        item_ids = None if transfer.full else _changed_item_ids(device, transfer)
+        item_ids, partial = _changes(device, transfer)
         plan = price_list_plan(device=device, item_ids=item_ids, full=transfer.full, on=transfer.price_day,
                                per_package=device.items_per_package)
-        parts = price_list_parts(plan.groups, plan.ids, device.items_per_package)
+        # A package names the items it carries whole (from the cache, or its block) and, apart, those of
+        # which only some positions go.
+        parts = [(groups, [pk for pk in ids if pk not in partial], positions_dump(partial, ids))
+                 for groups, ids in price_list_parts(plan.groups, plan.ids, device.items_per_package)]
         total = len(parts)
         Transfer.objects.filter(pk=transfer.pk).update(
             package_total=total, goods_count=len(plan.ids), skipped_without_sku=plan.skipped_without_sku,
             left_out=plan.left_out_text(), heartbeat_at=timezone.now(),
         )
         _left_out_journal(device=device, plan=plan, transfer_id=transfer.pk)
-        packed = [pack_ids(ids) for _groups, ids in parts]
+        packed = [pack_ids(ids) for _groups, ids, _positions in parts]
         keys = [goods_block_key(items) if items else "" for items in packed]
         blocks = plan.blocks if plan.blocks is not None else goods_blocks_usable(
             variant_key=plan.variant_key, on=plan.on, keys=[key for key in keys if key])
         pending: list[TransferPackage] = []
-        for number, (groups, ids) in enumerate(parts, start=1):
+        for number, (groups, ids, positions) in enumerate(parts, start=1):
             missing = [pk for pk in ids if pk in plan.uncached] if plan.uncached else []
             without_block = bool(ids) and keys[number - 1] not in blocks
             if missing:
@@ -193,7 +215,7 @@ def transfer_build(*, transfer_id: UUID) -> None:
             elif without_block:
                 price_list_block_fill(device=device, ids=ids, on=plan.on)
             pending.append(TransferPackage(
-                transfer_id=transfer.pk, number=number, item_ids=packed[number - 1],
+                transfer_id=transfer.pk, number=number, item_ids=packed[number - 1], positions=positions,
                 head=build_price_list_package_head(
                     number=number, total=total, fmt=fmt,
                     price_list=PriceListData(full=plan.full, units=plan.units, groups=groups)),
@@ -258,6 +280,8 @@ def package_next(*, device: OfflineDevice, transfer_id: str, restart: bool) -> P
         goods = [package.block]
     else:
         goods = price_list_package_goods(device=device, item_ids=package.item_ids)
+    if package.positions:
+        goods = goods + price_list_positions_serialized(device=device, positions=positions_load(package.positions))
     content = splice_goods(package.head, goods)
     # The lowest unsent package was the last one, so every other one has been sent.
     completed = package.number == transfer.package_total
@@ -272,6 +296,7 @@ class _Claimed:
     head: bytes
     item_ids: bytes
     block: bytes | None  # the package's Goods from the goods cache's block, when it has one
+    positions: str  # the items of which only some positions go (`positions_dump`)
 
 
 # What handing out a package needs of its transfer; the rare answer without a package reads the whole row.
@@ -302,8 +327,8 @@ def _package_claim(*, key: UUID, device: OfflineDevice) -> tuple[Transfer, _Clai
             f"WITH t AS (SELECT * FROM {transfers} WHERE id = %s AND device_id = %s), "
             f"p AS (UPDATE {packages} SET sent = TRUE WHERE id = (SELECT p.id FROM {packages} p, t "
             f"WHERE p.transfer_id = t.id AND NOT p.sent AND ({claimable[0]}) "
-            f"ORDER BY p.number LIMIT 1 FOR UPDATE OF p) RETURNING number, head, item_ids) "
-            f"SELECT {columns}, p.number, p.head, p.item_ids, b.digest FROM t LEFT JOIN p ON TRUE "
+            f"ORDER BY p.number LIMIT 1 FOR UPDATE OF p) RETURNING number, head, item_ids, positions) "
+            f"SELECT {columns}, p.number, p.head, p.item_ids, p.positions, b.digest FROM t LEFT JOIN p ON TRUE "
             f"LEFT JOIN {blocks} b ON b.variant_id = %s AND b.key = md5(p.item_ids) "
             f"AND (b.valid_until IS NULL OR b.valid_until > %s) AND {goods_block_current('b')}",
             [key, device.pk, *claimable[1], variant_key, on])
@@ -311,13 +336,13 @@ def _package_claim(*, key: UUID, device: OfflineDevice) -> tuple[Transfer, _Clai
             return None
         row = rows[0]
         transfer = Transfer(**dict(zip(_TRANSFER_COLUMNS, row)))
-        number, head, item_ids, digest = row[len(_TRANSFER_COLUMNS):]
+        number, head, item_ids, positions, digest = row[len(_TRANSFER_COLUMNS):]
         if number is None:
             return transfer, None
         item_ids = bytes(item_ids)
         block = None if digest is None else goods_block_content(
             variant_key=variant_key, key=goods_block_key(item_ids), digest=digest)
-        return transfer, _Claimed(number, bytes(head), item_ids, block)
+        return transfer, _Claimed(number, bytes(head), item_ids, block, positions)
     with transaction.atomic():
         # Elsewhere (SQLite) the transaction holds the database's write lock from its start.
         rows = fetch_rows(
@@ -331,13 +356,13 @@ def _package_claim(*, key: UUID, device: OfflineDevice) -> tuple[Transfer, _Clai
             return transfer, None
         rows = fetch_rows(
             f"UPDATE {packages} SET sent = %s WHERE id = (SELECT id FROM {packages} WHERE transfer_id = %s "
-            f"AND sent = %s ORDER BY number LIMIT 1) RETURNING number, head, item_ids",
+            f"AND sent = %s ORDER BY number LIMIT 1) RETURNING number, head, item_ids, positions",
             [True, Transfer._meta.pk.get_db_prep_value(key, connection), False])
         if not rows:
             return transfer, None
-        number, head, item_ids = rows[0]
+        number, head, item_ids, positions = rows[0]
         block = goods_block_read(variant_key=variant_key, key=goods_block_key(item_ids), on=on) if item_ids else None
-        return transfer, _Claimed(number, bytes(head), bytes(item_ids), block)
+        return transfer, _Claimed(number, bytes(head), bytes(item_ids), block, positions)
 
 
 @transaction.atomic
@@ -364,14 +389,17 @@ def price_list_deliver(*, device: OfflineDevice) -> bytes:
     device = OfflineDevice.objects.select_for_update(of=("self",)).select_related("rule__warehouse__store").get(pk=device.pk)
     fmt = get_format(device.format_version)
     full = _is_full(device, False)
-    snapshot = Transfer(feed_watermark=feed_high_water(), price_day=price_lists.price_day(),
+    snapshot = Transfer(full=full, feed_watermark=feed_high_water(), price_day=price_lists.price_day(),
                         rule_state=rule_state(device))
-    item_ids = None if full else _changed_item_ids(device, snapshot)
+    item_ids, partial = _changes(device, snapshot)
     plan = price_list_plan(device=device, item_ids=item_ids, full=full, on=snapshot.price_day)
     _left_out_journal(device=device, plan=plan)
     goods: list[bytes] = []
-    for ids in chunks(plan.ids, device.items_per_package or CHUNK):
+    for ids in chunks([pk for pk in plan.ids if pk not in partial], device.items_per_package or CHUNK):
         goods.extend(price_list_goods_serialized(device=device, ids=ids, on=plan.on))
+    listed = set(plan.ids)
+    goods.extend(price_list_positions_serialized(
+        device=device, on=plan.on, positions={pk: scopes for pk, scopes in partial.items() if pk in listed}))
     # GetPriceList carries no FullExport attribute (as 1C writes it).
     head = build_price_list_head(PriceListData(full=False, groups=plan.groups, units=plan.units), fmt)
     content = splice_goods(head, goods)
