@@ -174,7 +174,7 @@ class PriceAdmin(ImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(StockBalance)
-class StockBalanceAdmin(admin.ModelAdmin):
+class StockBalanceAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     """Totals of the stock ledger: read-only, changed by posting documents (retail.admin_stock)."""
 
     list_display = ["item", "characteristic", "warehouse", "quantity"]

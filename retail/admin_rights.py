@@ -38,6 +38,14 @@ STORE_PATHS: dict[str, tuple[str, ...]] = {
     "retail.warehouse": ("store",),
     "retail.customerorder": ("store",),
     "retail.retailsalesreport": ("store",),
+    # The store's documents and its stock: by their warehouse (a transfer is its sender's and its receiver's).
+    "retail.openingbalance": ("warehouse__store",),
+    "retail.goodsreceipt": ("warehouse__store",),
+    "retail.writeoff": ("warehouse__store",),
+    "retail.stockcount": ("warehouse__store",),
+    "retail.stocktransfer": ("warehouse__store", "to_warehouse__store"),
+    "retail.stockmovement": ("warehouse__store",),
+    "retail.stockbalance": ("warehouse__store",),
     "offline_exchange.cashregister": ("store",),
     "offline_exchange.exchangerule": ("warehouse__store",),
     "offline_exchange.offlinedevice": _device_paths(),
@@ -69,9 +77,12 @@ class StoreScopedAdminMixin:
     def get_queryset(self, request):
         return scope_queryset(super().get_queryset(request), request.user)
 
+    # Foreign keys offered whatever the user's stores (a transfer may go to another store's warehouse).
+    unscoped_choices: tuple[str, ...] = ()
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if field is not None and hasattr(field, "queryset"):
+        if field is not None and hasattr(field, "queryset") and db_field.name not in self.unscoped_choices:
             field.queryset = scope_queryset(field.queryset, request.user)
         return field
 

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_rights import GuardedHistoryMixin, StoreScopedAdminMixin
 from .models import (
     AccountingSettings, GoodsReceipt, GoodsReceiptLine, OpeningBalance, OpeningBalanceLine, PriceSetting,
     PriceSettingLine, StockCount, StockCountLine, StockMovement, StockTransfer, StockTransferLine, WriteOff,
@@ -48,7 +49,7 @@ class LineInline(admin.TabularInline):
         return getattr(self, "readonly_line_fields", [])
 
 
-class StockDocumentAdmin(SimpleHistoryAdmin):
+class StockDocumentAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
     """What every store document's admin does, as in 1С:Розница's document forms."""
 
     form = StockDocumentForm
@@ -223,6 +224,7 @@ class StockTransferLineInline(LineInline):
 class StockTransferAdmin(StockDocumentAdmin):
     inlines = [StockTransferLineInline]
     header_fields = ["warehouse", "to_warehouse"]
+    unscoped_choices = ("to_warehouse",)
     list_display = ["number", "date_shown", "warehouse", "to_warehouse", "posted", "organization", "comment"]
 
 
@@ -249,7 +251,7 @@ class AccountingSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     """«Товары на складах»: read-only, written by posted documents."""
 
     list_display = ["date", "warehouse", "item", "characteristic", "quantity", "document_link"]

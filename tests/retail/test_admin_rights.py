@@ -61,8 +61,34 @@ def two_stores(demo, client, device_id):
     CustomerOrder.objects.create(number="ДР-000001", date=dt.datetime(2024, 3, 1), store=other,
                                  warehouse=warehouse, organization=demo["organization"],
                                  counterparty=demo["order"].counterparty)
+    _store_documents(demo, own.warehouses.first(), warehouse, f.WarehouseFactory(store=other, name="Склад 2"))
     f.ItemFactory(name="Товар без SKU")
     return {"own": own, "other": other, "other_device": device, "other_register": register}
+
+
+def _store_documents(demo, own_warehouse, other_warehouse, other_second):
+    """A document of each kind, a ledger row and a balance in each store; the other store's transfer stays
+    inside it (a transfer between the two stores is both stores')."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from retail.models import (
+        GoodsReceipt, OpeningBalance, StockBalance, StockCount, StockMovement, StockTransfer, WriteOff,
+    )
+
+    item = Item.objects.filter(sku_codes__isnull=False).first()
+    when = dt.datetime(2024, 3, 1, 9, 0)
+    for warehouse, receiver in ((own_warehouse, other_warehouse), (other_warehouse, other_second)):
+        common = {"date": when, "organization": demo["organization"], "warehouse": warehouse}
+        opening = OpeningBalance.objects.create(**common)
+        GoodsReceipt.objects.create(**common)
+        WriteOff.objects.create(reason="Бой", **common)
+        StockCount.objects.create(**common)
+        StockTransfer.objects.create(to_warehouse=receiver, **common)
+        StockMovement.objects.create(date=when, warehouse=warehouse, item=item, quantity=Decimal(1),
+                                     document_type=ContentType.objects.get_for_model(OpeningBalance),
+                                     document_id=opening.pk)
+        StockBalance.objects.update_or_create(warehouse=warehouse, item=item, characteristic=None,
+                                              defaults={"quantity": Decimal(1)})
 
 
 def staff(username: str, *codenames: str, store=None) -> Client:
@@ -235,6 +261,10 @@ def test_store_manager_sees_and_changes_only_the_stores_objects(two_stores):
     device_form = browser.get(reverse("admin:offline_exchange_offlinedevice_change",
                                       args=[register.device_id])).context["adminform"].form
     assert set(device_form.fields["users"].queryset.values_list("username", flat=True)) == {"sync"}
+    # A store's transfer leaves from its own warehouse, to any store's.
+    transfer_form = browser.get(reverse("admin:retail_stocktransfer_add")).context["adminform"].form
+    assert set(transfer_form.fields["warehouse"].queryset) == set(own.warehouses.all())
+    assert other.warehouses.first() in transfer_form.fields["to_warehouse"].queryset
     # Who belongs to a store is not the store staff's decision.
     store_form = browser.get(reverse("admin:retail_store_change", args=[own.pk])).context["adminform"].form
     assert "staff" not in store_form.fields
