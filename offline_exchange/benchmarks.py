@@ -429,3 +429,32 @@ def incremental_after_repricing_measure() -> dict:
         price_list_rule_state=rule_state(device))
     figures = transfer_measure(full=False, with_limit=False)
     return asdict(figures)
+
+
+def incremental_positions_measure() -> dict:
+    """One size repriced across the catalog (a characteristic price for the first characteristic of every item
+    that has them), then the register's next incremental list: it carries that characteristic's positions.
+    Against, in the same run, the same items changed as a whole (their names), every position of each sent:
+    what the list cost when the feed knew items only."""
+    from django.db import transaction
+    from django.db.models import Min
+
+    from retail.models import Characteristic, Item, Price, PriceType
+
+    from .models import OfflineDevice
+
+    device = OfflineDevice.objects.get(device_id=DEVICE_ID)
+    price_type = PriceType.objects.get(name="Розничная цена")
+    firsts = list(Characteristic.objects.values("item_id").annotate(first=Min("pk")).values_list("item_id", "first"))
+    with transaction.atomic():
+        Price.objects.bulk_create(
+            [Price(price_type=price_type, item_id=item_id, characteristic_id=ch_id, date=date.today(),
+                   value=Decimal("555.00")) for item_id, ch_id in firsts], batch_size=2000)
+    seconds, contents, transfer = _transfer_once(device, full=False)
+    positions = {"items": transfer.goods_count, "goods": sum(c.count(b"<Good ") for c in contents),
+                 "megabytes": round(sum(map(len, contents)) / 1e6, 2), "seconds": round(seconds, 3)}
+    Item.objects.filter(pk__in=[item_id for item_id, _ch in firsts]).update(description="переименовано")
+    seconds, contents, transfer = _transfer_once(device, full=False)
+    whole = {"items": transfer.goods_count, "goods": sum(c.count(b"<Good ") for c in contents),
+             "megabytes": round(sum(map(len, contents)) / 1e6, 2), "seconds": round(seconds, 3)}
+    return {"positions": positions, "whole": whole, "peak_rss_mb": round(peak_rss_mb(), 1)}
