@@ -28,3 +28,6 @@ def test_bench_changes_prints_the_repricing_the_import_and_the_incremental_list_
     assert re.search(r"price file of 60 rows .*: import [\d.]+ s \(new 60, errors 0\) \| bulk insert of the same "
                      r"rows [\d.]+ s \| import / limit = [\d.]+x", text), text
     assert "next incremental list of one register after the repricing: 60 goods in 3 packages" in text
+    # 10% of the catalog has 3 characteristics: one of them repriced sends one Good an item, not three.
+    assert re.search(r"one size repriced in 6 goods: next incremental list 6 Goods, .* the same goods changed whole "
+                     r".* 18 Goods, .* Goods 6/18", text), text
