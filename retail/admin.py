@@ -9,12 +9,12 @@ from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from offline_exchange.admin import reload_entry
-from offline_exchange.services.price_list import item_exchange_refusals
 from offline_exchange.services.sku import SkuRangeExhaustedError, sku_generate_for_items
 
 # The catalog admins import and export through the limited mixin (file limits, CSV/XLSX only).
 from .admin_import import LimitedImportExportMixin as ImportExportMixin
 from .admin_rights import GuardedHistoryMixin, StoreScopedAdminMixin
+from .services.item_card import item_exchange_warnings, item_positions
 from .services.orders import (
     order_exchange, order_lines_write, order_number_taken, order_save, order_totals,
 )
@@ -96,13 +96,25 @@ class PackInline(admin.TabularInline):
     extra = 0
 
 
-class BarcodeInline(admin.TabularInline):
+class ItemOwnChoicesMixin:
+    """A barcode's or a price's characteristic and pack: only those of the item on the card (none before
+    the item is written), so a position of another item cannot be picked."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        for name, model in (("characteristic", Characteristic), ("pack", Pack)):
+            field = formset.form.base_fields.get(name)
+            if field is not None:
+                field.queryset = model.objects.filter(item=obj) if obj is not None and obj.pk else model.objects.none()
+        return formset
+
+
+class BarcodeInline(ItemOwnChoicesMixin, admin.TabularInline):
     model = Barcode
     extra = 0
-    autocomplete_fields = []
 
 
-class PriceInline(admin.TabularInline):
+class PriceInline(ItemOwnChoicesMixin, admin.TabularInline):
     model = Price
     extra = 0
 
@@ -110,6 +122,7 @@ class PriceInline(admin.TabularInline):
 @admin.register(Item)
 class ItemAdmin(ImportExportMixin, admin.ModelAdmin):
     resource_classes = [ItemResource]
+    change_form_template = "admin/retail/item/change_form.html"
     list_display = ["name", "article", "group", "vat_rate", "is_weight", "sku_number", "deletion_mark"]
     list_filter = ["group", "kind", "vat_rate", "is_weight", "deletion_mark"]
     search_fields = ["name", "article", "barcodes__value"]
@@ -128,11 +141,15 @@ class ItemAdmin(ImportExportMixin, admin.ModelAdmin):
 
     @admin.display(description="Выгрузка на кассы")
     def exchange_refusals(self, obj):
-        refusals = item_exchange_refusals(item=obj) if obj.pk else []
-        if not refusals:
+        warnings = item_exchange_warnings(item=obj) if obj and obj.pk else []
+        if not warnings:
             return "—"
         return format_html_join(mark_safe("<br>"), '<strong class="errornote">⚠ {}</strong>',
-                                ((text,) for text in refusals))
+                                ((text,) for text in warnings))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["item_positions"] = item_positions(item=obj) if obj is not None else []
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="SKU")
     def sku_number(self, obj):
