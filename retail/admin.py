@@ -1,7 +1,10 @@
 """Back-office admin: catalog, orders and the read-only Retail Sales Report review."""
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -235,6 +238,8 @@ class OrderLineForm(forms.ModelForm):
 class OrderLineInline(admin.TabularInline):
     model = CustomerOrderLine
     form = OrderLineForm
+    # Read into «Добавить еще один …»: a masculine noun keeps the phrase grammatical.
+    verbose_name, verbose_name_plural = "товар", "Товары"
     extra = 0
     template = "admin/retail/customerorder/lines_inline.html"
     autocomplete_fields = ["item", "characteristic", "pack"]
@@ -255,6 +260,7 @@ class OrderLineInline(admin.TabularInline):
 
 class OrderPaymentInline(admin.TabularInline):
     model = CustomerOrderPayment
+    verbose_name, verbose_name_plural = "платеж предоплаты", "Предоплаты"
     extra = 0
     template = "admin/retail/customerorder/payments_inline.html"
     formfield_overrides = {models.DecimalField: {"localize": True, "widget": forms.TextInput(
@@ -307,9 +313,12 @@ class CustomerOrderAdmin(StoreScopedAdminMixin, OrderFollowsSalesMixin, admin.Mo
     def date_shown(self, obj):
         return datetime_text(obj.date)
 
-    @admin.display(description="Сумма")
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(lines_total=Sum("lines__amount"))
+
+    @admin.display(description="Сумма", ordering="lines_total")
     def total_shown(self, obj):
-        return money_text(order_totals(order=obj).total)
+        return money_text(getattr(obj, "lines_total", None) or Decimal("0.00"))
 
     @admin.display(description="Обмен с кассой")
     def exchange_state(self, obj):
