@@ -175,3 +175,42 @@ class SkuCodeFactory(factory.django.DjangoModelFactory):
     position_key = factory.LazyAttribute(
         lambda o: SkuCode.key_for(o.item.pk, o.characteristic.pk if o.characteristic else None,
                                   o.pack.pk if o.pack else None))
+
+
+# --- Customer orders (orders work) -------------------------------------------------------------------
+from datetime import datetime as _datetime  # noqa: E402 - kept with the factories that use it (merges)
+
+class CustomerOrderFactory(factory.django.DjangoModelFactory):
+    """An order written as the admin writes it: through `order_save`, so it is numbered."""
+
+    class Meta:
+        model = "retail.CustomerOrder"
+
+    number = ""
+    date = _datetime(2024, 6, 1, 9, 30)
+    organization = factory.SubFactory(OrganizationFactory)
+    store = factory.SubFactory(StoreFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from retail.services.orders import order_save
+
+        return order_save(order=model_class(*args, **kwargs))
+
+
+class CustomerOrderLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "retail.CustomerOrderLine"
+
+    order = factory.SubFactory(CustomerOrderFactory)
+    item = factory.SubFactory(ItemFactory)
+    quantity = Decimal("1")
+    price = Decimal("100.00")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from retail.services.orders import order_lines_write
+
+        line = model_class(*args, **kwargs)
+        order_lines_write(order=line.order, lines=[line])
+        return line

@@ -1,6 +1,10 @@
 import uuid
+from decimal import Decimal
 
 from django.db import models
+
+from ..money import to_money, vat_included
+from .catalog import VatRate
 
 
 class CustomerOrder(models.Model):
@@ -10,7 +14,12 @@ class CustomerOrder(models.Model):
         CLOSED = "closed", "Закрыт"
 
     uuid = models.UUIDField("Идентификатор", default=uuid.uuid4, unique=True, editable=False)
-    number = models.CharField("Номер", max_length=20, unique=True)
+    # As 1C numbers documents: the organization's prefix and a sequence within the year (ТДРТ-000001),
+    # unique per year; year and sequence kept apart so the next number is a MAX().
+    number = models.CharField("Номер", max_length=20, blank=True, db_index=True,
+                              help_text="Оставьте пустым: номер будет присвоен автоматически.")
+    number_year = models.PositiveSmallIntegerField("Год нумерации", null=True, editable=False)
+    number_seq = models.PositiveIntegerField("Порядковый номер", null=True, editable=False)
     date = models.DateTimeField("Дата")
     status = models.CharField("Статус", max_length=12, choices=Status.choices, default=Status.NOT_AGREED)
     is_cancelled = models.BooleanField("Отменен", default=False)
@@ -38,9 +47,14 @@ class CustomerOrder(models.Model):
         verbose_name = "Заказ покупателя"
         verbose_name_plural = "Заказы покупателей"
         ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["number", "number_year"], name="customer_order_unique_number_per_year"),
+        ]
 
     def __str__(self) -> str:
-        return f"Заказ покупателя {self.number} от {self.date:%d.%m.%Y}"
+        if not self.pk:
+            return "Заказ покупателя (новый)"
+        return f"Заказ покупателя {self.number} от {self.date:%d.%m.%Y %H:%M:%S}"
 
     @property
     def total(self):
@@ -55,7 +69,8 @@ class CustomerOrderLine(models.Model):
     quantity = models.DecimalField("Количество", max_digits=15, decimal_places=3)
     price = models.DecimalField("Цена", max_digits=15, decimal_places=2)
     amount = models.DecimalField("Сумма", max_digits=15, decimal_places=2)
-    vat_rate = models.CharField("Ставка НДС", max_length=5, blank=True)
+    vat_rate = models.CharField("Ставка НДС", max_length=5, blank=True, choices=VatRate.choices,
+                                help_text="Пусто — ставка номенклатуры.")
     vat_amount = models.DecimalField("Сумма НДС", max_digits=15, decimal_places=2, default=0)
 
     class Meta:
@@ -64,6 +79,30 @@ class CustomerOrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} × {self.quantity}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.item_id:
+            if self.characteristic_id and self.characteristic.item_id != self.item_id:
+                errors["characteristic"] = f"Характеристика «{self.characteristic}» не относится к номенклатуре «{self.item}»."
+            if self.pack_id and self.pack.item_id != self.item_id:
+                errors["pack"] = f"Упаковка «{self.pack}» не относится к номенклатуре «{self.item}»."
+        if self.quantity is not None and self.quantity <= 0:
+            errors["quantity"] = "Количество должно быть больше нуля."
+        if self.price is not None and self.price < 0:
+            errors["price"] = "Цена не может быть отрицательной."
+        if errors:
+            raise ValidationError(errors)
+
+    def calculate(self) -> None:
+        """Sum and VAT from quantity × price, prices including VAT (1C's default); the rate is the line's
+        own, else the item's."""
+        if not self.vat_rate:
+            self.vat_rate = self.item.vat_rate
+        self.amount = to_money(Decimal(self.quantity) * Decimal(self.price))
+        self.vat_amount = vat_included(self.amount, VatRate.percent(self.vat_rate))
 
 
 class CustomerOrderPayment(models.Model):

@@ -20,6 +20,7 @@ from ..models import (
     RetailSalesReport, StockBalance, Store, Unit, Warehouse,
 )
 from .posting import document_number_assign, document_post, document_unpost
+from .orders import order_save
 
 DEMO_DEVICE_ID = "0001234567890123"
 # A second register on format 3.3, what current 1C servers preset, so both versions can be tried.
@@ -250,6 +251,7 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
         "phone": "+7 900 000-00-00", "email": "client@example.org", "comment": "Позвонить за час",
         "courier_cash_register": register,
     })
+    order_save(order=order)  # its year and sequence, so the next order of the prefix is ТДРТ-000002
     order.lines.all().delete()
     order.payments.all().delete()
     # 183,00 + 183,00 at 10% VAT (not the catalog's rate: the order's own terms) = 366,00, VAT 33,27.

@@ -6,6 +6,7 @@ read from the reports, so a re-upload or an unposted report changes them with no
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,6 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from ..models import AccountingSettings, CustomerOrder, SalesReportGoodsLine, SalesReportSettlement
+from ..templatetags.ru_format import datetime_text
 
 READY_TO_CLOSE = "Готов к закрытию"
 AWAITING_SALE = "Ожидается продажа"
@@ -98,3 +100,144 @@ def order_close(*, order: CustomerOrder) -> None:
     change; the export leaves closed orders out)."""
     order.status = CustomerOrder.Status.CLOSED
     order.save(update_fields=["status"])
+
+
+# --- Number, lines and totals -------------------------------------------------------------------
+
+class OrderError(Exception):
+    """An order that cannot be written as given; the text is for the store admin."""
+
+
+def _own_sequence(order: CustomerOrder) -> int | None:
+    """The sequence of a number typed in the organization's own form (ТДРТ-000007), so that the next
+    automatic number never repeats it; None for any other form."""
+    prefix = (order.organization.number_prefix if order.organization_id else "") or "00"
+    match = re.fullmatch(rf"{re.escape(prefix)}-(\d{{1,9}})", order.number)
+    return int(match.group(1)) if match else None
+
+
+def order_number_taken(*, number: str, year: int, exclude_pk: int | None = None) -> bool:
+    return CustomerOrder.objects.filter(number=number, number_year=year).exclude(pk=exclude_pk).exists()
+
+
+@transaction.atomic
+def order_save(*, order: CustomerOrder) -> CustomerOrder:
+    """Write an order; an empty number becomes the next of its organization's prefix in its year
+    (ТДРТ-000001), numbered as store documents are (`document_number_assign`: serialized on the
+    accounting settings row until this transaction ends, so two orders saved at once never share one)."""
+    from .posting import document_number_assign
+
+    order.number = (order.number or "").strip()
+    if order.number:
+        order.number_year, order.number_seq = order.date.year, _own_sequence(order)
+        if order_number_taken(number=order.number, year=order.number_year, exclude_pk=order.pk):
+            raise OrderError(f"Заказ покупателя с номером {order.number} уже есть в {order.number_year} году.")
+    else:
+        document_number_assign(document=order)
+    order.save()
+    return order
+
+
+@transaction.atomic
+def order_lines_write(*, order: CustomerOrder, lines, deleted=()) -> None:
+    """Write the order's changed lines with their sums and VAT computed (`CustomerOrderLine.calculate`)
+    and remove the deleted ones."""
+    for line in deleted:
+        line.delete()
+    for line in lines:
+        line.order = order
+        line.calculate()
+        line.save()
+
+
+@dataclass
+class OrderTotals:
+    total: Decimal = Decimal("0.00")
+    vat: Decimal = Decimal("0.00")
+    quantity: Decimal = Decimal("0")
+    lines: int = 0
+    prepaid: Decimal = Decimal("0.00")
+
+    @property
+    def to_pay(self) -> Decimal:
+        return max(self.total - self.prepaid, Decimal("0.00"))
+
+
+def order_totals(*, order: CustomerOrder) -> OrderTotals:
+    """The footer under the lines: the sum and the VAT inside it, as the lines carry them."""
+    totals = OrderTotals()
+    if order.pk is None:
+        return totals
+    for line in order.lines.all():
+        totals.total += line.amount
+        totals.vat += line.vat_amount
+        totals.quantity += line.quantity
+        totals.lines += 1
+    totals.prepaid = sum((p.amount for p in order.payments.all()), Decimal("0.00"))
+    return totals
+
+
+# --- Exchange with the courier's register ------------------------------------------------------------
+
+@dataclass
+class OrderExchange:
+    """Where the order goes and how far it got: sent to the register, sold by it (received back)."""
+
+    register: object | None = None
+    device: object | None = None
+    sent: bool = False
+    state: str = ""
+    last_orders_call: object | None = None
+    received: list = field(default_factory=list)  # (report, posted)
+
+
+def order_exchange(*, order: CustomerOrder) -> OrderExchange:
+    """Read-only: the register's orders watermark against the order's last change in the feed (what
+    `orders_export` sends), and the sales reports whose checks referred to the order."""
+    from offline_exchange.feed_sql import ORDER
+    from offline_exchange.models import ChangeFeedEntry, ExchangeJournalEntry, OfflineDevice
+    from offline_exchange.services.exports import order_is_exportable
+    from offline_exchange.services.feed import feed_horizon
+
+    result = OrderExchange()
+    if order.pk is None:
+        result.state = "Заказ еще не записан."
+        return result
+    seen = set()
+    for row in (SalesReportSettlement.objects.filter(order=order).select_related("report")
+                .order_by("report__date", "report_id")):
+        if row.report_id not in seen:
+            seen.add(row.report_id)
+            result.received.append((row.report, row.report.posted))
+    register = order.courier_cash_register
+    if register is None:
+        result.state = "Не выгружается на кассу: не указана касса курьера."
+        return result
+    # Read afresh: the watermark moves under any copy of the device the caller holds.
+    device = OfflineDevice.objects.get(pk=register.device_id)
+    result.register, result.device = register, device
+    name = f"кассу ККМ «{register.name}»"
+    if not device.in_use:
+        result.state = f"Не выгружается: оборудование кассы ККМ «{register.name}» не используется."
+        return result
+    if not order_is_exportable(order):
+        result.state = f"Закрыт — на {name} больше не выгружается."
+        return result
+    version = (ChangeFeedEntry.objects.filter(kind=ORDER, object_id=order.pk).order_by("-id")
+               .values_list("id", flat=True).first()) or 0
+    watermark = device.orders_watermark
+    if watermark is None:
+        result.state = f"Ожидает выгрузки на {name}: касса еще не получала заказы."
+    elif watermark < feed_horizon():
+        result.state = f"Ожидает выгрузки на {name}: касса давно не получала заказы, получит все открытые."
+    elif version > watermark:
+        result.state = f"Ожидает выгрузки на {name}: изменен после последнего получения заказов кассой."
+    else:
+        result.sent = True
+        result.state = f"Выгружен на {name}."
+    result.last_orders_call = (ExchangeJournalEntry.objects
+                               .filter(device=device, operation="GetDocs", status=ExchangeJournalEntry.Status.OK)
+                               .order_by("-created_at", "-id").values_list("created_at", flat=True).first())
+    if result.last_orders_call is not None:
+        result.state += f" Последнее получение заказов кассой: {datetime_text(result.last_orders_call)}."
+    return result
