@@ -399,6 +399,10 @@ def _last_ok(operations: list[str]):
     ).exclude(note=NOT_FORMED_NOTE).order_by("-created_at").values("created_at")[:1])
 
 
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 def _when(value, now):
     """«5 мин назад», the exact time in the title."""
     return format_html('<span class="ago" title="{}">{}</span>', datetime_text(value), ago_text(value, now))
@@ -484,9 +488,10 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         if obj.unposted_id:
             # Why the shift is not posted, in the report's own words: there is no «error» to show.
             url = reverse("admin:retail_retailsalesreport_change", args=[obj.unposted_id])
-            reasons = "; ".join(line for line in (obj.unposted_reasons or "").splitlines() if line.strip())
+            # Each reason cut short, none dropped: «смена не закрыта» must not hide behind a long list of codes.
+            reasons = [_short(line.strip(), 90) for line in (obj.unposted_reasons or "").splitlines() if line.strip()]
             parts.append(format_html('<a href="{}">Отчет {} не проведен: {}</a>', url, obj.unposted_number,
-                                     reasons[:200] or "причина не указана"))
+                                     "; ".join(reasons[:5]) or "причина не указана"))
         return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts))
 
     @admin.display(description="Оборудование", ordering="name")
