@@ -418,8 +418,7 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     """One line per device, its health first: when it last talked to us, what it last received and sent,
     what waits for it; above them, the callers nobody knows."""
 
-    list_display = ["health", "device_text", "register_text", "last_contact_link", "received", "pending",
-                    "current_transfer", "warnings"]
+    list_display = ["health", "device_text", "last_contact_link", "received", "queue", "warnings"]
     list_display_links = None
     list_filter = ["in_use", "organization"]
     search_fields = ["name", "device_id"]
@@ -458,7 +457,8 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         rows = unknown_connection_list(user=request.user, now=now) if may_add else []
         for row in rows:
             row.ago = ago_text(row.last_at, now)
-        extra_context = {**(extra_context or {}), "unknown_connections": rows, "show_unknown_connections": may_add}
+        extra_context = {"title": "Обмен с офлайн оборудованием", **(extra_context or {}),
+                         "unknown_connections": rows, "show_unknown_connections": may_add}
         return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
@@ -494,16 +494,13 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
                                      "; ".join(reasons[:5]) or "причина не указана"))
         return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts))
 
-    @admin.display(description="Оборудование", ordering="name")
+    @admin.display(description="Оборудование, касса ККМ, магазин", ordering="name")
     def device_text(self, obj):
-        return format_html('{}<br><span class="quiet">{}</span>', obj.name, obj.device_id)
-
-    @admin.display(description="Касса ККМ, магазин")
-    def register_text(self, obj):
         register = getattr(obj, "cash_register", None)
-        if register is None:
-            return "касса ККМ не создана"
-        return format_html('{}<br><span class="quiet">{}</span>', register.name, register.store)
+        where = (format_html("{}<br>{}", register.name, register.store) if register is not None
+                 else "касса ККМ не создана")
+        return format_html('{} <span class="quiet">({})</span><br><span class="register">{}</span>',
+                           obj.name, obj.device_id, where)
 
     @admin.display(description="Последний обмен", ordering="last_contact")
     def last_contact_link(self, obj):
@@ -525,18 +522,19 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
                     _when(value, self._clock()))))
         return format_html_join(mark_safe("<br>"), '<span class="received">{}: {}</span>', lines)
 
-    @admin.display(description="Изменений к выгрузке")
-    def pending(self, obj):
+    @admin.display(description="Прайс-лист: к выгрузке, текущая выгрузка")
+    def queue(self, obj):
         reason = price_list_full_reason(device=obj)
-        if reason:
-            return f"следующая выгрузка — полная: {reason}"
-        return price_list_pending_count(device=obj)
+        pending = (format_html('<span class="pending">следующая выгрузка — полная: {}</span>', reason) if reason
+                   else format_html('<span class="pending">Изменений к выгрузке: {}</span>',
+                                    price_list_pending_count(device=obj)))
+        return format_html("{}<br>{}", pending, self._current_transfer(obj, full_next=bool(reason)))
 
-    @admin.display(description="Текущая выгрузка")
-    def current_transfer(self, obj):
+    @staticmethod
+    def _current_transfer(obj, *, full_next: bool):
         transfer = obj.transfers.order_by("-created_at").first()
         if transfer is None:
-            return "нет" + (" (следующая — полная)" if price_list_full_reason(device=obj) else "")
+            return "Текущая выгрузка: нет" + (" (следующая — полная)" if full_next else "")
         sent = transfer.packages.filter(sent=True).count()
         kind = "полная" if transfer.full else "изменения"
         url = reverse("admin:offline_exchange_transfer_change", args=[transfer.pk])

@@ -44,7 +44,7 @@ def test_console_shows_the_state_after_a_sync(demo, client, admin_client, device
     transfer = Transfer.objects.get(device=device)
     assert f"полная, сформирован: товаров {transfer.goods_count}, пакетов 4 / сформировано 4 / передано 4" in page
     assert "Тип документа Inventory не поддерживается" in page  # the last error, linked to its entry
-    assert '<td class="field-pending">3</td>' in page
+    assert '<span class="pending">Изменений к выгрузке: 3</span>' in page
 
 
 def test_full_next_time_and_reset_queue(demo, client, admin_client, device_id):
@@ -117,7 +117,7 @@ def test_health_is_the_first_column(demo, admin_client):
     page = admin_client.get(URL).content.decode()
     table = page[page.index('id="result_list"'):]
     headers = table[:table.index("</thead>")]
-    assert headers.index("Состояние") < headers.index("Оборудование") < headers.index("Касса ККМ, магазин")
+    assert headers.index("Состояние") < headers.index("Оборудование, касса ККМ, магазин") < headers.index("Последний обмен")
     assert "Получены / загружены" in headers
     for merged in ("Настройки получены", "Прайс-лист получен", "Заказы получены", "Продажи загружены"):
         assert merged not in page
