@@ -7,6 +7,7 @@ rows older than the journal itself keeps.
 """
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from ..models import DEVICE_ID_MAX_LENGTH, OfflineDevice, UnknownConnection
 
+logger = logging.getLogger(__name__)
 KEEP_ROWS = 500
 # What the console lists: a phone set up wrongly last month has been fixed or forgotten since.
 SHOWN_FOR = timedelta(days=7)
@@ -28,14 +30,25 @@ LOGIN_KINDS = (Kind.WRONG_PASSWORD, Kind.NOT_BOUND, Kind.NO_RIGHT, Kind.LOCKED_O
 def _key(*, kind: str, device_ref: str, username: str, address: str) -> str:
     if kind == Kind.UNKNOWN_DEVICE:
         return device_ref.strip().lower()
-    return f"{username}\0{address}"[:300]
+    # A newline, not NUL: PostgreSQL text cannot hold NUL, and an address never holds a newline.
+    return f"{username}\n{address}"[:300]
 
 
 def unknown_connection_record(*, kind: str, device_ref: str = "", username: str = "",
                               address: str | None = None) -> None:
-    """Count one refused call. Never raises into the caller's answer: it runs on the refusal path of
-    calls from strangers, in autocommit (a failed INSERT race is retried as the UPDATE it should be)."""
-    device_ref, username, address = (device_ref or "").strip()[:100], (username or "")[:150], (address or "")[:45]
+    """Count one refused call. Never raises into the caller's answer, nor spoils its transaction: it runs
+    on the refusal path of calls from strangers, in a savepoint of its own."""
+    try:
+        with transaction.atomic():
+            _record(kind=kind, device_ref=device_ref, username=username, address=address)
+    except Exception:  # noqa: BLE001 - the console's register must never cost a device its answer
+        logger.exception("could not record an unknown connection")
+
+
+def _record(*, kind: str, device_ref: str, username: str, address: str | None) -> None:
+    # A stranger's login may hold NUL, which PostgreSQL text cannot.
+    device_ref, username = (device_ref or "").replace("\x00", ""), (username or "").replace("\x00", "")
+    device_ref, username, address = device_ref.strip()[:100], username[:150], (address or "")[:45]
     key = _key(kind=kind, device_ref=device_ref, username=username, address=address)
     now = timezone.now()
     fields = {"device_ref": device_ref, "username": username, "address": address, "last_at": now}
@@ -76,7 +89,8 @@ def unknown_connection_from_call(*, device_ref: str, user, address: str | None) 
 def unknown_connection_forget(*, username: str, address: str | None) -> None:
     """A login signed in from this address: its wrong-password and lock-out rows there are history."""
     UnknownConnection.objects.filter(kind__in=[Kind.WRONG_PASSWORD, Kind.LOCKED_OUT],
-                                     key=_key(kind=Kind.WRONG_PASSWORD, device_ref="", username=username[:150],
+                                     key=_key(kind=Kind.WRONG_PASSWORD, device_ref="",
+                                              username=username.replace("\x00", "")[:150],
                                               address=(address or "")[:45])).delete()
 
 
