@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 
 from offline_exchange.services import lockout
+from offline_exchange.services.connections import Kind, unknown_connection_forget, unknown_connection_record
 
 SYNC_PERMISSION = "offline_exchange.sync_data"
 
@@ -119,12 +120,16 @@ def basic_authenticate(request):
         return user
     reason = lockout.lockout_reason(ip=ip, username=credentials[0])
     if reason:
+        # Shown on the console by login and address; the password tried is never kept.
+        unknown_connection_record(kind=Kind.LOCKED_OUT, username=credentials[0], address=ip)
         raise LoginRefused(reason)
     user = authenticate(request, username=credentials[0], password=credentials[1])
     if user is None or not user.is_active:
         lockout.lockout_record_failure(ip=ip, username=credentials[0])
+        unknown_connection_record(kind=Kind.WRONG_PASSWORD, username=credentials[0], address=ip)
         return None
     lockout.lockout_clear(ip=ip, username=credentials[0])
+    unknown_connection_forget(username=credentials[0], address=ip)
     verified.put(key, user)
     return user
 

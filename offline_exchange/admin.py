@@ -1,27 +1,34 @@
 """Exchange set-up in the order of the 1С:Розница instruction, plus the journal and transfers."""
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Exists, OuterRef, Subquery
-from django.http import Http404, HttpResponse
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from retail.admin_rights import StoreScopedAdminMixin, SyncUsersFieldMixin
-from retail.models import Item
+from retail.models import Item, RetailSalesReport
+from retail.templatetags.ru_format import datetime_text
 
 from .models import (
-    CashRegister, ExchangeConsole, ExchangeJournalEntry, ExchangeRule, ExchangeSettings, OfflineDevice, PaymentKind, PaymentMapping,
+    OPERATION_NAMES, CashRegister, ExchangeConsole, ExchangeJournalEntry, ExchangeRule, ExchangeSettings, OfflineDevice, PaymentKind, PaymentMapping,
     SkuCode, Transfer, TransferPackage,
 )
 from .services.devices import (
     LIST_SETTINGS, device_full_next_time, device_list_settings_changed, device_queue_reset,
 )
+from .services.connections import unknown_connection_list
+from .services.health import ERROR_STATUSES, ago_text, device_health
 from .services.journal import TWO_CLIENTS_WARNING
+from .services.registers import device_connection, device_free_for_register, payment_mappings_number
+from .services.rules import rule_goods_count
 from .services.lockout import lockout_state
 from .services.feed import price_list_full_reason, price_list_pending_count
 from .services.sales import SUCCESS, sales_reports_reload
@@ -31,13 +38,42 @@ from .services.transfers import NOT_FORMED_NOTE
 
 @admin.register(ExchangeSettings)
 class ExchangeSettingsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "offline_exchange_enabled", "auto_generate_sku", "weight_sku_min", "weight_sku_max"]
+    """One row, like 1C's constants: the list is never shown, the settings open as their form."""
+
+    fieldsets = [
+        (None, {"fields": ["offline_exchange_enabled", "auto_generate_sku", "weight_sku_min", "weight_sku_max"]}),
+        ("Обмен с офлайн оборудованием", {"fields": ["silence_hours"]}),
+    ]
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            return super().changelist_view(request, extra_context)
+        settings = ExchangeSettings.load()
+        return HttpResponseRedirect(reverse("admin:offline_exchange_exchangesettings_change", args=[settings.pk]))
+
+    def response_change(self, request, obj):
+        # «Сохранить» would return to the list, which is this same form again.
+        response = super().response_change(request, obj)
+        if "_continue" not in request.POST and "_addanother" not in request.POST:
+            return HttpResponseRedirect(reverse("admin:index"))
+        return response
 
     def has_add_permission(self, request):
-        return not ExchangeSettings.objects.exists()
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class WarehouseChoiceField(forms.ModelChoiceField):
+    """A warehouse is chosen for its store's retail price: the choice says which it is."""
+
+    def label_from_instance(self, obj):
+        store = obj.store
+        if store is None:
+            return f"{obj} — магазин не указан"
+        price = store.retail_price_type or "не указана"
+        return f"{obj} — магазин «{store}», розничная цена: {price}"
 
 
 class ExchangeRuleForm(forms.ModelForm):
@@ -54,9 +90,30 @@ class ExchangeRuleForm(forms.ModelForm):
 @admin.register(ExchangeRule)
 class ExchangeRuleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     form = ExchangeRuleForm
-    list_display = ["name", "warehouse", "export_groups"]
+    list_display = ["name", "warehouse", "warehouse_store", "export_groups"]
+    list_select_related = ["warehouse__store__retail_price_type"]
     filter_horizontal = ["filter_groups", "filter_items"]
+    readonly_fields = ["goods_count"]
     actions = ["generate_sku"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "warehouse":
+            kwargs["form_class"] = WarehouseChoiceField
+            kwargs["queryset"] = db_field.related_model.objects.select_related("store__retail_price_type")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="Магазин, розничная цена")
+    def warehouse_store(self, obj):
+        store = obj.warehouse.store
+        if store is None:
+            return "магазин не указан"
+        return f"{store}, {store.retail_price_type or 'розничная цена не указана'}"
+
+    @admin.display(description="Товары")
+    def goods_count(self, obj):
+        if obj is None or obj.pk is None:
+            return "посчитаются после записи правила"
+        return str(rule_goods_count(rule=obj))
 
     @admin.action(description="Сгенерировать SKU", permissions=["change"])
     def generate_sku(self, request, queryset):
@@ -84,14 +141,50 @@ class OfflineDeviceAdmin(StoreScopedAdminMixin, SyncUsersFieldMixin, admin.Model
     ]
     filter_horizontal = ["users"]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        device = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if device is not None:
+            # The host the admin reached us at is the one the phone reaches, unless a proxy says otherwise.
+            extra_context["connection"] = device_connection(device=device,
+                                                            server=request.build_absolute_uri("/"))
+            extra_context["cash_register_link"] = self._cash_register_link(request, device)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _cash_register_link(self, request, device):
+        register = CashRegister.objects.filter(device=device).first()
+        if register is not None:
+            return format_html('Касса ККМ: <a href="{}">{}</a>',
+                               reverse("admin:offline_exchange_cashregister_change", args=[register.pk]), register)
+        if not request.user.has_perm("offline_exchange.add_cashregister"):
+            return "Касса ККМ для этого оборудования еще не создана."
+        initial = {"name": device.name, "device": device.pk, "organization": device.organization_id,
+                   "workplace": device.workplace}
+        store = device.rule.warehouse.store_id
+        if store:
+            initial["store"] = store
+        url = reverse("admin:offline_exchange_cashregister_add") + "?" + urlencode(initial)
+        return format_html('Касса ККМ еще не создана: <a href="{}">Создать кассу ККМ для этого оборудования</a>', url)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and LIST_SETTINGS.intersection(form.changed_data):
             device_list_settings_changed(device=obj)
 
 
+class PaymentMappingForm(forms.ModelForm):
+    # None, not "": rows left empty must not collide with each other as equal codes before they are numbered.
+    code = forms.CharField(label="Код вида электронной оплаты", max_length=36, required=False, empty_value=None,
+                           help_text="Пусто — следующий свободный номер.")
+
+    class Meta:
+        model = PaymentMapping
+        fields = "__all__"
+
+
 class PaymentMappingInline(admin.TabularInline):
     model = PaymentMapping
+    form = PaymentMappingForm
     extra = 0
 
 
@@ -100,6 +193,25 @@ class CashRegisterAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "organization", "store", "device"]
     list_filter = ["store", "organization"]
     inlines = [PaymentMappingInline]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if "device" in form.base_fields:
+            field = form.base_fields["device"]
+            free = device_free_for_register(register=obj).values("pk")
+            field.queryset = field.queryset.filter(pk__in=free)
+        return form
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not PaymentMapping:
+            return super().save_formset(request, form, formset, change)
+        mappings = formset.save(commit=False)
+        payment_mappings_number(mappings=mappings)
+        for mapping in mappings:
+            mapping.save()
+        for mapping in formset.deleted_objects:
+            mapping.delete()
+        formset.save_m2m()
 
 
 @admin.register(PaymentKind)
@@ -133,14 +245,34 @@ class TransferPackageInline(admin.TabularInline):
 
 @admin.register(Transfer)
 class TransferAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "device", "full", "state", "package_total", "goods_count", "created_at", "completed_at"]
+    list_display = ["__str__", "device", "goods_count", "skipped_without_sku", "package_total", "created_text",
+                    "completed_text"]
     list_filter = ["state", "full", "device"]
+    list_select_related = ["device"]
+    fields = ["title", "device", "full", "state", "error", "goods_count", "skipped_without_sku", "left_out",
+              "package_total", "built_packages", "created_text", "completed_text", "id"]
+    readonly_fields = fields
     inlines = [TransferPackageInline]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(sent_packages=Count("packages", filter=Q(packages__sent=True)))
+
+    @admin.display(description="Передача")
+    def title(self, obj):
+        return str(obj)
+
+    @admin.display(description="Создана", ordering="created_at")
+    def created_text(self, obj):
+        return datetime_text(obj.created_at)
+
+    @admin.display(description="Передана полностью", ordering="completed_at")
+    def completed_text(self, obj):
+        return datetime_text(obj.completed_at) or "—"
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -158,20 +290,51 @@ def reload_entry(model_admin, request, entry: ExchangeJournalEntry) -> None:
     model_admin.message_user(request, f"{entry}: {result.description}", level)
 
 
+
+class OperationFilter(admin.SimpleListFilter):
+    title = "операция"
+    parameter_name = "operation__exact"
+
+    def lookups(self, request, model_admin):
+        used = (model_admin.get_queryset(request).order_by().values_list("operation", flat=True).distinct())
+        return sorted(((name, OPERATION_NAMES.get(name, name)) for name in used), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(operation=self.value()) if self.value() else queryset
+
+
 @admin.register(ExchangeJournalEntry)
 class ExchangeJournalEntryAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "operation", "status", "device", "device_ref", "user", "address", "repeats",
-                    "duration_ms", "request_bytes", "response_bytes", "short_error", "warning"]
+    """Read only: a journal entry is what happened; nobody edits or deletes it here (the purge does)."""
+
+    list_display = ["created_text", "operation_text", "status", "device", "device_ref", "user", "address",
+                    "repeats", "duration_ms", "short_error"]
     search_fields = ["device_ref", "error", "note", "address"]
     date_hierarchy = "created_at"
     list_select_related = ["device", "user"]
-    exclude = ["document"]
-
-    list_filter = ["status", "operation", "doc_type", "device", ("created_at", admin.DateFieldListFilter)]
+    fields = ["created_text", "operation_text", "status", "device", "device_ref", "user", "address", "user_agent",
+              "duration_ms", "request_bytes", "response_bytes", "repeats", "last_text", "transfer_id", "doc_type",
+              "error", "note", "warning", "document_text"]
+    list_filter = ["status", OperationFilter, "doc_type", "device", ("created_at", admin.DateFieldListFilter)]
     actions = ["reload_from_journal"]
 
-    @admin.display(description="Ошибка")
+    @admin.display(description="Время", ordering="created_at")
+    def created_text(self, obj):
+        return datetime_text(obj.created_at)
+
+    @admin.display(description="Последний повтор")
+    def last_text(self, obj):
+        return datetime_text(obj.last_at) or "—"
+
+    @admin.display(description="Операция", ordering="operation")
+    def operation_text(self, obj):
+        return obj.operation_text
+
+    @admin.display(description="Ошибка, предупреждение")
     def short_error(self, obj):
+        if obj.warning:
+            return format_html("{}<br>⚠ {}", obj.error[:120], obj.warning[:120]) if obj.error \
+                else f"⚠ {obj.warning[:120]}"
         return obj.error[:120]
 
     def get_urls(self):
@@ -200,7 +363,7 @@ class ExchangeJournalEntryAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
             reload_entry(self, request, entry)
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name != "document"] + ["document_text"]
+        return self.fields
 
     @admin.display(description="Загруженный документ")
     def document_text(self, obj):
@@ -218,10 +381,10 @@ class ExchangeJournalEntryAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+        return False
 
-
-
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def _journal_url(**filters) -> str:
@@ -236,12 +399,26 @@ def _last_ok(operations: list[str]):
     ).exclude(note=NOT_FORMED_NOTE).order_by("-created_at").values("created_at")[:1])
 
 
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def _when(value, now):
+    """«5 мин назад», the exact time in the title."""
+    return format_html('<span class="ago" title="{}">{}</span>', datetime_text(value), ago_text(value, now))
+
+
+# The four «получены» of a line: what the phone last took from us and last gave us.
+RECEIVED = [("Настройки", "last_settings_at", "GetSettings"), ("Прайс-лист", "last_price_list_at", "GetPriceListPackage"),
+            ("Заказы", "last_orders_at", "GetDocs"), ("Продажи", "last_upload_at", "PostDocs")]
+
+
 @admin.register(ExchangeConsole)
 class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
-    """One line per device: when it last talked to us, what it last received and sent, what waits for it."""
+    """One line per device, its health first: when it last talked to us, what it last received and sent,
+    what waits for it; above them, the callers nobody knows."""
 
-    list_display = ["name", "device_id", "last_contact_link", "last_settings", "last_price_list", "last_orders",
-                    "last_upload", "pending", "current_transfer", "last_error_link", "warnings"]
+    list_display = ["health", "device_text", "last_contact_link", "received", "queue", "warnings"]
     list_display_links = None
     list_filter = ["in_use", "organization"]
     search_fields = ["name", "device_id"]
@@ -249,10 +426,13 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         journal = ExchangeJournalEntry.objects.filter(device=OuterRef("pk"))
-        errors = journal.filter(status__in=[ExchangeJournalEntry.Status.FAULT, ExchangeJournalEntry.Status.REFUSED,
-                                            ExchangeJournalEntry.Status.DENIED]).order_by("-created_at")
-        return super().get_queryset(request).select_related("rule").annotate(
-            last_contact=Subquery(journal.order_by("-created_at").values("created_at")[:1]),
+        errors = journal.filter(status__in=ERROR_STATUSES).order_by("-created_at")
+        latest = journal.order_by("-created_at", "-id")
+        unposted = RetailSalesReport.objects.filter(device=OuterRef("pk"), posted=False)
+        last_unposted = unposted.order_by("-date", "-pk")
+        return super().get_queryset(request).select_related("rule", "cash_register__store").annotate(
+            last_contact=Subquery(latest.values("created_at")[:1]),
+            last_status=Subquery(latest.values("status")[:1]),
             last_settings_at=_last_ok(["GetSettings"]),
             last_price_list_at=_last_ok(["GetPriceListPackage", "GetPriceList"]),
             last_orders_at=_last_ok(["GetDocs"]),
@@ -260,9 +440,26 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
             last_error_id=Subquery(errors.values("pk")[:1]),
             last_error_text=Subquery(errors.values("error")[:1]),
             last_error_at=Subquery(errors.values("created_at")[:1]),
+            unposted_count=Coalesce(Subquery(unposted.order_by().values("device").annotate(n=Count("pk"))
+                                             .values("n")[:1], output_field=IntegerField()), Value(0)),
+            unposted_id=Subquery(last_unposted.values("pk")[:1]),
+            unposted_number=Subquery(last_unposted.values("number")[:1]),
+            unposted_reasons=Subquery(last_unposted.values("not_posted_reasons")[:1]),
             two_clients=Exists(journal.filter(created_at__gte=timezone.now() - timedelta(days=1))
                                .exclude(warning="")),
+            # Read once per page, not per line (the admin instance is shared by every request).
+            silence_hours=Value(ExchangeSettings.load().silence_hours, output_field=IntegerField()),
         ).prefetch_related("users")
+
+    def changelist_view(self, request, extra_context=None):
+        now = timezone.now()
+        may_add = request.user.has_perm("offline_exchange.add_offlinedevice")
+        rows = unknown_connection_list(user=request.user, now=now) if may_add else []
+        for row in rows:
+            row.ago = ago_text(row.last_at, now)
+        extra_context = {"title": "Обмен с офлайн оборудованием", **(extra_context or {}),
+                         "unknown_connections": rows, "show_unknown_connections": may_add}
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False
@@ -273,47 +470,71 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    @staticmethod
+    def _clock():
+        return timezone.now()
+
+    @admin.display(description="Состояние")
+    def health(self, obj):
+        health = device_health(last_contact=obj.last_contact, last_status=obj.last_status,
+                               unposted=obj.unposted_count, now=self._clock(),
+                               silence_hours=obj.silence_hours)
+        parts = [format_html('<strong class="health health-{}">{}</strong>', health.state, health.label)]
+        parts += [format_html('<span class="health-also">{}</span>', text) for text in health.also]
+        if obj.last_status in ERROR_STATUSES and obj.last_error_id:
+            url = reverse("admin:offline_exchange_exchangejournalentry_change", args=[obj.last_error_id])
+            parts.append(format_html('<a href="{}">{}: {}</a>', url, datetime_text(obj.last_error_at),
+                                     (obj.last_error_text or "")[:160]))
+        if obj.unposted_id:
+            # Why the shift is not posted, in the report's own words: there is no «error» to show.
+            url = reverse("admin:retail_retailsalesreport_change", args=[obj.unposted_id])
+            # Each reason cut short, none dropped: «смена не закрыта» must not hide behind a long list of codes.
+            reasons = [_short(line.strip(), 90) for line in (obj.unposted_reasons or "").splitlines() if line.strip()]
+            parts.append(format_html('<a href="{}">Отчет {} не проведен: {}</a>', url, obj.unposted_number,
+                                     "; ".join(reasons[:5]) or "причина не указана"))
+        return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts))
+
+    @admin.display(description="Оборудование, касса ККМ, магазин", ordering="name")
+    def device_text(self, obj):
+        register = getattr(obj, "cash_register", None)
+        where = (format_html("{}<br>{}", register.name, register.store) if register is not None
+                 else "касса ККМ не создана")
+        return format_html('{} <span class="quiet">({})</span><br><span class="register">{}</span>',
+                           obj.name, obj.device_id, where)
+
     @admin.display(description="Последний обмен", ordering="last_contact")
     def last_contact_link(self, obj):
         if obj.last_contact is None:
             return "не было"
         return format_html('<a href="{}">{}</a>', _journal_url(device__id__exact=obj.pk),
-                           f"{obj.last_contact:%d.%m.%Y %H:%M:%S}")
+                           _when(obj.last_contact, self._clock()))
 
-    def _at(self, value, obj, operation):
-        if value is None:
-            return "—"
-        return format_html('<a href="{}">{}</a>', _journal_url(device__id__exact=obj.pk, operation__exact=operation),
-                           f"{value:%d.%m.%Y %H:%M:%S}")
+    @admin.display(description="Получены / загружены")
+    def received(self, obj):
+        lines = []
+        for label, attribute, operation in RECEIVED:
+            value = getattr(obj, attribute)
+            if value is None:
+                lines.append((label, "—"))
+            else:
+                lines.append((label, format_html(
+                    '<a href="{}">{}</a>', _journal_url(device__id__exact=obj.pk, operation__exact=operation),
+                    _when(value, self._clock()))))
+        return format_html_join(mark_safe("<br>"), '<span class="received">{}: {}</span>', lines)
 
-    @admin.display(description="Настройки получены")
-    def last_settings(self, obj):
-        return self._at(obj.last_settings_at, obj, "GetSettings")
-
-    @admin.display(description="Прайс-лист получен")
-    def last_price_list(self, obj):
-        return self._at(obj.last_price_list_at, obj, "GetPriceListPackage")
-
-    @admin.display(description="Заказы получены")
-    def last_orders(self, obj):
-        return self._at(obj.last_orders_at, obj, "GetDocs")
-
-    @admin.display(description="Продажи загружены")
-    def last_upload(self, obj):
-        return self._at(obj.last_upload_at, obj, "PostDocs")
-
-    @admin.display(description="Изменений к выгрузке")
-    def pending(self, obj):
+    @admin.display(description="Прайс-лист: к выгрузке, текущая выгрузка")
+    def queue(self, obj):
         reason = price_list_full_reason(device=obj)
-        if reason:
-            return f"следующая выгрузка — полная: {reason}"
-        return price_list_pending_count(device=obj)
+        pending = (format_html('<span class="pending">следующая выгрузка — полная: {}</span>', reason) if reason
+                   else format_html('<span class="pending">Изменений к выгрузке: {}</span>',
+                                    price_list_pending_count(device=obj)))
+        return format_html("{}<br>{}", pending, self._current_transfer(obj, full_next=bool(reason)))
 
-    @admin.display(description="Текущая выгрузка")
-    def current_transfer(self, obj):
+    @staticmethod
+    def _current_transfer(obj, *, full_next: bool):
         transfer = obj.transfers.order_by("-created_at").first()
         if transfer is None:
-            return "нет" + (" (следующая — полная)" if price_list_full_reason(device=obj) else "")
+            return "Текущая выгрузка: нет" + (" (следующая — полная)" if full_next else "")
         sent = transfer.packages.filter(sent=True).count()
         kind = "полная" if transfer.full else "изменения"
         url = reverse("admin:offline_exchange_transfer_change", args=[transfer.pk])
@@ -323,14 +544,6 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         if transfer.left_out:
             line = format_html('{}<br><strong class="errornote">⚠ {}</strong>', line, transfer.left_out[:600])
         return line
-
-    @admin.display(description="Последняя ошибка")
-    def last_error_link(self, obj):
-        if obj.last_error_id is None:
-            return "—"
-        url = reverse("admin:offline_exchange_exchangejournalentry_change", args=[obj.last_error_id])
-        return format_html('<a href="{}">{}: {}</a>', url, f"{obj.last_error_at:%d.%m.%Y %H:%M}",
-                           (obj.last_error_text or "")[:160])
 
     @admin.display(description="Предупреждения")
     def warnings(self, obj):

@@ -18,6 +18,11 @@ class ExchangeSettings(models.Model):
     offline_exchange_enabled = models.BooleanField("Обмен с офлайн оборудованием", default=True)
     weight_sku_min = models.PositiveIntegerField("Диапазон SKU весовых товаров: с", default=1)
     weight_sku_max = models.PositiveIntegerField("Диапазон SKU весовых товаров: по", default=99999)
+    silence_hours = models.PositiveIntegerField(
+        "Нет связи с кассой: предупреждать через, ч", default=24,
+        help_text="Касса, которая не обменивалась с сервером дольше этого срока, отмечается на странице "
+                  "«Обмен с офлайн оборудованием» как «нет связи».",
+    )
 
     class Meta:
         verbose_name = "Настройки обмена"
@@ -230,6 +235,23 @@ class CashRegister(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        """The register sells for its device's organization from the store of its device's warehouse:
+        a shift of another store or organization would post to the wrong books."""
+        if not self.device_id:
+            return
+        device = self.device
+        errors = {}
+        if self.organization_id and self.organization_id != device.organization_id:
+            errors["organization"] = (f"Организация кассы ККМ должна совпадать с организацией подключаемого "
+                                      f"оборудования «{device}»: {device.organization}.")
+        store = device.rule.warehouse.store if device.rule_id else None
+        if self.store_id and store is not None and self.store_id != store.pk:
+            errors["store"] = (f"Магазин кассы ККМ должен совпадать с магазином склада «{device.rule.warehouse}» "
+                               f"правила обмена оборудования «{device}»: {store}.")
+        if errors:
+            raise ValidationError(errors)
+
 
 class PaymentMapping(models.Model):
     """Соответствие видов оплаты: an electronic payment option code of the device → payment kind."""
@@ -351,7 +373,25 @@ class Transfer(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return str(self.id)
+        kind = "Полная выгрузка" if self.full else "Выгрузка изменений"
+        return f"{kind} от {self.created_at:%d.%m.%Y %H:%M:%S} — {self.progress_text()}" if self.created_at \
+            else kind
+
+    def progress_text(self) -> str:
+        """Where the transfer stands, in the words of the console: the admin list annotates
+        `sent_packages`; a single transfer counts its own."""
+        if self.completed_at is not None:
+            return "передана полностью"
+        if self.state == self.State.ERROR:
+            return "ошибка формирования"
+        sent = getattr(self, "sent_packages", None)
+        if sent is None:
+            sent = self.packages.filter(sent=True).count() if self.pk else 0
+        if self.state == self.State.BUILDING:
+            return f"формируется: сформировано пакетов {self.built_packages} из {self.package_total or '?'}"
+        if sent:
+            return f"передана частично: {sent} из {self.package_total} пакетов"
+        return "сформирована, не передана"
 
 
 class TransferPackage(models.Model):
@@ -458,6 +498,25 @@ class CachedGoodsBlock(models.Model):
         indexes = [models.Index(fields=["first_item_id", "last_item_id"], name="cached_goods_block_items")]
 
 
+# The service's operations as the journal names them to a store admin (the SOAP name stays in the data).
+OPERATION_NAMES = {
+    "WSDL": "Описание веб-сервиса (WSDL)",
+    "GetVersion": "Проверка версии формата",
+    "Connect": "Проверка подключения",
+    "GetSettings": "Получение настроек",
+    "GetPriceList": "Получение прайс-листа",
+    "PreparePriceList": "Подготовка изменений прайс-листа",
+    "PrepareFullPriceList": "Подготовка прайс-листа",
+    "GetPriceListPackage": "Получение пакета прайс-листа",
+    "GetGood": "Получение товара по штрихкоду",
+    "GetDocs": "Получение заказов",
+    "GetDocTypes": "Получение видов документов",
+    "PostDocs": "Загрузка документов",
+    "(неизвестна)": "Неизвестная операция",
+}
+DOC_TYPE_NAMES = {"SaleReports": "отчеты о продажах", "Order": "заказы"}
+
+
 class ExchangeJournalEntry(models.Model):
     """Журнал обмена: every call of the service, with what came in and what went out."""
 
@@ -465,8 +524,8 @@ class ExchangeJournalEntry(models.Model):
         # Written before a PostDocs document is processed, so an upload survives whatever happens next.
         RECEIVED = "received", "Принят, обрабатывается"
         OK = "ok", "Успешно"
-        REFUSED = "refused", "Отказ (IsSuccess=false)"
-        FAULT = "fault", "Ошибка (SOAP Fault)"
+        REFUSED = "refused", "Отклонено сервером"
+        FAULT = "fault", "Ошибка"
         DENIED = "denied", "Доступ запрещен"
 
     created_at = models.DateTimeField("Время", auto_now_add=True, db_index=True)
@@ -496,7 +555,14 @@ class ExchangeJournalEntry(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%d.%m.%Y %H:%M:%S} {self.operation}"
+        return f"{self.created_at:%d.%m.%Y %H:%M:%S} {self.operation_text}"
+
+    @property
+    def operation_text(self) -> str:
+        name = OPERATION_NAMES.get(self.operation, self.operation)
+        if self.operation == "PostDocs" and self.doc_type:
+            name += f" ({DOC_TYPE_NAMES.get(self.doc_type, self.doc_type)})"
+        return name
 
 
 class AuthFailure(models.Model):
@@ -523,6 +589,39 @@ class KnownLoginAddress(models.Model):
         verbose_name = "Известный адрес входа"
         verbose_name_plural = "Известные адреса входа"
         constraints = [models.UniqueConstraint(fields=["username", "ip"], name="known_login_address_unique")]
+
+
+class UnknownConnection(models.Model):
+    """A call the service refused because it did not know who was calling: an identifier no device has,
+    a wrong login or password, a login not bound to the device or without the sync right, a lock-out.
+    One row per identifier (or login and address) with a counter, so a phone that retries all day
+    costs an UPDATE, never a row per call; no password is ever kept."""
+
+    class Kind(models.TextChoices):
+        UNKNOWN_DEVICE = "device", "Неизвестный идентификатор устройства"
+        WRONG_PASSWORD = "password", "Неверный пользователь или пароль"
+        NOT_BOUND = "unbound", "Пользователь не привязан к оборудованию"
+        NO_RIGHT = "right", "Нет права «Выполнение синхронизации данных»"
+        LOCKED_OUT = "lockout", "Вход закрыт после неудачных попыток"
+
+    kind = models.CharField("Что случилось", max_length=8, choices=Kind.choices)
+    # What the row is counted by: the identifier in lower case, or the login and the address.
+    key = models.CharField(max_length=300)
+    device_ref = models.CharField("Идентификатор устройства (как прислан)", max_length=100, blank=True)
+    username = models.CharField("Пользователь (как прислан)", max_length=150, blank=True)
+    address = models.CharField("Адрес клиента", max_length=45, blank=True)
+    count = models.PositiveIntegerField("Попыток", default=1)
+    first_at = models.DateTimeField("Первая попытка")
+    last_at = models.DateTimeField("Последняя попытка", db_index=True)
+
+    class Meta:
+        verbose_name = "Неизвестное подключение"
+        verbose_name_plural = "Неизвестные подключения"
+        ordering = ["-last_at"]
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="unknown_connection_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.device_ref or self.username}"
 
 
 class ExchangeConsole(OfflineDevice):

@@ -1,7 +1,10 @@
-"""What /healthz reports: the database, the task queue (the worker's signs of life), the version."""
+"""What /healthz reports (the database, the task queue, the version), and each register's health as the
+exchange console shows it: working, reports left unposted, a failed call, or silent too long."""
 from __future__ import annotations
 
 import importlib.metadata
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -50,3 +53,56 @@ def health_check() -> tuple[bool, dict]:
         else:
             details["worker"]["status"] = "ok"
     return healthy, details
+
+
+ERROR_STATUSES = ("fault", "refused", "denied")
+
+
+class State:
+    OK = "ok"
+    UNPOSTED = "unposted"
+    ERROR = "error"
+    SILENT = "silent"
+
+
+@dataclass(frozen=True)
+class DeviceHealth:
+    state: str
+    label: str
+    # Further troubles under the first one: a failing register may also have unposted reports.
+    also: tuple[str, ...] = ()
+
+
+def device_health(*, last_contact: datetime | None, last_status: str | None, unposted: int, now: datetime,
+                  silence_hours: int) -> DeviceHealth:
+    """The register's state, worst first: its last call failed; it has not called for `silence_hours`
+    (or never); shifts it sent are not posted; otherwise it works."""
+    found: list[tuple[str, str]] = []
+    if last_status in ERROR_STATUSES:
+        found.append((State.ERROR, "✖ ошибка"))
+    if last_contact is None:
+        found.append((State.SILENT, "⏱ обменов не было"))
+    else:
+        hours = int((now - last_contact).total_seconds() // 3600)
+        if hours >= silence_hours:
+            found.append((State.SILENT, f"⏱ нет связи {hours} ч"))
+    if unposted:
+        found.append((State.UNPOSTED, f"⚠ не проведено отчетов: {unposted}"))
+    if not found:
+        return DeviceHealth(State.OK, "✔ работает")
+    (state, label), rest = found[0], found[1:]
+    return DeviceHealth(state, label, tuple(text for _state, text in rest))
+
+
+def ago_text(value: datetime | None, now: datetime) -> str:
+    """«5 мин назад», as a register's owner says it; the exact time goes beside it."""
+    if value is None:
+        return ""
+    seconds = int((now - value).total_seconds())
+    if seconds < 60:
+        return "только что"
+    if seconds < 3600:
+        return f"{seconds // 60} мин назад"
+    if seconds < 48 * 3600:
+        return f"{seconds // 3600} ч назад"
+    return f"{seconds // 86400} дн. назад"

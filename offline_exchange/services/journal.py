@@ -1,6 +1,7 @@
 """The exchange journal: one entry per call, and uploads archived before they are processed."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -10,7 +11,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ..models import AuthFailure, ExchangeJournalEntry, KnownLoginAddress, OfflineDevice
+from .connections import unknown_connection_purge
 
+logger = logging.getLogger(__name__)
 PURGE_BATCH = 5000
 
 # Refused calls without a valid login from one address, for one login tried, share an entry per hour.
@@ -52,6 +55,7 @@ def journal_write(*, entry: ExchangeJournalEntry | None = None, **fields) -> Exc
                     address=fields.get("address"), user_agent=fields.get("user_agent", "")):
         fields["warning"] = TWO_CLIENTS_WARNING
     if entry is None:
+        _unknown_caller(fields)
         if fields.get("status") == ExchangeJournalEntry.Status.DENIED and fields.get("user") is None:
             aggregated = _aggregate(fields)
             if aggregated is not None:
@@ -62,6 +66,24 @@ def journal_write(*, entry: ExchangeJournalEntry | None = None, **fields) -> Exc
     for key, value in fields.items():
         setattr(entry, key, value)
     return entry
+
+
+def _unknown_caller(fields) -> None:
+    """A signed-in caller the service did not serve as a device goes to «Неизвестные подключения»:
+    one that named no device of its own, or one without the sync right (refused logins without a
+    valid password are recorded by the SOAP auth itself)."""
+    from .connections import Kind, unknown_connection_from_call, unknown_connection_record
+
+    user, device_ref = fields.get("user"), (fields.get("device_ref") or "").strip()
+    if user is None or fields.get("device") is not None:
+        return
+    try:
+        if device_ref:
+            unknown_connection_from_call(device_ref=device_ref, user=user, address=fields.get("address"))
+        elif fields.get("status") == ExchangeJournalEntry.Status.DENIED:
+            unknown_connection_record(kind=Kind.NO_RIGHT, username=user.username, address=fields.get("address"))
+    except Exception:  # noqa: BLE001 - the console's register must never cost the journal its entry
+        logger.exception("could not record an unknown connection")
 
 
 def _aggregate(fields) -> ExchangeJournalEntry | None:
@@ -108,4 +130,5 @@ def journal_purge(*, days: int | None = None) -> PurgeOutcome:
     addresses = KnownLoginAddress.objects.filter(last_success_at__lt=cutoff).delete()[0]
     AuthFailure.objects.filter(created_at__lt=timezone.now() - timedelta(
         seconds=settings.EQUIPMENT_SERVICE_LOCKOUT_WINDOW_SECONDS)).delete()
+    unknown_connection_purge(before=cutoff)
     return PurgeOutcome(entries=deleted, kept_for_reports=kept, known_addresses=addresses)

@@ -1,8 +1,10 @@
-from django.db.models import QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
 
 from retail.models import Item, ItemGroup
 
-from ..models import ExchangeRule
+from ..models import ExchangeRule, SkuCode
 
 
 def rule_items(*, rule: ExchangeRule) -> QuerySet[Item]:
@@ -44,3 +46,20 @@ def group_ancestors(group_ids: set[int]) -> list[ItemGroup]:
     for gid in sorted(wanted, key=lambda pk: by_id[pk].code):
         place(gid)
     return ordered
+
+
+@dataclass(frozen=True)
+class RuleGoodsCount:
+    total: int
+    without_sku: int
+
+    def __str__(self) -> str:
+        return f"Товаров по правилу: {self.total}, без SKU: {self.without_sku}"
+
+
+def rule_goods_count(*, rule: ExchangeRule) -> RuleGoodsCount:
+    """How many goods the rule selects, and how many of them a price list leaves out for want of the
+    item's own SKU (the code of its base position, which every Good of the list is sent under)."""
+    items = rule_items(rule=rule)
+    coded = SkuCode.objects.filter(item=OuterRef("pk"), characteristic=None, pack=None)
+    return RuleGoodsCount(total=items.count(), without_sku=items.exclude(Exists(coded)).count())

@@ -2,6 +2,7 @@
 import pytest
 
 from offline_exchange.models import CashRegister, ExchangeRule, OfflineDevice
+from retail.models import Warehouse
 from tests.e2e.conftest import BROWSER
 
 pytestmark = BROWSER
@@ -11,8 +12,8 @@ pytestmark = BROWSER
 def test_setup_flow_in_instruction_order(page, live_server):
     base = live_server.url
     # 1. Администрирование: exchange switch and SKU auto-generation.
+    # The singleton opens as its form, straight from the index.
     page.get_by_role("link", name="Администрирование: настройки обмена", exact=True).first.click()
-    page.get_by_role("link", name="Настройки обмена с подключаемым оборудованием").click()
     assert page.is_checked("#id_offline_exchange_enabled")
     page.check("#id_auto_generate_sku")
     page.click("input[name=_save]")
@@ -23,7 +24,10 @@ def test_setup_flow_in_instruction_order(page, live_server):
     page.get_by_role("link", name="Правила обмена", exact=True).first.click()
     page.click(".object-tools a.addlink")
     page.fill("#id_name", "Касса курьера: Общий склад")
-    page.select_option("#id_warehouse", label="Общий склад")
+    # Each warehouse is offered with its store and that store's retail price type.
+    warehouse = Warehouse.objects.select_related("store__retail_price_type").get(name="Общий склад")
+    page.select_option("#id_warehouse", label=f"Общий склад — магазин «{warehouse.store}», "
+                                              f"розничная цена: {warehouse.store.retail_price_type}")
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist")
     rule = ExchangeRule.objects.get(name="Касса курьера: Общий склад")
@@ -45,15 +49,17 @@ def test_setup_flow_in_instruction_order(page, live_server):
     page.wait_for_selector(".messagelist")
     device = OfflineDevice.objects.get(device_id="0009999999999999")
 
-    # 4. Кассы ККМ: type «ККМ офлайн» bound to the device.
-    page.goto(f"{base}/admin/")
-    page.get_by_role("link", name="Кассы ККМ", exact=True).first.click()
-    page.click(".object-tools a.addlink")
+    # 4. Кассы ККМ: type «ККМ офлайн» bound to the device, created from the device page, which also says how
+    # to connect the phone.
+    page.goto(f"{base}/admin/offline_exchange/offlinedevice/{device.pk}/change/")
+    connection = page.inner_text("#device-connection")
+    assert "Как подключить кассу" in connection and "0009999999999999" in connection and "rt" in connection
+    page.get_by_role("link", name="Создать кассу ККМ для этого оборудования").click()
+    assert page.input_value("#id_device") == str(device.pk)
+    assert page.input_value("#id_organization") == str(device.organization_id)
+    assert page.input_value("#id_store") == str(warehouse.store_id)
     page.fill("#id_name", "Касса курьера")
     assert page.input_value("#id_kind") == "offline"
-    page.select_option("#id_organization", index=1)
-    page.select_option("#id_store", index=1)
-    page.select_option("#id_device", label=device.name)
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist")
     assert CashRegister.objects.get(name="Касса курьера").device == device

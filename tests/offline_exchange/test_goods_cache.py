@@ -369,7 +369,7 @@ def test_switching_sku_generation_on_gives_cached_goods_their_new_positions(demo
     assert "Размер 18" not in {c.get("Name") for c in etree.fromstring(before).iter(N + "Characteristic")}
     response = admin_client.post(reverse("admin:offline_exchange_exchangesettings_change", args=[config.pk]), {
         "auto_generate_sku": "on", "offline_exchange_enabled": "on", "weight_sku_min": config.weight_sku_min,
-        "weight_sku_max": config.weight_sku_max})
+        "weight_sku_max": config.weight_sku_max, "silence_hours": config.silence_hours})
     assert response.status_code == 302
     [after] = served(device)
     assert "Размер 18" in {c.get("Name") for c in etree.fromstring(after).iter(N + "Characteristic")}

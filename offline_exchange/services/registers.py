@@ -1,0 +1,74 @@
+"""Setting up a register: how its phone connects, and the payment codes of its cash register."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from ..models import CashRegister, OfflineDevice, PaymentMapping
+
+# The group the migration 0003 creates with the sync permission: its members may sync.
+SYNC_GROUP = "Выполнение синхронизации данных"
+
+
+@dataclass(frozen=True)
+class SyncLogin:
+    username: str
+    may_sync: bool
+
+
+@dataclass(frozen=True)
+class DeviceConnection:
+    """What the register's owner types into 1С:Мобильная касса (Настройки → Синхронизация с 1С)."""
+
+    server: str
+    publication: str
+    device_id: str
+    service_url: str
+    logins: tuple[SyncLogin, ...]
+    group: str
+
+
+def device_connection(*, device: OfflineDevice, server: str) -> DeviceConnection:
+    """`server` is the address the admin reached us at (scheme://host/): the phone reaches the same
+    host, unless a public address is configured for the service."""
+    from equipment_service.auth import can_sync
+
+    publication = settings.EQUIPMENT_SERVICE_BASE_NAMES[0] if settings.EQUIPMENT_SERVICE_BASE_NAMES else ""
+    server = server if server.endswith("/") else server + "/"
+    service = f"{server}{publication}/ws/EquipmentService" if publication else f"{server}ws/EquipmentService"
+    logins = tuple(SyncLogin(user.username, user.is_active and can_sync(user))
+                   for user in device.users.order_by("username"))
+    return DeviceConnection(server=server, publication=publication, device_id=device.device_id,
+                            service_url=service, logins=logins, group=SYNC_GROUP)
+
+
+def device_free_for_register(*, register: CashRegister | None = None):
+    """The devices a cash register may be bound to: those no other cash register has."""
+    free = Q(cash_register=None)
+    if register is not None and register.pk:
+        free |= Q(cash_register=register)
+    return OfflineDevice.objects.filter(free)
+
+
+def payment_mapping_code_next(*, cash_register: CashRegister, taken: set[str] = frozenset()) -> str:
+    """The next free code of the register's electronic payment options: one above the largest number
+    in use (codes the admin typed that are not numbers do not count), skipping `taken`."""
+    codes = set(PaymentMapping.objects.filter(cash_register=cash_register).values_list("code", flat=True))
+    codes |= set(taken)
+    number = max((int(code) for code in codes if code.isdigit()), default=0) + 1
+    while str(number) in codes:
+        number += 1
+    return str(number)
+
+
+@transaction.atomic
+def payment_mappings_number(*, mappings: list[PaymentMapping]) -> None:
+    """Give every mapping left without a code the next free one of its register, in the order given."""
+    taken: set[str] = {mapping.code for mapping in mappings if mapping.code}
+    for mapping in mappings:
+        if not mapping.code:
+            mapping.code = payment_mapping_code_next(cash_register=mapping.cash_register, taken=taken)
+            taken.add(mapping.code)
