@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('offline_exchange', '0030_formats'),
+        ('offline_exchange', '0031_feed_positions'),
     ]
 
     operations = [
