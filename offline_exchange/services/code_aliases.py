@@ -116,3 +116,69 @@ def sku_code_assign(*, code: str, item: Item, characteristic: Characteristic | N
         raise CodeMappingError(f"Код SKU {number} вне диапазона {kind} товаров ({start}–{end}).")
     return SkuCode.objects.create(number=number, item=item, characteristic=characteristic, pack=pack,
                                   position_key=key)
+
+
+def position_key(item_id: int, characteristic_id: int | None, pack_id: int | None) -> str:
+    return f"{item_id}:{characteristic_id or ''}:{pack_id or ''}"
+
+
+def position_from_key(key: str) -> PositionChoice:
+    """The position a form sent as «item:characteristic:pack», checked to be one position of one item."""
+    parts = (key or "").split(":")
+    if len(parts) != 3 or not parts[0].isdigit() or not all(p.isdigit() for p in parts[1:] if p):
+        raise CodeMappingError("Выберите номенклатуру из списка.")
+    item = Item.objects.filter(pk=int(parts[0])).first()
+    if item is None:
+        raise CodeMappingError("Выбранная номенклатура не найдена: выберите ее из списка еще раз.")
+    characteristic = pack = None
+    if parts[1]:
+        characteristic = Characteristic.objects.filter(pk=int(parts[1])).first()
+        if characteristic is None:
+            raise CodeMappingError("Выбранная характеристика не найдена: выберите позицию из списка еще раз.")
+    if parts[2]:
+        pack = Pack.objects.filter(pk=int(parts[2])).first()
+        if pack is None:
+            raise CodeMappingError("Выбранная упаковка не найдена: выберите позицию из списка еще раз.")
+    return position_check(item=item, characteristic=characteristic, pack=pack)
+
+
+def positions_search(*, term: str, limit: int = 30) -> list[tuple[str, str]]:
+    """Positions (item, characteristic, pack) for a choice box: (key, label) by name, article, barcode
+    or SKU number; a number that is an SKU puts its own position first."""
+    from django.db.models import Q
+
+    from .sku import positions_for_items
+
+    term = (term or "").strip()
+    first: list[tuple[int, int | None, int | None]] = []
+    items = Item.objects.filter(deletion_mark=False)
+    if term:
+        condition = Q(article__icontains=term) | Q(barcodes__value=term)
+        # SQLite folds the case of Latin letters only: the usual spellings of a Russian word are tried too.
+        for spelling in {term, term.lower(), term.capitalize(), term.upper()}:
+            condition |= Q(name__icontains=spelling)
+        number = sku_number_of(term)
+        if number is not None:
+            held = SkuCode.objects.filter(number=number).values_list("item_id", "characteristic_id", "pack_id").first()
+            if held:
+                first.append(held)
+                condition |= Q(pk=held[0])
+        items = items.filter(condition)
+    item_ids = list(items.order_by("name").values_list("pk", flat=True).distinct()[:limit])
+    positions = [(p.item_id, p.characteristic_id, p.pack_id) for p in positions_for_items(item_ids)]
+    positions = first + [p for p in positions if p not in first]
+    positions = positions[:limit]
+    names = dict(Item.objects.filter(pk__in={p[0] for p in positions}).values_list("pk", "name"))
+    articles = dict(Item.objects.filter(pk__in={p[0] for p in positions}).values_list("pk", "article"))
+    chars = dict(Characteristic.objects.filter(pk__in={p[1] for p in positions if p[1]}).values_list("pk", "name"))
+    packs = dict(Pack.objects.filter(pk__in={p[2] for p in positions if p[2]}).values_list("pk", "name"))
+    skus = {(i, c, p): n for n, i, c, p in SkuCode.objects.filter(item_id__in=names).values_list(
+        "number", "item_id", "characteristic_id", "pack_id")}
+    result = []
+    for item_id, ch_id, pack_id in positions:
+        label = ", ".join(filter(None, (names[item_id], chars.get(ch_id), packs.get(pack_id))))
+        details = [f"арт. {articles[item_id]}"] if articles.get(item_id) else []
+        number = skus.get((item_id, ch_id, pack_id))
+        details.append(f"SKU {number:05d}" if number is not None else "без SKU")
+        result.append((position_key(item_id, ch_id, pack_id), f"{label} ({', '.join(details)})"))
+    return result

@@ -261,14 +261,14 @@ def _unknown_text(unknown: dict[tuple, list]) -> str:
     parts = []
     for (code, good_uuid), (lines, quantity, amount, prices) in list(unknown.items())[:UNKNOWN_SHOWN]:
         parts.append(
-            f"код «{code or '(пусто)'}»" + (f" (GoodUUID {good_uuid})" if good_uuid else "")
+            f"код «{code or '(пусто)'}»" + (f" (идентификатор товара {good_uuid})" if good_uuid else "")
             + f": строк {lines}, количество {quantity_text(quantity)}, цена "
             + ", ".join(money_text(p) for p in sorted(prices)) + f", сумма {money_text(amount)}"
         )
     more = len(unknown) - UNKNOWN_SHOWN
     return ("не найдены товары по кодам из чеков — " + "; ".join(parts)
             + (f"; и еще {more} кодов" if more > 0 else "")
-            + ". Назначьте товарам коды SKU и перезагрузите отчет из журнала")
+            + ". Сопоставьте коды с номенклатурой на странице отчета и перепроведите его из журнала")
 
 
 @dataclass
