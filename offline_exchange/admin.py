@@ -25,6 +25,7 @@ from .services.journal import TWO_CLIENTS_WARNING
 from .services.lockout import lockout_state
 from .services.feed import price_list_full_reason, price_list_pending_count
 from .services.sales import SUCCESS, sales_reports_reload
+from .services.code_aliases import sku_number_of
 from .services.sku import SkuRangeExhaustedError, sku_generate_for_rule
 from .services.transfers import NOT_FORMED_NOTE
 
@@ -111,9 +112,18 @@ class PaymentKindAdmin(admin.ModelAdmin):
 @admin.register(SkuCode)
 class SkuCodeAdmin(admin.ModelAdmin):
     list_display = ["number", "item", "characteristic", "pack"]
-    search_fields = ["item__name"]
+    search_fields = ["item__name", "item__article"]
+    search_help_text = "Наименование, артикул или номер SKU (как на кассе, можно с нулями впереди: 00042)."
     list_select_related = ["item", "characteristic", "pack"]
     readonly_fields = ["position_key"]
+
+    def get_search_results(self, request, queryset, search_term):
+        # A register shows the code padded («00042»): the number is matched as a number, not as text.
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        number = sku_number_of(search_term)
+        if number is not None:
+            found = found | queryset.filter(number=number)
+        return found, duplicates
 
     def save_model(self, request, obj, form, change):
         obj.position_key = SkuCode.key_for(obj.item_id, obj.characteristic_id, obj.pack_id)
