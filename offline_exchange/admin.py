@@ -13,9 +13,10 @@ from django.utils.safestring import mark_safe
 
 from retail.admin_rights import StoreScopedAdminMixin, SyncUsersFieldMixin
 from retail.models import Item
+from retail.templatetags.ru_format import datetime_text
 
 from .models import (
-    CashRegister, ExchangeConsole, ExchangeJournalEntry, ExchangeRule, ExchangeSettings, OfflineDevice, PaymentKind, PaymentMapping,
+    CashRegister, DeviceCodeAlias, ExchangeConsole, ExchangeJournalEntry, ExchangeRule, ExchangeSettings, OfflineDevice, PaymentKind, PaymentMapping,
     SkuCode, Transfer, TransferPackage,
 )
 from .services.devices import (
@@ -368,3 +369,31 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         dropped = sum(device_queue_reset(device=device) for device in queryset)
         self.message_user(request, f"Удалено выгрузок: {dropped}. Изменения, еще не полученные устройствами, "
                                    "сохранены в ленте изменений и уйдут при следующем обмене.", messages.SUCCESS)
+
+
+@admin.register(DeviceCodeAlias)
+class DeviceCodeAliasAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+    """The codes mapped on report pages: shown, and deleted when a mapping was wrong (map it again on the
+    report's page; a mapping is never edited here, where the report it came from is out of sight)."""
+
+    list_display = ["code", "device", "position", "created_by", "created_shown"]
+    list_filter = ["device"]
+    search_fields = ["code", "item__name", "item__article"]
+    list_select_related = ["device", "item", "characteristic", "pack", "created_by"]
+
+    @admin.display(description="Позиция номенклатуры")
+    def position(self, obj):
+        return obj.position_text()
+
+    @admin.display(description="Сопоставлен", ordering="created_at")
+    def created_shown(self, obj):
+        return datetime_text(obj.created_at)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)

@@ -153,3 +153,33 @@ def test_short_reasons_count_codes_in_russian():
     assert sales_report_reasons_short(report=report, unknown_codes=3) == [
         "3 кода не найдены", "непонятная ставка НДС в чеке: 18"]
     assert sales_report_reasons_short(report=report, unknown_codes=11)[0] == "11 кодов не найдены"
+
+
+def test_mappings_are_listed_per_store_and_deleted_not_edited(sample_shop):
+    from django.contrib.auth.models import Permission, User
+    from django.test import Client
+    from django.urls import reverse
+
+    alias = code_alias_set(device=sample_shop.device, code="00009", item=sample_shop.shirt,
+                           characteristic=sample_shop.size_m)
+    rights = Permission.objects.filter(codename__in=["view_devicecodealias", "change_devicecodealias",
+                                                     "delete_devicecodealias"])
+
+    def manager(name, store):
+        user = User.objects.create_user(name, password="pw", is_staff=True)
+        user.user_permissions.set(rights)
+        store.staff.add(user)
+        browser = Client()
+        browser.force_login(user)
+        return browser
+
+    own, other = manager("own", sample_shop.store), manager("other", f.StoreFactory(name="Другой"))
+    listing = reverse("admin:offline_exchange_devicecodealias_changelist")
+    assert "Футболка, M" in own.get(listing).content.decode()
+    assert "Футболка, M" not in other.get(listing).content.decode()
+    change = reverse("admin:offline_exchange_devicecodealias_change", args=[alias.pk])
+    assert own.post(change, {"code": "1"}).status_code == 403
+    delete = reverse("admin:offline_exchange_devicecodealias_delete", args=[alias.pk])
+    assert other.post(delete, {"post": "yes"}).status_code == 302 and DeviceCodeAlias.objects.exists()  # «не существует»
+    own.post(delete, {"post": "yes"})
+    assert not DeviceCodeAlias.objects.exists()
