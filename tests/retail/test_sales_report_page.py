@@ -119,7 +119,7 @@ def test_the_report_page_is_laid_out_like_1c(admin_client, open_shift):
     assert '<td class="num">20%</td>' in goods and '<td class="num">899,00</td>' in goods
     # The totals sit right under the goods table, in Russian formats.
     after_goods = html.split('id="panel-goods"')[1].split("</table>", 1)[1]
-    assert after_goods.lstrip().startswith('<p class="report-totals" id="report-totals">'
+    assert after_goods.lstrip().removeprefix("</div>").lstrip().startswith('<p class="report-totals" id="report-totals">'
                                            f"Всего: {_money(open_shift.total)} | НДС в т.ч.: "
                                            f"{_money(open_shift.vat_total)} | Возврат: 0,00</p>")
     assert "Не проведен: 2 кода не найдены; смена не закрыта" in text
@@ -277,3 +277,10 @@ class TestRights:
         manager.post(reverse("admin:retail_retailsalesreport_repost", args=[pk]))
         unknown_cigarettes.refresh_from_db()
         assert unknown_cigarettes.posted and DeviceCodeAlias.objects.get().created_by.username == "manager"
+
+
+def test_report_lines_name_themselves_in_russian(open_shift):
+    from retail.models import SalesReportCashMovement, SalesReportGoodsLine
+
+    assert str(SalesReportGoodsLine.objects.get(report=open_shift, line_number=1)) == "Товар, строка 1"
+    assert str(SalesReportCashMovement.objects.filter(report=open_shift).first()) == "Внесение/выемка, строка 1"
