@@ -18,7 +18,8 @@ from retail.models import Item, RetailSalesReport
 from retail.templatetags.ru_format import datetime_text
 
 from .models import (
-    OPERATION_NAMES, CashRegister, ExchangeConsole, ExchangeJournalEntry, ExchangeRule, ExchangeSettings, OfflineDevice, PaymentKind, PaymentMapping,
+    OPERATION_NAMES, CashRegister, DeviceCodeAlias, ExchangeConsole, ExchangeJournalEntry, ExchangeRule,
+    ExchangeSettings, OfflineDevice, PaymentKind, PaymentMapping,
     SkuCode, Transfer, TransferPackage,
 )
 from .services.devices import (
@@ -32,6 +33,7 @@ from .services.rules import rule_goods_count
 from .services.lockout import lockout_state
 from .services.feed import price_list_full_reason, price_list_pending_count
 from .services.sales import SUCCESS, sales_reports_reload
+from .services.code_aliases import sku_number_of
 from .services.sku import SkuRangeExhaustedError, sku_generate_for_rule
 from .services.transfers import NOT_FORMED_NOTE
 
@@ -223,9 +225,18 @@ class PaymentKindAdmin(admin.ModelAdmin):
 @admin.register(SkuCode)
 class SkuCodeAdmin(admin.ModelAdmin):
     list_display = ["number", "item", "characteristic", "pack"]
-    search_fields = ["item__name"]
+    search_fields = ["item__name", "item__article"]
+    search_help_text = "Наименование, артикул или номер SKU (как на кассе, можно с нулями впереди: 00042)."
     list_select_related = ["item", "characteristic", "pack"]
     readonly_fields = ["position_key"]
+
+    def get_search_results(self, request, queryset, search_term):
+        # A register shows the code padded («00042»): the number is matched as a number, not as text.
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        number = sku_number_of(search_term)
+        if number is not None:
+            found = found | queryset.filter(number=number)
+        return found, duplicates
 
     def save_model(self, request, obj, form, change):
         obj.position_key = SkuCode.key_for(obj.item_id, obj.characteristic_id, obj.pack_id)
@@ -571,3 +582,31 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         dropped = sum(device_queue_reset(device=device) for device in queryset)
         self.message_user(request, f"Удалено выгрузок: {dropped}. Изменения, еще не полученные устройствами, "
                                    "сохранены в ленте изменений и уйдут при следующем обмене.", messages.SUCCESS)
+
+
+@admin.register(DeviceCodeAlias)
+class DeviceCodeAliasAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+    """The codes mapped on report pages: shown, and deleted when a mapping was wrong (map it again on the
+    report's page; a mapping is never edited here, where the report it came from is out of sight)."""
+
+    list_display = ["code", "device", "position", "created_by", "created_shown"]
+    list_filter = ["device"]
+    search_fields = ["code", "item__name", "item__article"]
+    list_select_related = ["device", "item", "characteristic", "pack", "created_by"]
+
+    @admin.display(description="Позиция номенклатуры")
+    def position(self, obj):
+        return obj.position_text()
+
+    @admin.display(description="Сопоставлен", ordering="created_at")
+    def created_shown(self, obj):
+        return datetime_text(obj.created_at)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)

@@ -645,3 +645,37 @@ class ReportNumberCounter(models.Model):
         verbose_name = "Нумератор отчетов о розничных продажах"
         verbose_name_plural = "Нумераторы отчетов о розничных продажах"
         constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="report_number_counter_unique")]
+
+
+class DeviceCodeAlias(models.Model):
+    """A code one register sends for a position of ours (a register set up before this base, or a code
+    typed on it by hand). Kept per device, so mapping it never renumbers the SKU other registers use."""
+
+    device = models.ForeignKey(OfflineDevice, verbose_name="Оборудование", on_delete=models.CASCADE,
+                               related_name="code_aliases")
+    code = models.CharField("Код на кассе", max_length=36)
+    item = models.ForeignKey("retail.Item", verbose_name="Номенклатура", on_delete=models.CASCADE, related_name="+")
+    characteristic = models.ForeignKey("retail.Characteristic", verbose_name="Характеристика",
+                                       on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    pack = models.ForeignKey("retail.Pack", verbose_name="Упаковка", on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="+")
+    created_at = models.DateTimeField("Сопоставлен", auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="Кем сопоставлен", on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = "Код товара кассы"
+        verbose_name_plural = "Коды товаров касс"
+        ordering = ["device", "code"]
+        constraints = [models.UniqueConstraint(fields=["device", "code"], name="device_code_alias_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code} → {self.position_text()}"
+
+    def position_text(self) -> str:
+        parts = [str(self.item)]
+        if self.characteristic_id:
+            parts.append(str(self.characteristic))
+        if self.pack_id:
+            parts.append(str(self.pack))
+        return ", ".join(parts)

@@ -52,6 +52,7 @@ STORE_PATHS: dict[str, tuple[str, ...]] = {
     "offline_exchange.exchangeconsole": _device_paths(),
     "offline_exchange.transfer": _device_paths("device__"),
     "offline_exchange.exchangejournalentry": _device_paths("device__"),
+    "offline_exchange.devicecodealias": _device_paths("device__"),
 }
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('offline_exchange', '0031_feed_positions'),
+        ('offline_exchange', '0040_code_aliases'),
     ]
 
     operations = [

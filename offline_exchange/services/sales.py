@@ -25,6 +25,7 @@ from retail.models import (
 from retail.money import to_money, to_quantity, vat_included
 from retail.services.orders import orders_follow_sales
 from retail.services.posting import document_unpost, sales_report_post
+from retail.templatetags.ru_format import money_text, quantity_text
 
 from ..format.builders import build_post_docs_response
 from ..format.sale_reports import (
@@ -34,7 +35,7 @@ from ..format.sale_reports import (
 from ..format.schema import FormatViolation
 from ..format.versions import get_format
 from ..models import (
-    CashRegister, ExchangeJournalEntry, OfflineDevice, PaymentKind, ReportNumberCounter, SkuCode,
+    CashRegister, DeviceCodeAlias, ExchangeJournalEntry, OfflineDevice, PaymentKind, ReportNumberCounter, SkuCode,
 )
 from .batching import chunks
 
@@ -126,7 +127,7 @@ def sales_reports_import(*, device: OfflineDevice, shifts: list[SaleReportDoc], 
               .select_related("rule__warehouse", "organization").get(pk=device.pk))
     register = (CashRegister.objects.filter(device=device)
                 .select_related("store", "organization", "default_electronic_payment_kind").first())
-    catalog = _Catalog.load(shifts)
+    catalog = _Catalog.load(shifts, device=device)
     mapping = {}
     if register is not None:
         mapping = {m.code.strip(): m.payment_kind for m in register.payment_mappings.select_related("payment_kind")}
@@ -145,7 +146,7 @@ def sales_reports_import(*, device: OfflineDevice, shifts: list[SaleReportDoc], 
                 + "; ".join(draft.reasons)
             )
         notes.append(f"смена {shift.shift_number} → отчет {report.number} "
-                     f"({'проведен' if report.posted else 'не проведен'}, всего {report.total})"
+                     f"({'проведен' if report.posted else 'не проведен'}, всего {money_text(report.total)})"
                      + (f"; {'; '.join(draft.skipped)}" if draft.skipped else ""))
     if descriptions:
         description = "Данные загружены, но не все отчеты проведены.\n" + "\n".join(descriptions)
@@ -163,6 +164,7 @@ class _Catalog:
     """Everything the upload refers to, read in a fixed number of queries per chunk of keys."""
 
     sku: dict[int, tuple[int, int | None, int | None]]
+    aliases: dict[str, tuple[int, int | None, int | None]]
     items: dict[int, Item]
     item_by_uuid: dict[uuid.UUID, int]
     chars: dict[uuid.UUID, tuple[int, int]]
@@ -171,13 +173,15 @@ class _Catalog:
     orders: dict[uuid.UUID, CustomerOrder]
 
     @classmethod
-    def load(cls, shifts: list[SaleReportDoc]) -> "_Catalog":
-        numbers, goods, chars, packs, orders = set(), set(), set(), set(), set()
+    def load(cls, shifts: list[SaleReportDoc], *, device: OfflineDevice) -> "_Catalog":
+        numbers, codes, goods, chars, packs, orders = set(), set(), set(), set(), set(), set()
         for shift in shifts:
             for check in shift.checks:
                 if check.ref_type == "Order" and check.ref_uuid:
                     orders.add(check.ref_uuid)
                 for line in check.lines:
+                    if line.code.strip():
+                        codes.add(line.code.strip())
                     number = _sku_number(line.code)
                     if number is not None:
                         numbers.add(number)
@@ -187,7 +191,13 @@ class _Catalog:
                         chars.add(line.characteristic_uuid)
                     if line.packing_uuid:
                         packs.add(line.packing_uuid)
-        catalog = cls({}, {}, {}, {}, {}, {}, {})
+        catalog = cls({}, {}, {}, {}, {}, {}, {}, {})
+        # Only devices that were ever given a mapping pay for the look-up of their codes.
+        if DeviceCodeAlias.objects.filter(device=device).exists():
+            for chunk in chunks(sorted(codes)):
+                for code, item_id, ch_id, pack_id in DeviceCodeAlias.objects.filter(
+                        device=device, code__in=chunk).values_list("code", "item_id", "characteristic_id", "pack_id"):
+                    catalog.aliases[code] = (item_id, ch_id, pack_id)
         for chunk in chunks(sorted(numbers)):
             for number, item_id, ch_id, pack_id in SkuCode.objects.filter(number__in=chunk).values_list(
                     "number", "item_id", "characteristic_id", "pack_id"):
@@ -200,8 +210,9 @@ class _Catalog:
         for chunk in chunks(sorted(packs)):
             for pack_uuid, pk, item_id in Pack.objects.filter(uuid__in=chunk).values_list("uuid", "pk", "item_id"):
                 catalog.packs[pack_uuid] = (pk, item_id)
-        item_ids = {v[0] for v in catalog.sku.values()} | set(catalog.item_by_uuid.values())
-        pack_ids = {v[2] for v in catalog.sku.values() if v[2]} | {v[0] for v in catalog.packs.values()}
+        positions = list(catalog.sku.values()) + list(catalog.aliases.values())
+        item_ids = {v[0] for v in positions} | set(catalog.item_by_uuid.values())
+        pack_ids = {v[2] for v in positions if v[2]} | {v[0] for v in catalog.packs.values()}
         for chunk in chunks(sorted(item_ids)):
             catalog.items.update((item.pk, item) for item in Item.objects.filter(pk__in=chunk).only(
                 "pk", "name", "vat_rate", "deletion_mark"))
@@ -212,10 +223,13 @@ class _Catalog:
         return catalog
 
     def position(self, line: CheckLineDoc) -> tuple[int, int | None, int | None] | None:
-        """Code → SKU position; a base-position code plus the line's pack/characteristic UUID of
+        """The device's own mapping of the code first (the admin's decision for this register), then
+        code → SKU position; a base-position code plus the line's pack/characteristic UUID of
         that item → that position; failing the code, the line's GoodUUID."""
+        found = self.aliases.get(line.code.strip())
         number = _sku_number(line.code)
-        found = self.sku.get(number) if number is not None else None
+        if found is None and number is not None:
+            found = self.sku.get(number)
         if found is None and line.good_uuid in self.item_by_uuid:
             found = (self.item_by_uuid[line.good_uuid], None, None)
         if found is None:
@@ -243,22 +257,18 @@ def _vat_code(sent: str, item: Item | None) -> tuple[str, bool]:
     return (item.vat_rate if item else VatRate.NONE), False
 
 
-def _money_text(value: Decimal) -> str:
-    return f"{value:.2f}".replace(".", ",")
-
-
 def _unknown_text(unknown: dict[tuple, list]) -> str:
     parts = []
     for (code, good_uuid), (lines, quantity, amount, prices) in list(unknown.items())[:UNKNOWN_SHOWN]:
         parts.append(
-            f"код «{code or '(пусто)'}»" + (f" (GoodUUID {good_uuid})" if good_uuid else "")
-            + f": строк {lines}, количество {quantity.normalize():f}, цена "
-            + ", ".join(_money_text(p) for p in sorted(prices)) + f", сумма {_money_text(amount)}"
+            f"код «{code or '(пусто)'}»" + (f" (идентификатор товара {good_uuid})" if good_uuid else "")
+            + f": строк {lines}, количество {quantity_text(quantity)}, цена "
+            + ", ".join(money_text(p) for p in sorted(prices)) + f", сумма {money_text(amount)}"
         )
     more = len(unknown) - UNKNOWN_SHOWN
     return ("не найдены товары по кодам из чеков — " + "; ".join(parts)
             + (f"; и еще {more} кодов" if more > 0 else "")
-            + ". Назначьте товарам коды SKU и перезагрузите отчет из журнала")
+            + ". Сопоставьте коды с номенклатурой на странице отчета и перепроведите его из журнала")
 
 
 @dataclass
@@ -584,3 +594,91 @@ def sales_reports_reload(*, entry: ExchangeJournalEntry, user=None) -> PostDocsR
         raise ValueError("Запись журнала не связана с оборудованием")
     return post_docs(device=entry.device, doc_type=entry.doc_type or "SaleReports", document=bytes(entry.document),
                      user=user, journal_entry=entry)
+
+
+def sales_report_repost(*, report: RetailSalesReport, user=None) -> PostDocsResult:
+    """«Перепровести из журнала»: the report's stored upload imported again. The import finds the report
+    by its shift and replaces its lines and movements, so no second report appears and stock moves once."""
+    if report.journal_entry_id is None:
+        raise ValueError("У отчета нет записи журнала обмена: перепроводить нечего.")
+    return sales_reports_reload(entry=report.journal_entry, user=user)
+
+
+@dataclass
+class UnrecognizedCode:
+    """One code of an unposted report's goods that matched no position (the lines are summed)."""
+
+    code: str
+    good_uuid: uuid.UUID | None
+    checks: int | None  # None when the stored upload cannot be read again
+    quantity: Decimal
+    prices: list[Decimal]
+    amount: Decimal
+
+
+def _checks_by_code(report: RetailSalesReport) -> dict[tuple[str, uuid.UUID | None], int] | None:
+    # Report lines are summed by position and price, so how many checks sold a code is read from the upload.
+    entry = report.journal_entry
+    if entry is None or not entry.document:
+        return None
+    try:
+        shifts = parse_sale_reports(bytes(entry.document), get_format(report.device.format_version))
+    except (FormatViolation, ValueError):
+        return None
+    counts: dict[tuple[str, uuid.UUID | None], int] = defaultdict(int)
+    for shift in shifts:
+        same = (shift.uuid == report.shift_uuid if report.shift_uuid
+                else shift.shift_number == report.shift_number)
+        if not same:
+            continue
+        for check in shift.checks:
+            for key in {(line.code, line.good_uuid) for line in check.lines}:
+                counts[key] += 1
+    return counts
+
+
+def sales_report_unrecognized(*, report: RetailSalesReport) -> list[UnrecognizedCode]:
+    """The codes of the report's goods (and returns) that are not a position of ours, in line order."""
+    found: dict[tuple[str, uuid.UUID | None], UnrecognizedCode] = {}
+    for model in (SalesReportGoodsLine, SalesReportReturnedLine):
+        for line in model.objects.filter(report=report, item__isnull=True).order_by("line_number"):
+            key = (line.sent_code, line.sent_good_uuid)
+            row = found.get(key)
+            if row is None:
+                row = found[key] = UnrecognizedCode(line.sent_code, line.sent_good_uuid, None, Decimal(0), [],
+                                                    Decimal(0))
+            # Goods hold the net of sales and returns; a code only returned shows its returned lines.
+            if model is SalesReportGoodsLine or not row.prices:
+                row.quantity += line.quantity_packs
+                row.amount += line.amount
+            if line.price not in row.prices:
+                row.prices.append(line.price)
+    if found:
+        checks = _checks_by_code(report)
+        if checks is not None:
+            for key, row in found.items():
+                row.checks = checks.get(key, 0)
+    return list(found.values())
+
+
+def _plural(n: int, one: str, few: str, many: str) -> str:
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def sales_report_reasons_short(*, report: RetailSalesReport, unknown_codes: int) -> list[str]:
+    """The stored reasons in a few words each, for the banner: «1 код не найден», «смена не закрыта»."""
+    short = []
+    for reason in filter(None, (text.strip() for text in report.not_posted_reasons.splitlines())):
+        if reason.startswith("не найдены товары по кодам"):
+            count = unknown_codes or 1
+            short.append(f"{count} {_plural(count, 'код не найден', 'кода не найдены', 'кодов не найдены')}")
+            continue
+        # The details (codes, sums, hints) stay in the full text below the banner.
+        for stop in (" (", " — ", ". "):
+            reason = reason.split(stop, 1)[0]
+        short.append(reason.rstrip("."))
+    return short

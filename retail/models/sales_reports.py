@@ -83,6 +83,10 @@ class _ReportLine(models.Model):
         abstract = True
         ordering = ["line_number"]
 
+    def __str__(self) -> str:
+        # Wherever Django names a line (history, deletion lists), it reads as 1C's «строка N», not «object (N)».
+        return f"{self._meta.verbose_name.capitalize()}, строка {self.line_number}"
+
 
 class SalesReportGoodsLine(_ReportLine):
     item = models.ForeignKey("retail.Item", verbose_name="Номенклатура", on_delete=models.PROTECT, null=True)

@@ -25,7 +25,9 @@ def test_unposted_report_is_fixed_and_reloaded(page, live_server, demo):
 
     page.goto(f"{live_server.url}/admin/retail/retailsalesreport/?posted__exact=0")
     page.get_by_role("link", name=report.number).click()
-    reasons = page.inner_text(".field-not_posted_reasons")
+    assert page.inner_text("#report-state").startswith("Не проведен: 2 кода не найдены")
+    page.click("#report-state summary")  # «Подробнее»: the reasons in full
+    reasons = page.inner_text("#report-state")
     assert "не найдены товары по кодам из чеков" in reasons and "код «00004»" in reasons
     assert page.get_by_role("link", name="Скачать XML, присланный кассой").is_visible()
 

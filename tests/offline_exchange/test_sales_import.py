@@ -128,7 +128,7 @@ def test_open_shift_c_is_saved_unposted_with_every_reason(sample_shop):
     assert not report.posted and not report.shift_closed and report.shift_closed_at is None
     assert report.date == datetime(2024, 3, 16, 10, 2, 9)  # the last check, the shift being open
     assert "смена не закрыта" in report.not_posted_reasons
-    assert "код «00005» (GoodUUID c0a80101-0005-4e5f-a1b2-0000000000a5)" in report.not_posted_reasons
+    assert "код «00005» (идентификатор товара c0a80101-0005-4e5f-a1b2-0000000000a5)" in report.not_posted_reasons
     assert "цена 749,00" in report.not_posted_reasons
     assert "не проведен" in result.description and "00005" in result.description
     # Nothing sent is dropped: the unknown code keeps its row, code, GoodUUID, quantity and price.

@@ -12,7 +12,9 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
-from offline_exchange.models import CashRegister, ExchangeJournalEntry, OfflineDevice, SkuCode, Transfer
+from offline_exchange.models import (
+    CashRegister, DeviceCodeAlias, ExchangeJournalEntry, OfflineDevice, SkuCode, Transfer,
+)
 from retail.admin_rights import STORE_PATHS
 from retail.models import CustomerOrder, Item, RetailSalesReport
 from tests import factories as f
@@ -63,6 +65,8 @@ def two_stores(demo, client, device_id):
                                  counterparty=demo["order"].counterparty)
     _store_documents(demo, own.warehouses.first(), warehouse, f.WarehouseFactory(store=other, name="Склад 2"))
     f.ItemFactory(name="Товар без SKU")
+    for reg in (demo["cash_register"], register):  # a code mapped on a report page of each store
+        DeviceCodeAlias.objects.create(device=reg.device, code="00042", item=Item.objects.first())
     return {"own": own, "other": other, "other_device": device, "other_register": register}
 
 
