@@ -244,7 +244,10 @@ def _vat_code(sent: str, item: Item | None) -> tuple[str, bool]:
 
 
 def _money_text(value: Decimal) -> str:
-    return f"{value:.2f}".replace(".", ",")
+    # A journal note reads as the pages do: 1 306,84.
+    from retail.templatetags.ru_format import money_text
+
+    return money_text(value)
 
 
 def _unknown_text(unknown: dict[tuple, list]) -> str:

@@ -75,23 +75,26 @@ def numeric_columns(results) -> set[int]:
     return (numeric or set()) & seen
 
 
-_CELL = re.compile(r'^(\s*<t[hd])((?: [^>]*?)?)( class="([^"]*)")?')
+_OPENING = re.compile(r"^\s*<t[hd]\b[^>]*>")
 
 
 @register.filter
 def with_class(markup, css_class: str):
     """Adds a class to a cell (<td …>/<th …>) or to a header's ` class="…"` attribute."""
     text = str(markup)
-    if text.startswith(' class="'):
-        return mark_safe(text.replace(' class="', f' class="{css_class} ', 1))
-    if not text:
+    if not text.strip():
         return mark_safe(f' class="{css_class}"')
-
-    def add(match):
-        classes = f"{match.group(4)} {css_class}" if match.group(3) else css_class
-        return f'{match.group(1)}{match.group(2)} class="{classes}"'
-
-    return mark_safe(_CELL.sub(add, text, count=1))
+    opening = _OPENING.match(text)
+    if opening is None:
+        if ' class="' in text:  # a header's attribute string
+            return mark_safe(text.replace(' class="', f' class="{css_class} ', 1))
+        return markup
+    tag = opening.group(0)
+    if ' class="' in tag:
+        tag = tag.replace(' class="', f' class="{css_class} ', 1)
+    else:
+        tag = tag[:-1].rstrip() + f' class="{css_class}">'
+    return mark_safe(tag + text[opening.end():])
 
 
 @register.filter
