@@ -41,12 +41,33 @@ class RussianInputsMixin:
         return [with_russian_inputs(inline) for inline in super().get_inlines(request, obj)]
 
 
+def _russian_export_form():
+    from import_export.forms import SelectableFieldsExportForm
+
+    from .templatetags.admin_words import column_name_label
+
+    class RussianExportForm(SelectableFieldsExportForm):
+        """The export page's column checkboxes by their Russian names (the library title-cases identifiers:
+        «Vat Rate»)."""
+
+        def _get_field_label(self, resource, field_name):
+            field = resource.fields.get(field_name)
+            column = field.column_name if field else field_name
+            return column_name_label(column, resource._meta.model)
+
+    return RussianExportForm
+
+
 @cache
 def with_russian_inputs(admin_class):
     if issubclass(admin_class, RussianInputsMixin):
         return admin_class
-    return type(admin_class.__name__, (RussianInputsMixin, admin_class),
-                {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__})
+    attributes = {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__}
+    from import_export.forms import SelectableFieldsExportForm
+
+    if getattr(admin_class, "export_form_class", None) is SelectableFieldsExportForm:
+        attributes["export_form_class"] = _russian_export_form()
+    return type(admin_class.__name__, (RussianInputsMixin, admin_class), attributes)
 
 
 class RetailAdminSite(AdminSite):

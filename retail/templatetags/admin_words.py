@@ -113,3 +113,28 @@ def object_label(obj) -> str:
         return ""
     text = str(obj)
     return "" if text == f"{type(obj).__name__} object ({obj.pk})" else text
+
+
+def column_name_label(column: str, model) -> str:
+    """The Russian name of a catalog file's column: the model field it loads (through the admin's
+    import-export resources, whose columns may be named otherwise), or the column itself."""
+    from django.contrib import admin
+    from django.core.exceptions import FieldDoesNotExist
+
+    attributes = [column]
+    model_admin = admin.site._registry.get(model)
+    for resource_class in getattr(model_admin, "resource_classes", None) or []:
+        for field in resource_class().fields.values():
+            if field.column_name == column and field.attribute:
+                attributes.insert(0, field.attribute.split("__")[0])
+    for attribute in attributes:
+        try:
+            return capfirst(model._meta.get_field(attribute).verbose_name)
+        except FieldDoesNotExist:
+            continue
+    return column
+
+
+@register.filter
+def column_label(column: str, opts) -> str:
+    return column_name_label(column, opts.model)
