@@ -201,3 +201,19 @@ def test_the_500_page_is_russian_and_needs_no_context(client, settings):
 
     text = visible_text(loader.get_template("500.html").render().encode())
     assert "Ошибка сервера" in text and english_words(text) == set()
+
+
+def test_the_import_preview_names_columns_in_russian(demo, admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from retail.services.catalog import catalog_export
+
+    data = catalog_export(model="prices", file_format="csv")
+    response = admin_client.post("/admin/retail/price/import/", {
+        "format": "0", "resource": "0", "import_file": SimpleUploadedFile("prices.csv", data, "text/csv")})
+    assert response.status_code == 200
+    text = visible_text(response.content)
+    assert english_words(text) == set(), english_words(text)
+    page = html.document_fromstring(response.content.decode())
+    headers = [" ".join(th.itertext()).strip() for th in page.xpath("//table//th[code]")]
+    assert "Цена value" in headers and "Вид цены price_type" in headers, headers
