@@ -141,7 +141,7 @@ class OfflineDevice(models.Model):
     price_list_watermark = models.BigIntegerField("Позиция ленты изменений прайс-листа", null=True, blank=True,
                                                   editable=False)
     price_list_on = models.DateField("Цены прайс-листа на дату", null=True, blank=True, editable=False)
-    price_list_rule_state = models.CharField(max_length=40, blank=True, editable=False)
+    price_list_rule_state = models.CharField("Состояние правила прайс-листа", max_length=40, blank=True, editable=False)
     # The feed's position the orders last sent covered (none: every open order of the register goes).
     orders_watermark = models.BigIntegerField("Позиция ленты изменений заказов", null=True, blank=True,
                                               editable=False)
@@ -282,7 +282,7 @@ class SkuCode(models.Model):
     characteristic = models.ForeignKey("retail.Characteristic", verbose_name="Характеристика", on_delete=models.CASCADE, null=True, blank=True)
     pack = models.ForeignKey("retail.Pack", verbose_name="Упаковка", on_delete=models.CASCADE, null=True, blank=True)
     # NULLs never collide in a unique index, so the position is spelled out as one key.
-    position_key = models.CharField(max_length=64, unique=True, editable=False)
+    position_key = models.CharField("Ключ позиции", max_length=64, unique=True, editable=False)
 
     class Meta:
         verbose_name = "Код SKU"
@@ -307,7 +307,7 @@ class ChangeFeedEntry(models.Model):
         ITEM = 1, "Номенклатура"
         ORDER = 2, "Заказ покупателя"
 
-    id = models.BigAutoField(primary_key=True)
+    id = models.BigAutoField("ID", primary_key=True)
     kind = models.PositiveSmallIntegerField("Вид", choices=Kind.choices)
     object_id = models.BigIntegerField("Объект")
     # Which of the item's positions the change is about (PROTOCOL §5.2: an incremental list carries the
@@ -331,8 +331,8 @@ class ChangeFeedState(models.Model):
     """One row: how far the feed has been compacted. Rows up to `horizon` that some device might still
     have needed are gone, so a device whose position is below it gets a full list."""
 
-    horizon = models.BigIntegerField(default=0)
-    compacted_at = models.DateTimeField(null=True)
+    horizon = models.BigIntegerField("Граница ленты", default=0)
+    compacted_at = models.DateTimeField("Сжата", null=True)
 
     class Meta:
         verbose_name = "Состояние ленты изменений"
@@ -347,16 +347,16 @@ class Transfer(models.Model):
         READY = "ready", "Сформирован"
         ERROR = "error", "Ошибка"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField("ID", primary_key=True, default=uuid.uuid4, editable=False)
     device = models.ForeignKey(OfflineDevice, verbose_name="Оборудование", on_delete=models.CASCADE, related_name="transfers")
     full = models.BooleanField("Полная выгрузка", default=False)
     state = models.CharField("Состояние", max_length=8, choices=State.choices, default=State.BUILDING)
     error = models.TextField("Ошибка", blank=True)
     # Snapshotted when the transfer starts: the feed position, price day and rule state it covers; the
     # device's own move to them when its last package is handed out.
-    feed_watermark = models.BigIntegerField(default=0)
-    price_day = models.DateField(null=True)
-    rule_state = models.CharField(max_length=40, blank=True)
+    feed_watermark = models.BigIntegerField("Отметка ленты изменений", default=0)
+    price_day = models.DateField("День цен", null=True)
+    rule_state = models.CharField("Состояние правила", max_length=40, blank=True)
     goods_count = models.PositiveIntegerField("Товаров", default=0)
     skipped_without_sku = models.PositiveIntegerField("Пропущено без SKU", default=0)
     left_out = models.TextField("Не переданы (формат обмена кассы их не передает)", blank=True)
@@ -398,7 +398,7 @@ class TransferPackage(models.Model):
     """A package is its document without the goods (`head`, with `<Goods/>` in their place) and the
     items whose Goods are spliced in from the goods cache when it is handed out."""
 
-    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="packages")
+    transfer = models.ForeignKey(Transfer, verbose_name="Передача", on_delete=models.CASCADE, related_name="packages")
     number = models.PositiveIntegerField("Номер пакета")
     head = models.BinaryField("Документ без товаров")
     item_ids = models.BinaryField("Товары пакета", default=bytes)
@@ -421,7 +421,7 @@ class GoodsCacheVariant(models.Model):
     shape and whether VAT 22 % is passed. Devices whose settings agree share one set of cached Goods."""
 
     # The six below spelled out, so that a device's variant is known without reading it.
-    key = models.CharField(max_length=64, primary_key=True, editable=False)
+    key = models.CharField("Ключ", max_length=64, primary_key=True, editable=False)
     format_version = models.PositiveIntegerField("Версия формата обмена")
     price_type = models.ForeignKey("retail.PriceType", verbose_name="Вид цены", on_delete=models.CASCADE, null=True,
                                    related_name="+")
@@ -452,12 +452,13 @@ class CachedGood(models.Model):
     # No foreign keys in the database (the ORM still deletes an item's rows with it): checking two of them
     # for every row written costs a first full list of 100,000 goods a second, and a row whose item is
     # gone is never read. The variant is indexed by the constraint and the index below.
-    variant = models.ForeignKey(GoodsCacheVariant, on_delete=models.CASCADE, related_name="goods", db_index=False,
+    variant = models.ForeignKey(GoodsCacheVariant, verbose_name="Вариант", on_delete=models.CASCADE, related_name="goods", db_index=False,
                                 db_constraint=False)
-    item = models.ForeignKey("retail.Item", on_delete=models.CASCADE, related_name="+", db_constraint=False)
-    content = models.BinaryField()
-    valid_until = models.DateField(null=True)
-    seq = models.BigIntegerField(default=0)
+    item = models.ForeignKey("retail.Item", verbose_name="Номенклатура", on_delete=models.CASCADE, related_name="+",
+                             db_constraint=False)
+    content = models.BinaryField("Содержимое")
+    valid_until = models.DateField("Действует до", null=True)
+    seq = models.BigIntegerField("Номер в ленте", default=0)
 
     class Meta:
         verbose_name = "Товар в кэше прайс-листа"
@@ -478,18 +479,18 @@ class CachedGoodsBlock(models.Model):
     earliest of its Goods'), and forgotten a week after the last transfer that used it (a catalog whose
     package boundaries moved)."""
 
-    variant = models.ForeignKey(GoodsCacheVariant, on_delete=models.CASCADE, related_name="blocks", db_index=False,
+    variant = models.ForeignKey(GoodsCacheVariant, verbose_name="Вариант", on_delete=models.CASCADE, related_name="blocks", db_index=False,
                                 db_constraint=False)
-    key = models.CharField(max_length=32)
+    key = models.CharField("Ключ", max_length=32)
     # A hash of `content`: app servers keep recently served blocks in memory by it (content-addressed,
     # so what they keep can never be stale; the row says which content is current).
-    digest = models.CharField(max_length=32)
-    first_item_id = models.BigIntegerField()
-    last_item_id = models.BigIntegerField()
-    content = models.BinaryField()
-    valid_until = models.DateField(null=True)
-    used_on = models.DateField()
-    seq = models.BigIntegerField(default=0)
+    digest = models.CharField("Контрольная сумма", max_length=32)
+    first_item_id = models.BigIntegerField("Первый товар")
+    last_item_id = models.BigIntegerField("Последний товар")
+    content = models.BinaryField("Содержимое")
+    valid_until = models.DateField("Действует до", null=True)
+    used_on = models.DateField("Использован")
+    seq = models.BigIntegerField("Номер в ленте", default=0)
 
     class Meta:
         verbose_name = "Блок товаров в кэше прайс-листа"

@@ -1,4 +1,6 @@
-from django.contrib.admin import AdminSite
+from functools import cache
+
+from django.contrib.admin import AdminSite, ModelAdmin
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_not_required
@@ -21,10 +23,63 @@ def _position(order: list[str], name: str) -> tuple[int, str]:
     return (order.index(name) if name in order else len(order), name)
 
 
+class RussianInputsMixin:
+    """Number inputs show what the columns show (1 306,84) and accept it back: Django leaves a decimal input
+    unlocalized (1306.84, and refuses 1306,84) unless the form field asks for localization."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        from django import forms
+        from django.db import models
+
+        if isinstance(db_field, models.DecimalField):
+            kwargs.setdefault("localize", True)
+            if type(db_field) not in self.formfield_overrides:
+                kwargs.setdefault("widget", forms.TextInput(attrs={"class": "vDecimalField", "inputmode": "decimal"}))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_inlines(self, request, obj):
+        return [with_russian_inputs(inline) for inline in super().get_inlines(request, obj)]
+
+
+def _russian_export_form():
+    from import_export.forms import SelectableFieldsExportForm
+
+    from .templatetags.admin_words import column_name_label
+
+    class RussianExportForm(SelectableFieldsExportForm):
+        """The export page's column checkboxes by their Russian names (the library title-cases identifiers:
+        «Vat Rate»)."""
+
+        def _get_field_label(self, resource, field_name):
+            field = resource.fields.get(field_name)
+            column = field.column_name if field else field_name
+            return column_name_label(column, resource._meta.model)
+
+    return RussianExportForm
+
+
+@cache
+def with_russian_inputs(admin_class):
+    if issubclass(admin_class, RussianInputsMixin):
+        return admin_class
+    attributes = {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__}
+    from import_export.forms import SelectableFieldsExportForm
+
+    if getattr(admin_class, "export_form_class", None) is SelectableFieldsExportForm:
+        attributes["export_form_class"] = _russian_export_form()
+    return type(admin_class.__name__, (RussianInputsMixin, admin_class), attributes)
+
+
 class RetailAdminSite(AdminSite):
     site_header = "Розница: бэк-офис"
     site_title = "Розница"
     index_title = "Администрирование"
+    # No public site: «Открыть сайт» would lead to a 404.
+    site_url = None
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Every admin (the project's and the libraries') gets the Russian number inputs, none has to ask.
+        super().register(model_or_iterable, with_russian_inputs(admin_class or ModelAdmin), **options)
 
     @method_decorator(never_cache)
     @method_decorator(csrf_protect)
@@ -65,3 +120,11 @@ class RetailAdminSite(AdminSite):
 
 class RetailAdminConfig(AdminConfig):
     default_site = "retail.admin_site.RetailAdminSite"
+
+    def ready(self):
+        super().ready()  # autodiscover: every app's admin is registered now
+        from django.contrib import admin
+
+        from .admin_words import admins_replace
+
+        admins_replace(admin.site)

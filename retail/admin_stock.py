@@ -67,10 +67,11 @@ class StockDocumentAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleHisto
         return datetime_text(obj.date)
 
     def get_fieldsets(self, request, obj=None):
-        return [
-            (None, {"fields": ["number", "date", "organization"] + self.header_fields + ["posted", "comment"]}),
-            ("Подбор строк", {"fields": ["barcode", "lines_file"]}),
-        ]
+        fieldsets = [(None, {"fields": ["number", "date", "organization"] + self.header_fields + ["posted", "comment"]})]
+        # A viewer cannot fill lines: without this the scan inputs showed as «Barcode: None».
+        if self.has_change_permission(request, obj) or (obj is None and self.has_add_permission(request)):
+            fieldsets.append(("Подбор строк", {"fields": ["barcode", "lines_file"]}))
+        return fieldsets
 
     def save_model(self, request, obj, form, change):
         if not change:

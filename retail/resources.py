@@ -11,6 +11,31 @@ from .models import Barcode, Characteristic, Item, ItemGroup, Pack, Price, Price
 from .services.import_limits import formula_escape
 
 
+def _plain_number(widget_class):
+    """A number widget writing 1306,84, never 1 306,84: the pages group thousands (USE_THOUSAND_SEPARATOR),
+    a file read by a spreadsheet or a program must not (a spreadsheet takes «1 306,84» for text)."""
+
+    class PlainNumber(widget_class):
+        def render(self, value, obj=None, **kwargs):
+            from numbers import Number
+
+            from django.utils import numberformat
+            from django.utils.formats import get_format
+
+            if not self.coerce_to_string or kwargs.get("force_native_type"):
+                return super().render(value, obj, **kwargs)
+            if value is None or not isinstance(value, Number):
+                return ""
+            return numberformat.format(value, get_format("DECIMAL_SEPARATOR"), grouping=0)
+
+    PlainNumber.__name__ = PlainNumber.__qualname__ = f"Plain{widget_class.__name__}"
+    return PlainNumber
+
+
+_PLAIN_NUMBERS = {cls: _plain_number(cls) for cls in (widgets.DecimalWidget, widgets.IntegerWidget,
+                                                       widgets.FloatWidget)}
+
+
 class _UUIDWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
         text = str(value or "").strip()
@@ -92,6 +117,11 @@ class _CatalogResource(resources.ModelResource):
 
     def export_field(self, field, instance, **kwargs):
         return formula_escape(super().export_field(field, instance, **kwargs))
+
+    @classmethod
+    def widget_from_django_field(cls, f, default=widgets.Widget):
+        widget = super().widget_from_django_field(f, default)
+        return _PLAIN_NUMBERS.get(widget, widget)
 
     # (field, a check of the value, the error) for the model's check constraints
     checks: list = []

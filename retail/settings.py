@@ -76,7 +76,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "django_tasks",
-    "django_tasks_db",
+    "retail.tasks_app.BackgroundTasksConfig",  # django_tasks_db, named in Russian
     "import_export",
     "retail",
     "offline_exchange",
@@ -149,10 +149,17 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "ru"
 TIME_ZONE = env("TIME_ZONE", "Europe/Moscow")
 USE_I18N = True
+# Dates and numbers as 1С:Розница shows them (13.07.2020 16:31:53, 1 306,84): retail/formats/ru/formats.py.
+FORMAT_MODULE_PATH = ["retail.formats"]
+USE_THOUSAND_SEPARATOR = True
+# Strings Django's and the libraries' own translations lack or get wrong (django-simple-history has only ru_RU).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # 1C writes and reads local time without an offset; we keep wall-clock time as the store sees it.
 USE_TZ = False
 
 STATIC_URL = "static/"
+# The project's own static files (the admin's CSS), beside templates/.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 try:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start otherwise

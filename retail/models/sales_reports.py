@@ -76,7 +76,7 @@ class RetailSalesReport(models.Model):
 
 
 class _ReportLine(models.Model):
-    report = models.ForeignKey(RetailSalesReport, on_delete=models.CASCADE, related_name="%(class)s_set")
+    report = models.ForeignKey(RetailSalesReport, verbose_name="Отчет о розничных продажах", on_delete=models.CASCADE, related_name="%(class)s_set")
     line_number = models.PositiveIntegerField("N")
 
     class Meta:

@@ -140,7 +140,7 @@ class OpeningBalance(StockDocument):
 
 
 class OpeningBalanceLine(StockLine):
-    document = models.ForeignKey(OpeningBalance, on_delete=models.CASCADE, related_name="lines")
+    document = models.ForeignKey(OpeningBalance, verbose_name="Документ", on_delete=models.CASCADE, related_name="lines")
     quantity = models.DecimalField("Количество", **QTY)
 
     class Meta(StockLine.Meta):
@@ -183,7 +183,7 @@ class GoodsReceipt(StockDocument):
 
 
 class GoodsReceiptLine(StockLine):
-    document = models.ForeignKey(GoodsReceipt, on_delete=models.CASCADE, related_name="lines")
+    document = models.ForeignKey(GoodsReceipt, verbose_name="Документ", on_delete=models.CASCADE, related_name="lines")
     quantity = models.DecimalField("Количество", **QTY)
     price = models.DecimalField("Цена закупки", **MONEY, default=0)
     amount = models.DecimalField("Сумма", **MONEY, default=0)
@@ -207,7 +207,7 @@ class WriteOff(StockDocument):
 
 
 class WriteOffLine(StockLine):
-    document = models.ForeignKey(WriteOff, on_delete=models.CASCADE, related_name="lines")
+    document = models.ForeignKey(WriteOff, verbose_name="Документ", on_delete=models.CASCADE, related_name="lines")
     quantity = models.DecimalField("Количество", **QTY)
 
     class Meta(StockLine.Meta):
@@ -243,7 +243,7 @@ class StockCount(StockDocument):
 
 
 class StockCountLine(StockLine):
-    document = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="lines")
+    document = models.ForeignKey(StockCount, verbose_name="Документ", on_delete=models.CASCADE, related_name="lines")
     book_quantity = models.DecimalField("Количество по учету", **QTY, default=0)
     counted_quantity = models.DecimalField("Количество фактическое", **QTY)
 
@@ -275,7 +275,7 @@ class StockTransfer(StockDocument):
 
 
 class StockTransferLine(StockLine):
-    document = models.ForeignKey(StockTransfer, on_delete=models.CASCADE, related_name="lines")
+    document = models.ForeignKey(StockTransfer, verbose_name="Документ", on_delete=models.CASCADE, related_name="lines")
     quantity = models.DecimalField("Количество", **QTY)
 
     class Meta(StockLine.Meta):
@@ -306,7 +306,7 @@ class PriceSetting(StockDocument):
 
 
 class PriceSettingLine(StockLine):
-    document = models.ForeignKey(PriceSetting, on_delete=models.CASCADE, related_name="lines")
+    document = models.ForeignKey(PriceSetting, verbose_name="Документ", on_delete=models.CASCADE, related_name="lines")
     price = models.DecimalField("Цена", **MONEY)
 
     class Meta(StockLine.Meta):
@@ -317,9 +317,9 @@ class PriceSettingLine(StockLine):
 class PriceDocumentRow(models.Model):
     """Which `retail.Price` rows a posted document wrote, so unposting removes exactly those."""
 
-    price = models.OneToOneField("retail.Price", on_delete=models.CASCADE, related_name="document_row")
-    document_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
-    document_id = models.PositiveBigIntegerField()
+    price = models.OneToOneField("retail.Price", verbose_name="Цена", on_delete=models.CASCADE, related_name="document_row")
+    document_type = models.ForeignKey(ContentType, verbose_name="Вид документа", on_delete=models.CASCADE)
+    document_id = models.PositiveBigIntegerField("Документ")
 
     class Meta:
         verbose_name = "Цена, установленная документом"
