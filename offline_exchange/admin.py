@@ -224,7 +224,7 @@ class PaymentKindAdmin(admin.ModelAdmin):
 
 @admin.register(SkuCode)
 class SkuCodeAdmin(admin.ModelAdmin):
-    list_display = ["number", "item", "characteristic", "pack"]
+    list_display = ["sku", "item", "characteristic", "pack"]
     search_fields = ["item__name", "item__article"]
     search_help_text = "Наименование, артикул или номер SKU (как на кассе, можно с нулями впереди: 00042)."
     list_select_related = ["item", "characteristic", "pack"]
@@ -237,6 +237,11 @@ class SkuCodeAdmin(admin.ModelAdmin):
         if number is not None:
             found = found | queryset.filter(number=number)
         return found, duplicates
+
+    @admin.display(description="SKU", ordering="number")
+    def sku(self, obj):
+        # A code, not an amount: never «100 004».
+        return str(obj.number)
 
     def save_model(self, request, obj, form, change):
         obj.position_key = SkuCode.key_for(obj.item_id, obj.characteristic_id, obj.pack_id)

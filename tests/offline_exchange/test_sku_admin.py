@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def shown(browser, term) -> list[str]:
     html = browser.get(reverse("admin:offline_exchange_skucode_changelist"), {"q": term}).content.decode()
-    return re.findall(r'<th class="field-number"><a href="[^"]+">(\d+)</a></th>', html)
+    return re.findall(r'<th class="[^"]*field-sku[^"]*"><a href="[^"]+">(\d+)</a></th>', html)
 
 
 def test_sku_codes_are_found_by_number_with_or_without_leading_zeros_and_by_name():
@@ -26,6 +26,8 @@ def test_sku_codes_are_found_by_number_with_or_without_leading_zeros_and_by_name
     browser = Client()
     browser.force_login(viewer)
     assert shown(browser, "00042") == ["42"]
+    f.SkuCodeFactory(number=100004, item=f.ItemFactory(name="Футболка"))
+    assert shown(browser, "100004") == ["100004"]  # a code: no thousands separator
     assert sorted(shown(browser, "42")) == ["42", "7"]  # the number, and a name that has it
     assert shown(browser, "Пазл") == ["42"] and shown(browser, "79052") == ["42"]
     assert shown(browser, "нет такого") == []
