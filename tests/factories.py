@@ -214,3 +214,18 @@ class CustomerOrderLineFactory(factory.django.DjangoModelFactory):
         line = model_class(*args, **kwargs)
         order_lines_write(order=line.order, lines=[line])
         return line
+
+
+def staff_client(username: str, *codenames: str, store=None):
+    """A logged-in test client of a staff user holding exactly these permissions (and bound to `store`):
+    rights are tested as the people who have them."""
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    user = User.objects.create_user(username, password="pw", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    if store is not None:
+        store.staff.add(user)
+    browser = Client()
+    browser.force_login(user)
+    return browser

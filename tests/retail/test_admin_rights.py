@@ -95,14 +95,7 @@ def _store_documents(demo, own_warehouse, other_warehouse, other_second):
                                               defaults={"quantity": Decimal(1)})
 
 
-def staff(username: str, *codenames: str, store=None) -> Client:
-    user = User.objects.create_user(username, password="pw", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
-    if store is not None:
-        store.staff.add(user)
-    browser = Client()
-    browser.force_login(user)
-    return browser
+staff = f.staff_client
 
 
 def all_codenames(*actions: str, models=None) -> list[str]:

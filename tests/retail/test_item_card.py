@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import Permission, User
-from django.test import Client
 from django.urls import reverse
 
 from offline_exchange.models import SkuCode
@@ -22,14 +20,7 @@ def card(item) -> str:
     return reverse("admin:retail_item_change", args=[item.pk])
 
 
-def staff(username: str, *codenames: str, store=None) -> Client:
-    user = User.objects.create_user(username, password="pw", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
-    if store is not None:
-        store.staff.add(user)
-    browser = Client()
-    browser.force_login(user)
-    return browser
+staff = f.staff_client
 
 
 def select_options(page: str, name: str) -> set[str]:

@@ -5,8 +5,6 @@ from decimal import Decimal as D
 from html.parser import HTMLParser
 
 import pytest
-from django.contrib.auth.models import Permission, User
-from django.test import Client
 from django.urls import reverse
 
 from offline_exchange.models import DeviceCodeAlias, ExchangeSettings, SkuCode
@@ -88,14 +86,7 @@ def page_of(browser, report) -> str:
     return response.content.decode()
 
 
-def staff(username, *codenames, store=None) -> Client:
-    user = User.objects.create_user(username, password="pw", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
-    if store is not None:
-        store.staff.add(user)
-    browser = Client()
-    browser.force_login(user)
-    return browser
+staff = f.staff_client
 
 
 def test_the_report_page_is_laid_out_like_1c(admin_client, open_shift):
