@@ -31,6 +31,7 @@ def test_demo_data_twice_gives_the_same_base(capsys):
     call_command("demo_data")
     assert _snapshot() == first
     assert "0001234567890123" in out and "sync / sync" in out and "ТДРТ-000001" in out
+    assert "сумма 366,00" in out  # Russian money, as the pages show it
     assert Item.objects.count() >= 22
     order = CustomerOrder.objects.get(number="ТДРТ-000001")
     assert order.total == 366 and order.courier_cash_register.name == "Мобильная касса ККМ"

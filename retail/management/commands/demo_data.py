@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from retail.services.demo import demo_base_create, demo_base_foreign_data, demo_history_create, demo_seed_shift
+from retail.templatetags.ru_format import money_text
 
 
 class Command(BaseCommand):
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             f"Оборудование 2:     {demo['device_33']} — идентификатор {demo['device_33'].device_id}, формат 3.3, "
             "Web-сервис",
             f"Касса ККМ 2:        {demo['cash_register_33']} (ККМ офлайн)",
-            f"Заказ покупателя:   {order.number}, {order.get_status_display()}, сумма {order.total}, касса курьера {register}",
+            f"Заказ покупателя:   {order.number}, {order.get_status_display()}, сумма {money_text(order.total)}, касса курьера {register}",
             "Пользователь синхронизации: sync / sync",
             "Администратор:      admin / admin  (http://127.0.0.1:8000/admin/)",
             f"Публикация:         {base}  →  http://127.0.0.1:8000/{base}/ws/EquipmentService?wsdl",
