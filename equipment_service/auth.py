@@ -13,9 +13,8 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 
 from offline_exchange.services import lockout
+from offline_exchange.services.addresses import client_address
 from offline_exchange.services.connections import Kind, unknown_connection_forget, unknown_connection_record
-
-SYNC_PERMISSION = "offline_exchange.sync_data"
 
 
 def basic_credentials(header: str) -> tuple[str, str] | None:
@@ -94,15 +93,6 @@ class LoginRefused(Exception):
     """Too many failed logins: the attempt is refused before its password is checked."""
 
 
-def client_address(request) -> str | None:
-    if settings.TRUST_X_FORWARDED_FOR:
-        # The right-most address is the one our own proxy added; anything left of it is the client's word.
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if forwarded:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def basic_authenticate(request):
     """The user of the request's Basic credentials, or None; raises LoginRefused when locked out.
 
@@ -132,7 +122,3 @@ def basic_authenticate(request):
     unknown_connection_forget(username=credentials[0], address=ip)
     verified.put(key, user)
     return user
-
-
-def can_sync(user) -> bool:
-    return user.has_perm(SYNC_PERMISSION)

@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from offline_exchange.format.xmlsafe import parse_xml
+from common.xmlsafe import parse_xml
 
 SVC_NS = "http://www.1c.ru/EquipmentService"
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"

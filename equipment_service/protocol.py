@@ -9,9 +9,8 @@ from lxml import etree
 from spyne import Fault
 from spyne.protocol.soap import Soap11, Soap12
 
-from offline_exchange.format.xmlsafe import UnsafeXmlError, parse_xml
-
-from .wsdl import OPERATIONS, TNS
+from common.xmlsafe import UnsafeXmlError, parse_xml
+from equipment_service.wsdl import OPERATIONS, TNS
 
 
 @dataclass

@@ -8,10 +8,9 @@ from django.conf import settings
 from django.db import DatabaseError
 from spyne import Application, Boolean, Fault, Integer, ServiceBase, Unicode, rpc
 
+from equipment_service.protocol import HardenedSoap11, HardenedSoap12, current_call
 from offline_exchange.exceptions import DeviceNotBoundError, ExchangeError, InvalidDeviceIdError, UnknownDeviceError
 from offline_exchange.services import devices, exports, journal, sales, transfers
-
-from .protocol import HardenedSoap11, HardenedSoap12, current_call
 
 logger = logging.getLogger(__name__)
 

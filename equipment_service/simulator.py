@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .client import CallFailed, EquipmentServiceClient, document
+from equipment_service.client import CallFailed, EquipmentServiceClient, document
 
 FMT_NS_PREFIX = "http://www.1c.ru/EquipmentService/"
 

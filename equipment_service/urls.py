@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import equipment_service
+from equipment_service.views import equipment_service
 
 urlpatterns = [
     path("ws/EquipmentService", equipment_service),

@@ -11,12 +11,13 @@ from django.views.decorators.csrf import csrf_exempt
 from spyne import const as spyne_const
 from spyne.server.wsgi import WsgiApplication
 
+from equipment_service.auth import LoginRefused, basic_authenticate, basic_credentials
+from equipment_service.protocol import CallContext, current_call
+from equipment_service.service import soap11_application, soap12_application
+from equipment_service.wsdl import OPERATIONS, wsdl_document
+from offline_exchange.services.addresses import client_address
 from offline_exchange.services.journal import journal_write
-
-from .auth import LoginRefused, basic_authenticate, basic_credentials, can_sync, client_address
-from .protocol import CallContext, current_call
-from .service import soap11_application, soap12_application
-from .wsdl import OPERATIONS, wsdl_document
+from retail.rights import can_sync
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,9 @@
 from django.apps import AppConfig
+from django.db import connections
 from django.db.models.signals import post_migrate, pre_migrate
+
+# Plain SQL text, no models: safe to import while the apps load.
+from offline_exchange.feed_sql import feed_triggers_create, feed_triggers_drop
 
 
 def _feed_triggers_suspend(sender, using, **kwargs):
@@ -7,10 +11,6 @@ def _feed_triggers_suspend(sender, using, **kwargs):
     # another table that names the one being rebuilt (a unit's names its items) then fails the migration.
     # So on SQLite migrations run without them, and post_migrate creates them all again. (PostgreSQL alters
     # tables in place: its triggers stay, and app servers writing during a migrate are still captured.)
-    from django.db import connections
-
-    from .feed_sql import feed_triggers_drop
-
     if connections[using].vendor == "sqlite":
         feed_triggers_drop(connections[using])
 
@@ -18,10 +18,6 @@ def _feed_triggers_suspend(sender, using, **kwargs):
 def _feed_triggers_ensure(sender, using, **kwargs):
     # SQLite drops a table's triggers whenever a migration rebuilds the table; re-create them all after
     # every migrate (idempotent), so change capture survives any later migration of these tables.
-    from django.db import connections
-
-    from .feed_sql import feed_triggers_create
-
     feed_triggers_create(connections[using])
 
 

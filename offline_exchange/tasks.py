@@ -4,8 +4,9 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import task
 
-from .services.journal import journal_purge
-from .services.transfers import transfer_build
+from offline_exchange.services.feed import feed_compact
+from offline_exchange.services.journal import journal_purge
+from offline_exchange.services.transfers import transfer_build
 
 PURGE_EVERY = timedelta(days=1)
 
@@ -40,6 +41,5 @@ def journal_purge_schedule() -> bool:
 @task()
 def change_feed_compact() -> int:
     """Daily: the feed's rows no device needs any more go (`manage.py feed_compact` does the same)."""
-    from .services.feed import feed_compact
 
     return feed_compact()

@@ -24,11 +24,10 @@ def _history_models_name():
 def permissions_name_russian(sender, using="default", apps=apps, **kwargs):
     """Renames the built-in permissions of the app just migrated (every app: Django's own and the libraries'
     too). Runs after Django's create_permissions, on every migrate and flush; idempotent."""
+    from django.apps import apps as global_apps
     from django.contrib.auth.models import Permission
     from django.contrib.contenttypes.models import ContentType
     from django.utils import translation
-
-    from django.apps import apps as global_apps
 
     if not global_apps.is_installed("django.contrib.auth"):
         return

@@ -7,8 +7,8 @@ import uuid
 from django.core.exceptions import ValidationError
 from import_export import fields, instance_loaders, resources, widgets
 
-from .models import Barcode, Characteristic, Item, ItemGroup, Pack, Price, PriceType, Unit
-from .services.import_limits import formula_escape
+from retail.models import Barcode, Characteristic, Item, ItemGroup, Pack, Price, PriceType, Unit
+from retail.services.import_limits import formula_escape
 
 
 def _plain_number(widget_class):

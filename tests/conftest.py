@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from backoffice.demo import DEMO_DEVICE_ID, demo_base_create
 from offline_exchange.format.versions import FORMAT_3001
-from retail.services.demo import DEMO_DEVICE_ID, demo_base_create
 
 # The team's reference material beside the repository: only the reference client's test uses it (and skips
 # without it); the schemas and samples the tests need are copied under tests/reference/ (see its README).
@@ -88,7 +88,7 @@ def sample_shop(db):
     kg = f.UnitFactory(name="кг", okei_code="166")
     from django.contrib.auth.models import Group, Permission, User
 
-    from retail.services.demo import SYNC_GROUP
+    from backoffice.demo import SYNC_GROUP
     group, _ = Group.objects.get_or_create(name=SYNC_GROUP)  # a transactional test flushes the migration's
     group.permissions.add(Permission.objects.get(codename="sync_data"))
     sync = User.objects.create_user("sync", password="sync")

@@ -5,7 +5,19 @@ import factory
 from django.contrib.auth.models import Group, User
 
 from offline_exchange.models import CashRegister, ExchangeRule, OfflineDevice, PaymentKind, PaymentMapping, SkuCode
-from retail.models import Barcode, Characteristic, Item, ItemGroup, Organization, Pack, Price, PriceType, Store, Unit, Warehouse
+from retail.models import (
+    Barcode,
+    Characteristic,
+    Item,
+    ItemGroup,
+    Organization,
+    Pack,
+    Price,
+    PriceType,
+    Store,
+    Unit,
+    Warehouse,
+)
 
 
 class PriceTypeFactory(factory.django.DjangoModelFactory):
@@ -179,6 +191,7 @@ class SkuCodeFactory(factory.django.DjangoModelFactory):
 
 # --- Customer orders (orders work) -------------------------------------------------------------------
 from datetime import datetime as _datetime  # noqa: E402 - kept with the factories that use it (merges)
+
 
 class CustomerOrderFactory(factory.django.DjangoModelFactory):
     """An order written as the admin writes it: through `order_save`, so it is numbered."""

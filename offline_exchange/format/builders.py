@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from .documents import (
+from offline_exchange.format.documents import (
     CharacteristicData,
     GoodData,
     OrderData,
@@ -20,8 +20,8 @@ from .documents import (
     PriceListData,
     SettingsData,
 )
-from .sale_reports import SaleReportDoc
-from .versions import XS_NS, XSI_NS, FormatVersion
+from offline_exchange.format.sale_reports import SaleReportDoc
+from offline_exchange.format.versions import XS_NS, XSI_NS, FormatVersion
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 

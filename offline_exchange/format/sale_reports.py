@@ -12,12 +12,26 @@ from functools import lru_cache
 
 from lxml import etree
 
-from .schema import (
-    CODE, DATETIME, DECIMAL, INTEGER, MONEY, QUANTITY, STRING, UUID, Attr, Child, Element, FormatViolation,
-    Node, enum_type, integer_type, read,
+from common.xmlsafe import UnsafeXmlError, parse_xml
+from offline_exchange.format.schema import (
+    CODE,
+    DATETIME,
+    DECIMAL,
+    INTEGER,
+    MONEY,
+    QUANTITY,
+    STRING,
+    UUID,
+    Attr,
+    Child,
+    Element,
+    FormatViolation,
+    Node,
+    enum_type,
+    integer_type,
+    read,
 )
-from .versions import FormatVersion
-from .xmlsafe import UnsafeXmlError, parse_xml
+from offline_exchange.format.versions import FormatVersion
 
 # What the back office can store (15 digits, 2 or 3 after the point); the format's DecimalType is
 # unbounded and its MoneyType/QuantityType allow 15 digits before the point, so bigger values are

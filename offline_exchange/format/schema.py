@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from lxml import etree
 
-from .versions import XSI_NS
+from offline_exchange.format.versions import XSI_NS
 
 _XSI_TYPE = f"{{{XSI_NS}}}type"
 _XSI_NIL = f"{{{XSI_NS}}}nil"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from .sale_reports import SHIFT_CLOSED, CheckDoc, CheckLineDoc, PaymentDoc, SaleReportDoc
+from offline_exchange.format.sale_reports import SHIFT_CLOSED, CheckDoc, CheckLineDoc, PaymentDoc, SaleReportDoc
 
 
 @dataclass(frozen=True)

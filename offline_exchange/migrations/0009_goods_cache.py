@@ -1,5 +1,5 @@
-from django.db import migrations, models
 import django.db.models.deletion
+from django.db import migrations, models
 
 UPGRADE_ERROR = ("Сервер обновлен во время передачи прайс-листа. "
                  "Запросите прайс-лист заново: следующая выгрузка сформирует его по-новому.")

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from offline_exchange.models import DeviceCodeAlias, ExchangeSettings, OfflineDevice, SkuCode
+from offline_exchange.services.sku import MAX_SKU, positions_for_items
 from retail.models import Characteristic, Item, Pack
-
-from ..models import DeviceCodeAlias, ExchangeSettings, OfflineDevice, SkuCode
-from .sku import MAX_SKU
 
 CODE_MAX_LENGTH = 36
 
@@ -147,7 +146,6 @@ def positions_search(*, term: str, limit: int = 30) -> list[tuple[str, str]]:
     or SKU number; a number that is an SKU puts its own position first."""
     from django.db.models import Q
 
-    from .sku import positions_for_items
 
     term = (term or "").strip()
     first: list[tuple[int, int | None, int | None]] = []

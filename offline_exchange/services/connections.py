@@ -15,7 +15,8 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
-from ..models import DEVICE_ID_MAX_LENGTH, OfflineDevice, UnknownConnection
+from offline_exchange.models import DEVICE_ID_MAX_LENGTH, OfflineDevice, UnknownConnection
+from retail.rights import scope_queryset, staff_store_ids
 
 logger = logging.getLogger(__name__)
 KEEP_ROWS = 500
@@ -102,7 +103,6 @@ def unknown_connection_list(*, user, now=None) -> list[UnknownConnection]:
     """What the console shows this user: nothing to one who may not add devices (the block is there to
     create them); to staff limited to stores, every unknown identifier (it belongs to no store yet) but
     only the refused logins that are bound to their stores' devices."""
-    from retail.admin_rights import scope_queryset, staff_store_ids
 
     if not user.has_perm("offline_exchange.add_offlinedevice"):
         return []

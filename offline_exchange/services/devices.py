@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models.functions import Lower, Trim
 
-from ..exceptions import DeviceNotBoundError, InvalidDeviceIdError, UnknownDeviceError
-from ..models import DEVICE_ID_MAX_LENGTH, ExchangeSettings, OfflineDevice
-from .goods_cache import goods_cache_clear, goods_cache_key
+from offline_exchange.exceptions import DeviceNotBoundError, InvalidDeviceIdError, UnknownDeviceError
+from offline_exchange.models import DEVICE_ID_MAX_LENGTH, ExchangeSettings, OfflineDevice
+from offline_exchange.services.goods_cache import goods_cache_clear, goods_cache_key
 
 
 def device_id_check(device_ref: str | None) -> str:

@@ -5,16 +5,15 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from offline_exchange.exceptions import ExchangeError
+from offline_exchange.format.builders import build_orders, build_price_list, build_settings
+from offline_exchange.format.codes import position_code
+from offline_exchange.format.documents import OrderData, OrderLineData, PaymentData, PaymentOption, SettingsData
+from offline_exchange.format.versions import get_format
+from offline_exchange.models import CashRegister, OfflineDevice, SkuCode
+from offline_exchange.services.feed import feed_high_water, orders_changed
+from offline_exchange.services.price_list import device_format, price_list_collect
 from retail.models import Barcode, CustomerOrder
-
-from ..exceptions import ExchangeError
-from ..format.builders import build_orders, build_price_list, build_settings
-from ..format.documents import OrderData, OrderLineData, PaymentData, PaymentOption, SettingsData
-from ..format.codes import position_code
-from ..format.versions import get_format
-from ..models import CashRegister, OfflineDevice, SkuCode
-from .feed import feed_high_water, orders_changed
-from .price_list import device_format, price_list_collect
 
 
 def order_is_exportable(order: CustomerOrder) -> bool:

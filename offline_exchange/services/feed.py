@@ -14,12 +14,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from offline_exchange.feed_sql import ITEM, ORDER
+from offline_exchange.models import ChangeFeedEntry, ChangeFeedState, OfflineDevice
+from offline_exchange.services.batching import chunks, fetch_rows, id_condition
 from retail.models import Price
-
-from ..feed_sql import ITEM, ORDER
-from ..models import ChangeFeedEntry, ChangeFeedState, OfflineDevice
-from .batching import chunks, fetch_rows, id_condition
-
 
 
 def _table() -> str:

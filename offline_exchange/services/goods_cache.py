@@ -35,8 +35,8 @@ from typing import Iterable
 from django.conf import settings
 from django.db import connection, transaction
 
-from ..models import CachedGood, CachedGoodsBlock, ChangeFeedEntry, GoodsCacheVariant, OfflineDevice
-from .batching import chunks, copy_rows, execute_many, fetch_rows, id_condition
+from offline_exchange.models import CachedGood, CachedGoodsBlock, ChangeFeedEntry, GoodsCacheVariant, OfflineDevice
+from offline_exchange.services.batching import chunks, copy_rows, execute_many, fetch_rows, id_condition
 
 # Advisory lock keys (two 32-bit halves): a variant's fills are (_LOCK_CLASS, crc32 of its key) — a collision
 # only makes two variants' fills take turns.

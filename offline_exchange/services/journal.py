@@ -10,8 +10,14 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ..models import AuthFailure, ExchangeJournalEntry, KnownLoginAddress, OfflineDevice
-from .connections import unknown_connection_purge
+from offline_exchange.models import AuthFailure, ExchangeJournalEntry, KnownLoginAddress, OfflineDevice
+from offline_exchange.services.connections import (
+    Kind,
+    unknown_connection_from_call,
+    unknown_connection_purge,
+    unknown_connection_record,
+)
+from retail.models import RetailSalesReport
 
 logger = logging.getLogger(__name__)
 PURGE_BATCH = 5000
@@ -72,7 +78,6 @@ def _unknown_caller(fields) -> None:
     """A signed-in caller the service did not serve as a device goes to «Неизвестные подключения»:
     one that named no device of its own, or one without the sync right (refused logins without a
     valid password are recorded by the SOAP auth itself)."""
-    from .connections import Kind, unknown_connection_from_call, unknown_connection_record
 
     user, device_ref = fields.get("user"), (fields.get("device_ref") or "").strip()
     if user is None or fields.get("device") is not None:
@@ -112,7 +117,6 @@ def journal_purge(*, days: int | None = None) -> PurgeOutcome:
     """Drop journal entries older than the retention (EXCHANGE_JOURNAL_RETENTION_DAYS, 180 by default),
     except those a Retail Sales Report refers to: its upload stays while the report exists. Deleted in
     batches, each its own short transaction, so the journal stays writable meanwhile."""
-    from retail.models import RetailSalesReport
 
     days = settings.EXCHANGE_JOURNAL_RETENTION_DAYS if days is None else days
     cutoff = timezone.now() - timedelta(days=days)

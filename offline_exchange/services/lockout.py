@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from ..models import AuthFailure, KnownLoginAddress
+from offline_exchange.models import AuthFailure, KnownLoginAddress
 
 
 def _window() -> timedelta:

@@ -12,11 +12,10 @@ from typing import Iterable
 from django.db import transaction
 from django.db.models import Min, Sum
 
-from retail.models import Barcode, Characteristic, Item, ItemGroup, Pack, Price, StockBalance, Unit, VatRate
-from retail.money import to_money, to_quantity
-
-from ..format.builders import BuildError, good_fragments
-from ..format.documents import (
+from common.money import to_money, to_quantity
+from offline_exchange.format.builders import BuildError, good_fragments
+from offline_exchange.format.codes import position_code
+from offline_exchange.format.documents import (
     AlcoholData,
     BarcodeData,
     CharacteristicData,
@@ -26,16 +25,16 @@ from ..format.documents import (
     PriceListData,
     UnitData,
 )
-from ..format.codes import position_code
-from ..format.versions import FormatVersion, get_format, refusal
-from ..models import ExchangeSettings, OfflineDevice, SkuCode
-from .batching import chunks, fetch_rows, of_items
-from .goods_cache import (
+from offline_exchange.format.versions import FormatVersion, get_format, refusal
+from offline_exchange.models import ExchangeSettings, OfflineDevice, SkuCode
+from offline_exchange.services.batching import chunks, fetch_rows, of_items
+from offline_exchange.services.feed import Scope, feed_high_water, feed_item_versions, position_in_scopes
+from offline_exchange.services.goods_cache import (
     goods_block_key,
     goods_block_store,
     goods_blocks_usable,
-    goods_cache_key,
     goods_cache_fill_lock,
+    goods_cache_key,
     goods_cache_read,
     goods_cache_store,
     goods_cache_usable_ids,
@@ -43,9 +42,9 @@ from .goods_cache import (
     pack_ids,
     unpack_ids,
 )
-from .feed import Scope, feed_high_water, feed_item_versions, position_in_scopes
-from .rules import group_ancestors, rule_items
-from .sku import positions_for_items, sku_generate
+from offline_exchange.services.rules import group_ancestors, rule_items
+from offline_exchange.services.sku import positions_for_items, sku_generate
+from retail.models import Barcode, Characteristic, Item, ItemGroup, Pack, Price, StockBalance, Unit, VatRate
 
 
 class CollectedPriceList:

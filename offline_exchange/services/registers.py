@@ -7,7 +7,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from ..models import CashRegister, OfflineDevice, PaymentMapping
+from offline_exchange.models import CashRegister, OfflineDevice, PaymentMapping
+from retail.rights import can_sync
 
 # The group the migration 0003 creates with the sync permission: its members may sync.
 SYNC_GROUP = "Выполнение синхронизации данных"
@@ -34,8 +35,6 @@ class DeviceConnection:
 def device_connection(*, device: OfflineDevice, server: str) -> DeviceConnection:
     """`server` is the address the admin reached us at (scheme://host/): the phone reaches the same
     host, unless a public address is configured for the service."""
-    from equipment_service.auth import can_sync
-
     publication = settings.EQUIPMENT_SERVICE_BASE_NAMES[0] if settings.EQUIPMENT_SERVICE_BASE_NAMES else ""
     server = server if server.endswith("/") else server + "/"
     service = f"{server}{publication}/ws/EquipmentService" if publication else f"{server}ws/EquipmentService"

@@ -2,9 +2,8 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet
 
+from offline_exchange.models import ExchangeRule, SkuCode
 from retail.models import Item, ItemGroup
-
-from ..models import ExchangeRule, SkuCode
 
 
 def rule_items(*, rule: ExchangeRule) -> QuerySet[Item]:

@@ -17,27 +17,46 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from retail.models import (
-    Characteristic, CustomerOrder, Item, Pack, RetailSalesReport, SalesReportBankCreditPayment,
-    SalesReportCardPayment, SalesReportCashMovement, SalesReportExciseStamp, SalesReportGoodsLine,
-    SalesReportReturnedLine, SalesReportSettlement, VatRate,
-)
-from retail.money import to_money, to_quantity, vat_included
-from retail.services.orders import orders_follow_sales
-from retail.services.posting import document_unpost, sales_report_post
-from retail.templatetags.ru_format import money_text, quantity_text
-
-from ..format.builders import build_post_docs_response
-from ..format.sale_reports import (
-    CheckDoc, CheckLineDoc, SaleReportDoc, count_alcohol_tare_openings, count_price_checker_reports,
+from common.money import to_money, to_quantity, vat_included
+from common.ru import money_text, quantity_text
+from offline_exchange.format.builders import build_post_docs_response
+from offline_exchange.format.sale_reports import (
+    CheckDoc,
+    CheckLineDoc,
+    SaleReportDoc,
+    count_alcohol_tare_openings,
+    count_price_checker_reports,
     parse_sale_reports,
 )
-from ..format.schema import FormatViolation
-from ..format.versions import get_format
-from ..models import (
-    CashRegister, DeviceCodeAlias, ExchangeJournalEntry, OfflineDevice, PaymentKind, ReportNumberCounter, SkuCode,
+from offline_exchange.format.schema import FormatViolation
+from offline_exchange.format.versions import get_format
+from offline_exchange.models import (
+    CashRegister,
+    DeviceCodeAlias,
+    ExchangeJournalEntry,
+    OfflineDevice,
+    PaymentKind,
+    ReportNumberCounter,
+    SkuCode,
 )
-from .batching import chunks
+from offline_exchange.services.batching import chunks
+from retail.models import (
+    Characteristic,
+    CustomerOrder,
+    Item,
+    Pack,
+    RetailSalesReport,
+    SalesReportBankCreditPayment,
+    SalesReportCardPayment,
+    SalesReportCashMovement,
+    SalesReportExciseStamp,
+    SalesReportGoodsLine,
+    SalesReportReturnedLine,
+    SalesReportSettlement,
+    VatRate,
+)
+from retail.services.orders import orders_follow_sales
+from retail.services.posting import document_unpost, sales_report_post
 
 SALES_DOC_TYPES = frozenset({"SaleReports", "SalesReport", "SaleReport"})
 # Validated and archived in the journal; 1С:Розница's own handlers for them do nothing either.

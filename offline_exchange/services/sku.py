@@ -6,11 +6,10 @@ from typing import Iterable
 
 from django.db import transaction
 
+from offline_exchange.models import ExchangeRule, ExchangeSettings, SkuCode
+from offline_exchange.services.batching import chunks, of_items
+from offline_exchange.services.rules import rule_items
 from retail.models import Characteristic, Item, Pack
-
-from ..models import ExchangeRule, ExchangeSettings, SkuCode
-from .batching import chunks, of_items
-from .rules import rule_items
 
 MAX_SKU = 999_999_999
 

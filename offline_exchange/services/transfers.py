@@ -11,20 +11,27 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..exceptions import ExchangeError, TransferFailedError
-from ..format.builders import (
+from offline_exchange.exceptions import ExchangeError, TransferFailedError
+from offline_exchange.format.builders import (
     BuildError,
     build_price_list_head,
     build_price_list_package,
     build_price_list_package_head,
     splice_goods,
 )
-from ..format.documents import PriceListData
-from ..format.versions import get_format
-from ..models import CachedGoodsBlock, ExchangeJournalEntry, OfflineDevice, Transfer, TransferPackage
-from . import price_list as price_lists
-from .batching import CHUNK, chunks, fetch_rows
-from .goods_cache import (
+from offline_exchange.format.documents import PriceListData
+from offline_exchange.format.versions import get_format
+from offline_exchange.models import CachedGoodsBlock, ExchangeJournalEntry, OfflineDevice, Transfer, TransferPackage
+from offline_exchange.services import price_list as price_lists
+from offline_exchange.services.batching import CHUNK, chunks, fetch_rows
+from offline_exchange.services.feed import (
+    Scope,
+    feed_high_water,
+    price_list_changed_positions,
+    price_list_full_reason,
+    rule_state,
+)
+from offline_exchange.services.goods_cache import (
     goods_block_content,
     goods_block_current,
     goods_block_key,
@@ -33,8 +40,8 @@ from .goods_cache import (
     goods_cache_key,
     pack_ids,
 )
-from .feed import Scope, feed_high_water, price_list_changed_positions, price_list_full_reason, rule_state
-from .price_list import (
+from offline_exchange.services.journal import journal_write
+from offline_exchange.services.price_list import (
     price_list_block_fill,
     price_list_cache_fill,
     price_list_goods_serialized,
@@ -43,7 +50,6 @@ from .price_list import (
     price_list_plan,
     price_list_positions_serialized,
 )
-from .journal import journal_write
 
 logger = logging.getLogger(__name__)
 # The journal note of a GetPriceListPackage poll that delivered nothing (read by the exchange console).
@@ -135,7 +141,9 @@ def transfer_prepare(*, device: OfflineDevice, full: bool, build: bool = True) -
     transfer, created = _transfer_start(device=device, full=full)
     if created and build:
         if background_builds():
-            from ..tasks import price_list_build
+            # Here, not at the top: the tasks module imports this one (its task runs `transfer_build`).
+            from offline_exchange.tasks import price_list_build
+
             price_list_build.enqueue(transfer_id=str(transfer.pk))
         else:
             transfer_build(transfer_id=transfer.pk)

@@ -1,13 +1,8 @@
-from .catalog import Barcode, Characteristic, Item, ItemGroup, Pack, Unit, VatRate
-from .orders import CustomerOrder, CustomerOrderLine, CustomerOrderPayment
-from .organizations import Counterparty, Organization, Store, TaxationSystem, Warehouse
-from .prices import Price, PriceType, StockBalance
-from .stock import (
-    STOCK_DOCUMENTS, AccountingSettings, GoodsReceipt, GoodsReceiptLine, OpeningBalance, OpeningBalanceLine,
-    PriceDocumentRow, PriceSetting, PriceSettingLine, StockCount, StockCountLine, StockMovement, StockTransfer,
-    StockTransferLine, WriteOff, WriteOffLine,
-)
-from .sales_reports import (
+from retail.models.catalog import Barcode, Characteristic, Item, ItemGroup, Pack, Unit, VatRate
+from retail.models.orders import CustomerOrder, CustomerOrderLine, CustomerOrderPayment
+from retail.models.organizations import Counterparty, Organization, Store, TaxationSystem, Warehouse
+from retail.models.prices import Price, PriceType, StockBalance
+from retail.models.sales_reports import (
     RetailSalesReport,
     SalesReportBankCreditPayment,
     SalesReportCardPayment,
@@ -16,6 +11,24 @@ from .sales_reports import (
     SalesReportGoodsLine,
     SalesReportReturnedLine,
     SalesReportSettlement,
+)
+from retail.models.stock import (
+    STOCK_DOCUMENTS,
+    AccountingSettings,
+    GoodsReceipt,
+    GoodsReceiptLine,
+    OpeningBalance,
+    OpeningBalanceLine,
+    PriceDocumentRow,
+    PriceSetting,
+    PriceSettingLine,
+    StockCount,
+    StockCountLine,
+    StockMovement,
+    StockTransfer,
+    StockTransferLine,
+    WriteOff,
+    WriteOffLine,
 )
 
 __all__ = [

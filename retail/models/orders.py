@@ -3,8 +3,8 @@ from decimal import Decimal
 
 from django.db import models
 
-from ..money import to_money, vat_included
-from .catalog import VatRate
+from common.money import to_money, vat_included
+from retail.models.catalog import VatRate
 
 
 class CustomerOrder(models.Model):

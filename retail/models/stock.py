@@ -103,12 +103,6 @@ class StockDocument(models.Model):
         """(warehouse_id, item_id, characteristic_id, signed quantity) the posted document writes."""
         raise NotImplementedError
 
-    def post_other_registers(self) -> None:
-        """Registers other than stock (prices); run after the movements when the document is posted."""
-
-    def unpost_other_registers(self) -> None:
-        """Undo what `post_other_registers` wrote."""
-
 
 class StockLine(models.Model):
     line_number = models.PositiveIntegerField("N", default=0)
@@ -169,17 +163,6 @@ class GoodsReceipt(StockDocument):
 
     def stock_rows(self):
         return [(self.warehouse_id, line.item_id, line.characteristic_id, line.quantity) for line in _lines(self)]
-
-    def post_other_registers(self) -> None:
-        from ..services.posting import prices_write
-        if self.retail_price_type_id:
-            prices_write(document=self, price_type_id=self.retail_price_type_id, date=self.date.date(),
-                         rows=[(line.item_id, line.characteristic_id, line.retail_price)
-                               for line in self.lines.all() if line.retail_price is not None])
-
-    def unpost_other_registers(self) -> None:
-        from ..services.posting import prices_remove
-        prices_remove(document=self)
 
 
 class GoodsReceiptLine(StockLine):
@@ -294,15 +277,6 @@ class PriceSetting(StockDocument):
 
     def stock_rows(self):
         return []
-
-    def post_other_registers(self) -> None:
-        from ..services.posting import prices_write
-        prices_write(document=self, price_type_id=self.price_type_id, date=self.date.date(),
-                     rows=[(line.item_id, line.characteristic_id, line.price) for line in self.lines.all()])
-
-    def unpost_other_registers(self) -> None:
-        from ..services.posting import prices_remove
-        prices_remove(document=self)
 
 
 class PriceSettingLine(StockLine):

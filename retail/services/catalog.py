@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from .import_limits import catalog_file_check
+from retail.resources import RESOURCES
+from retail.services.import_limits import catalog_file_check
 
 FORMATS = ("csv", "xlsx")
 
@@ -38,7 +39,6 @@ def _dataset(data: bytes, file_format: str):
 def catalog_import(*, model: str, data: bytes, file_format: str, dry_run: bool) -> CatalogImportOutcome:
     """Import one file of one kind (items, characteristics, packs, barcodes, prices); all rows or none.
     A dry run checks every row and writes nothing; either way every row error is listed."""
-    from ..resources import RESOURCES
 
     if model not in RESOURCES:
         raise ValueError(f"Неизвестный вид данных {model}: допустимы {', '.join(RESOURCES)}")
@@ -78,7 +78,6 @@ def _outcome(model: str, dry_run: bool, result) -> CatalogImportOutcome:
 
 
 def catalog_export(*, model: str, file_format: str) -> bytes:
-    from ..resources import RESOURCES
 
     if model not in RESOURCES or file_format not in FORMATS:
         raise ValueError(f"Допустимы виды {', '.join(RESOURCES)} и форматы {', '.join(FORMATS)}")

@@ -16,7 +16,7 @@ import zipfile
 from django.conf import settings
 from lxml import etree
 
-from offline_exchange.format.xmlsafe import iterparse_xml
+from common.xmlsafe import iterparse_xml
 
 SHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,30}:)?row[\s/>]")

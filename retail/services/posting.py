@@ -15,10 +15,18 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Max, Q
 
-from ..models import (
-    AccountingSettings, Item, Price, PriceDocumentRow, RetailSalesReport, StockBalance, StockMovement,
+from common.money import to_quantity
+from retail.models import (
+    AccountingSettings,
+    GoodsReceipt,
+    Item,
+    Price,
+    PriceDocumentRow,
+    PriceSetting,
+    RetailSalesReport,
+    StockBalance,
+    StockMovement,
 )
-from ..money import to_quantity
 
 Key = tuple[int, int, int | None]  # warehouse, item, characteristic
 
@@ -134,9 +142,11 @@ def document_post(*, document, user=None, reason: str = "Проведение") 
     if hasattr(document, "prepare_posting"):
         document.prepare_posting()
     result = _movements_replace(document, document_stock_rows(document), forbid_negative=forbid)
-    if hasattr(document, "post_other_registers"):
-        document.unpost_other_registers()
-        document.post_other_registers()
+    if isinstance(document, PRICED_DOCUMENTS):
+        prices_remove(document=document)
+        price_type_id, rows = _price_rows(document)
+        if price_type_id:
+            prices_write(document=document, price_type_id=price_type_id, date=document.date.date(), rows=rows)
     if not document.posted:
         document.posted = True
         _save_flag(document, user, reason)
@@ -148,8 +158,8 @@ def document_unpost(*, document, user=None, reason: str = "Отмена пров
     """Remove everything the document wrote; it stays, unposted."""
     _locked(document)
     result = _movements_replace(document, [], forbid_negative=False)
-    if hasattr(document, "unpost_other_registers"):
-        document.unpost_other_registers()
+    if isinstance(document, PRICED_DOCUMENTS):
+        prices_remove(document=document)
     if document.posted:
         document.posted = False
         _save_flag(document, user, reason)
@@ -187,6 +197,22 @@ def sales_report_post(*, report: RetailSalesReport, user=None) -> str:
 
 # --- Prices written by documents -----------------------------------------------------------
 
+# Documents that write dated prices beside their movements (1C's «Цены номенклатуры» register).
+PRICED_DOCUMENTS = (PriceSetting, GoodsReceipt)
+
+
+def _price_rows(document) -> tuple[int | None, list]:
+    """The price type and (item, characteristic, price) rows a document sets: «Установка цен» its lines,
+    «Поступление товаров» its lines' retail prices when it names a retail price type."""
+    if isinstance(document, PriceSetting):
+        return document.price_type_id, [(line.item_id, line.characteristic_id, line.price)
+                                        for line in document.lines.all()]
+    if document.retail_price_type_id:
+        return document.retail_price_type_id, [(line.item_id, line.characteristic_id, line.retail_price)
+                                               for line in document.lines.all() if line.retail_price is not None]
+    return None, []
+
+
 def prices_write(*, document, price_type_id: int, date, rows) -> list[int]:
     """Dated prices of a posted document; a price of the same position, type and date is replaced."""
     content_type = ContentType.objects.get_for_model(document)
@@ -204,7 +230,6 @@ def prices_write(*, document, price_type_id: int, date, rows) -> list[int]:
 def prices_remove(*, document) -> None:
     content_type = ContentType.objects.get_for_model(document)
     owned = PriceDocumentRow.objects.filter(document_type=content_type, document_id=document.pk)
-    item_ids = set(Price.objects.filter(document_row__in=owned).values_list("item_id", flat=True))
     Price.objects.filter(document_row__in=owned).delete()
 
 

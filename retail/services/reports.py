@@ -9,9 +9,16 @@ from decimal import Decimal
 from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
-from ..models import (
-    Item, ItemGroup, RetailSalesReport, SalesReportCardPayment, SalesReportCashMovement, SalesReportGoodsLine,
-    SalesReportReturnedLine, StockMovement,
+from common.ru import money_text
+from retail.models import (
+    Item,
+    ItemGroup,
+    RetailSalesReport,
+    SalesReportCardPayment,
+    SalesReportCashMovement,
+    SalesReportGoodsLine,
+    SalesReportReturnedLine,
+    StockMovement,
 )
 
 ZERO = Decimal(0)
@@ -156,7 +163,6 @@ def sales_chart_svg(days: list[SalesDay], width: int = 720, height: int = 240) -
     """Revenue (bars) and returns (red bars) per day as an inline SVG: no script, no external file."""
     from django.utils.html import escape
 
-    from ..templatetags.ru_format import money_text
 
     left, bottom, top = 70, 30, 10
     plot_w, plot_h = width - left - 10, height - bottom - top

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q
 
-from ..models import Barcode, Characteristic, Item, Price, PriceSetting, StockCount
+from retail.models import Barcode, Characteristic, Item, Price, PriceSetting, StockCount
 
 # Largest file of lines read (checked before it is loaded).
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024

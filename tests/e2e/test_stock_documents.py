@@ -1,8 +1,8 @@
 """A store admin fills a write-off with the scanner and posts it, then opens the reports, in Debian's chromium."""
 import pytest
 
+from backoffice.demo import demo_history_create
 from retail.models import StockBalance, WriteOff
-from retail.services.demo import demo_history_create
 from tests.e2e.conftest import BROWSER
 
 pytestmark = BROWSER

@@ -16,8 +16,7 @@ from offline_exchange.models import ExchangeJournalEntry, SkuCode
 from offline_exchange.services.sales import FORMAT_ERROR, SUCCESS
 from retail.models import CustomerOrder, Item, Price, PriceType, RetailSalesReport, SalesReportExciseStamp
 from tests.conftest import assert_valid_as
-
-from .soap import call
+from tests.equipment_service.soap import call
 
 pytestmark = pytest.mark.django_db
 VERSIONS = sorted(FORMATS)

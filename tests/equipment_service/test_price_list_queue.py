@@ -8,8 +8,7 @@ from lxml import etree
 from offline_exchange.models import ExchangeSettings, OfflineDevice, Transfer
 from retail.models import Barcode, CustomerOrder, Item, Price, PriceType, Unit
 from tests.conftest import FMT_NS, assert_valid
-
-from .soap import call
+from tests.equipment_service.soap import call
 
 pytestmark = pytest.mark.django_db
 N = f"{{{FMT_NS}}}"

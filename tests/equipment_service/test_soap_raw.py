@@ -4,8 +4,7 @@ from lxml import etree
 
 from offline_exchange.models import ExchangeJournalEntry, ExchangeSettings
 from tests.conftest import FMT_NS, assert_valid, basic
-
-from .soap import SOAP11, SOAP12, call, envelope, post
+from tests.equipment_service.soap import SOAP11, SOAP12, call, envelope, post
 
 pytestmark = pytest.mark.django_db
 

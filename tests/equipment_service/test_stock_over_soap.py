@@ -6,11 +6,10 @@ import pytest
 
 from retail.models import GoodsReceipt, GoodsReceiptLine, StockCount, StockCountLine, WriteOff, WriteOffLine
 from retail.services.posting import document_post
+from tests.equipment_service.soap import call
+from tests.equipment_service.test_price_list_queue import drain, goods_of, prepare
 from tests.offline_exchange.test_sales_import import check, line, pay, shift, xml
 from tests.retail.test_posting import item, new_document, sku
-
-from .soap import call
-from .test_price_list_queue import drain, goods_of, prepare
 
 pytestmark = pytest.mark.django_db
 

@@ -104,14 +104,15 @@ def test_real_worker_process_killed_mid_build(client, settings, device_id):
 
     from django.db import connection
 
-    from offline_exchange import benchmarks
+    from bench import exchange as benchmarks
 
     if connection.vendor != "postgresql":
         pytest.skip("a worker process needs a database it can share; proven on PostgreSQL")
     settings.EQUIPMENT_SERVICE_BACKGROUND_BUILDS = True
     benchmarks.catalog_create(goods=3000, package_size=50)
     from django.contrib.auth.models import Group, Permission, User
-    from retail.services.demo import SYNC_GROUP
+
+    from backoffice.demo import SYNC_GROUP
     group, _ = Group.objects.get_or_create(name=SYNC_GROUP)
     group.permissions.add(Permission.objects.get(codename="sync_data"))
     sync = User.objects.create_user("sync", password="sync")

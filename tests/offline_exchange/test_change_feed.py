@@ -36,7 +36,7 @@ from retail.models import (
     StockBalance,
     Unit,
 )
-from retail.services.catalog import catalog_export, catalog_import
+from retail.services.catalog import catalog_import
 from tests.conftest import FMT_NS
 from tests.offline_exchange.test_goods_cache import (
     _admin_post,

@@ -7,11 +7,18 @@ from django.contrib.contenttypes.models import ContentType
 
 from offline_exchange.models import DeviceCodeAlias, ExchangeSettings, SkuCode
 from offline_exchange.services.code_aliases import (
-    CodeMappingError, code_alias_set, sku_code_assign, sku_number_is_free,
+    CodeMappingError,
+    code_alias_set,
+    sku_code_assign,
+    sku_number_is_free,
 )
 from offline_exchange.services.journal import journal_receive
 from offline_exchange.services.sales import (
-    SUCCESS, post_docs, sales_report_reasons_short, sales_report_repost, sales_report_unrecognized,
+    SUCCESS,
+    post_docs,
+    sales_report_reasons_short,
+    sales_report_repost,
+    sales_report_unrecognized,
 )
 from retail.models import Item, RetailSalesReport, SalesReportGoodsLine, StockMovement
 from tests import factories as f

@@ -7,16 +7,35 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from common.xmlsafe import UnsafeXmlError, parse_xml
 from offline_exchange.format.builders import (
-    GOODS_PLACEHOLDER, BuildError, build_orders, build_post_docs_response, build_price_list, build_price_list_head,
-    build_price_list_package, build_price_list_package_head, build_settings, good_fragments, splice_goods,
+    GOODS_PLACEHOLDER,
+    BuildError,
+    build_orders,
+    build_post_docs_response,
+    build_price_list,
+    build_price_list_head,
+    build_price_list_package,
+    build_price_list_package_head,
+    build_settings,
+    good_fragments,
+    splice_goods,
 )
 from offline_exchange.format.documents import (
-    AlcoholData, BarcodeData, CharacteristicData, GoodData, GroupData, OrderData, OrderLineData, PackData,
-    PaymentOption, PriceListData, SettingsData, UnitData,
+    AlcoholData,
+    BarcodeData,
+    CharacteristicData,
+    GoodData,
+    GroupData,
+    OrderData,
+    OrderLineData,
+    PackData,
+    PaymentOption,
+    PriceListData,
+    SettingsData,
+    UnitData,
 )
 from offline_exchange.format.versions import FORMAT_3001, FORMAT_3003
-from offline_exchange.format.xmlsafe import UnsafeXmlError, parse_xml
 from tests.conftest import assert_valid
 
 UUID = "c0a80101-0002-4e5f-a1b2-0000000000a2"

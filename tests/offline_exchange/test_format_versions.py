@@ -7,16 +7,36 @@ from decimal import Decimal
 import pytest
 
 from offline_exchange.format.builders import (
-    BuildError, build_orders, build_post_docs_response, build_price_list, build_price_list_package,
-    build_sale_reports, build_settings,
-)
-from offline_exchange.format.documents import (
-    AlcoholData, BarcodeData, CharacteristicData, GoodData, OrderData, OrderLineData, PackData, PaymentData,
-    PaymentOption, PriceListData, SettingsData, UnitData,
+    BuildError,
+    build_orders,
+    build_post_docs_response,
+    build_price_list,
+    build_price_list_package,
+    build_sale_reports,
+    build_settings,
 )
 from offline_exchange.format.codes import position_code
+from offline_exchange.format.documents import (
+    AlcoholData,
+    BarcodeData,
+    CharacteristicData,
+    GoodData,
+    OrderData,
+    OrderLineData,
+    PackData,
+    PaymentData,
+    PaymentOption,
+    PriceListData,
+    SettingsData,
+    UnitData,
+)
 from offline_exchange.format.sale_reports import (
-    CheckDoc, CheckLineDoc, PaymentDoc, SaleReportDoc, count_alcohol_tare_openings, parse_sale_reports,
+    CheckDoc,
+    CheckLineDoc,
+    PaymentDoc,
+    SaleReportDoc,
+    count_alcohol_tare_openings,
+    parse_sale_reports,
 )
 from offline_exchange.format.schema import FormatViolation
 from offline_exchange.format.versions import FORMATS, get_format, refusal

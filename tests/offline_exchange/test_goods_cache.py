@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
+from offline_exchange.feed_sql import ITEM
 from offline_exchange.format.builders import build_price_list, build_price_list_package
 from offline_exchange.format.versions import get_format
 from offline_exchange.models import (
@@ -20,10 +21,9 @@ from offline_exchange.models import (
 )
 from offline_exchange.services import goods_cache, price_list
 from offline_exchange.services.devices import device_full_next_time
+from offline_exchange.services.feed import feed_changed
 from offline_exchange.services.goods_cache import goods_cache_key, goods_cache_variant, pack_ids, unpack_ids
 from offline_exchange.services.price_list import price_list_collect
-from offline_exchange.feed_sql import ITEM
-from offline_exchange.services.feed import feed_changed
 from offline_exchange.services.sku import sku_generate_for_items
 from offline_exchange.services.transfers import package_next, price_list_deliver, transfer_prepare
 from retail.models import Characteristic, Item, ItemGroup, Price, PriceType, StockBalance, Unit
@@ -406,7 +406,7 @@ def test_demo_data_again_restores_edited_goods(demo):
     device = one_package(demo["device"])
     served(device)
     Price.objects.filter(item__article="КД-12").update(value=Decimal("1.00"))
-    from retail.services.demo import demo_base_create
+    from backoffice.demo import demo_base_create
     demo_base_create()
     [content] = served(one_package(device))  # the seed's device has packages of 10
     assert good(content, "Кубики деревянные 12 шт").get("Price") == "320.00"

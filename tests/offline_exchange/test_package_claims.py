@@ -7,7 +7,6 @@ from django.db import connection, connections
 
 from offline_exchange.models import OfflineDevice, Transfer
 from offline_exchange.services.transfers import package_next, transfer_prepare
-from retail.models import Item
 
 
 @pytest.mark.django_db(transaction=True)

@@ -16,7 +16,12 @@ from offline_exchange.services.goods_cache import goods_cache_key
 from offline_exchange.services.price_list import device_format, price_list_collect, price_list_goods_serialized
 from offline_exchange.services.sales import SUCCESS, post_docs
 from retail.models import (
-    Barcode, CustomerOrder, CustomerOrderLine, Price, SalesReportGoodsLine, StockBalance,
+    Barcode,
+    CustomerOrder,
+    CustomerOrderLine,
+    Price,
+    SalesReportGoodsLine,
+    StockBalance,
 )
 from tests import factories as f
 from tests.conftest import assert_valid_as

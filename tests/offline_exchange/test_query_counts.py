@@ -3,7 +3,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from offline_exchange import benchmarks
+from bench import exchange as benchmarks
 from offline_exchange.models import OfflineDevice
 from offline_exchange.services.transfers import package_next, transfer_prepare
 

@@ -11,7 +11,9 @@ from lxml import etree
 
 from offline_exchange.format.builders import build_sale_reports
 from offline_exchange.format.sale_reports import (
-    count_alcohol_tare_openings, count_price_checker_reports, parse_sale_reports,
+    count_alcohol_tare_openings,
+    count_price_checker_reports,
+    parse_sale_reports,
 )
 from offline_exchange.format.schema import FormatViolation
 from offline_exchange.format.synthetic import SellableGood, synthetic_shift

@@ -4,7 +4,12 @@ import pytest
 from django.db import connection
 
 from offline_exchange.models import ExchangeSettings, SkuCode
-from offline_exchange.services.sku import SkuRangeExhaustedError, free_numbers, positions_for_items, sku_generate_for_items
+from offline_exchange.services.sku import (
+    SkuRangeExhaustedError,
+    free_numbers,
+    positions_for_items,
+    sku_generate_for_items,
+)
 from tests.factories import CharacteristicFactory, ItemFactory, PackFactory
 
 

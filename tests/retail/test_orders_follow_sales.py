@@ -8,7 +8,7 @@ from offline_exchange.services.exports import orders_export
 from retail.models import AccountingSettings, CustomerOrder, RetailSalesReport
 from retail.services.orders import READY_TO_CLOSE, order_fulfilment, order_state
 from tests.offline_exchange.test_sales_import import check, line, pay, shift, upload, xml
-from tests.retail.test_posting import sku, stock, item
+from tests.retail.test_posting import item, sku, stock
 
 
 def courier_check(order, quantity=2, cash="266.00"):

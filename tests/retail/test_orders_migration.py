@@ -33,7 +33,8 @@ def test_existing_orders_get_their_year_and_sequence():
     executor = MigrationExecutor(connection)
     migrate(executor, executor.loader.graph.leaf_nodes())
 
-    from retail.models import CustomerOrder as Order, Organization, Store
+    from retail.models import CustomerOrder as Order
+    from retail.models import Organization, Store
     from retail.services.orders import order_save
     later = order_save(order=Order(date=dt.datetime(2024, 6, 1), organization=Organization.objects.get(),
                                    store=Store.objects.get()))

@@ -11,9 +11,27 @@ from offline_exchange.feed_sql import ITEM
 from offline_exchange.models import SkuCode
 from offline_exchange.services.feed import feed_changed, feed_high_water
 from retail.models import (
-    AccountingSettings, Counterparty, GoodsReceipt, GoodsReceiptLine, Item, OpeningBalance, OpeningBalanceLine, Price,
-    PriceSetting, PriceSettingLine, PriceType, RetailSalesReport, StockBalance, StockCount, StockCountLine,
-    StockMovement, StockTransfer, StockTransferLine, Warehouse, WriteOff, WriteOffLine,
+    AccountingSettings,
+    Counterparty,
+    GoodsReceipt,
+    GoodsReceiptLine,
+    Item,
+    OpeningBalance,
+    OpeningBalanceLine,
+    Price,
+    PriceSetting,
+    PriceSettingLine,
+    PriceType,
+    RetailSalesReport,
+    StockBalance,
+    StockCount,
+    StockCountLine,
+    StockMovement,
+    StockTransfer,
+    StockTransferLine,
+    Warehouse,
+    WriteOff,
+    WriteOffLine,
 )
 from retail.services.posting import PostingError, document_number_assign, document_post, document_unpost
 from tests.offline_exchange.test_sales_import import check, line, pay, shift, upload, xml

@@ -1,0 +1,198 @@
+"""Admin of the Retail Sales Report: the list, the read-only page laid out like 1C, the fix of unrecognised codes."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from simple_history.admin import SimpleHistoryAdmin
+
+from backoffice.admin.exchange import reload_entry
+
+# The catalog admins import and export through the limited mixin (file limits, CSV/XLSX only).
+from backoffice.admin.rights import GuardedHistoryMixin, StoreScopedAdminMixin
+from backoffice.sales_report_page import report_page_context
+from common.ru import datetime_text, money_text
+from offline_exchange.models import DeviceCodeAlias
+from offline_exchange.services.code_aliases import (
+    CodeMappingError,
+    code_alias_set,
+    position_from_key,
+    positions_search,
+    sku_code_assign,
+)
+from offline_exchange.services.sales import (
+    sales_report_reasons_short,
+    sales_report_repost,
+    sales_report_unrecognized,
+)
+from retail.models import (
+    RetailSalesReport,
+)
+
+
+@admin.register(RetailSalesReport)
+class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
+    """A received document laid out as 1С:Розница shows it; an unposted one is fixed on its own page
+    (codes mapped for the register, then re-posted from the stored upload), never edited."""
+
+    history_revert_allowed = False  # a received document is what the register sent; reload it instead
+    change_form_template = "admin/retail/retailsalesreport/change_form.html"
+    change_list_template = "admin/retail/retailsalesreport/change_list.html"
+    list_display = ["posted_icon", "number", "date_shown", "store", "cash_register", "shift_number", "total_shown",
+                    "returns_shown"]
+    list_display_links = ["number"]
+    list_filter = ["posted", "store", "cash_register", "device", ("date", admin.DateFieldListFilter), "shift_closed"]
+    list_select_related = ["store", "cash_register"]
+    search_fields = ["number", "shift_number", "not_posted_reasons"]
+    date_hierarchy = "date"
+    actions = ["reload_from_journal"]
+
+    @admin.display(description="Проведен", boolean=True, ordering="posted")
+    def posted_icon(self, obj):
+        return obj.posted
+
+    @admin.display(description="Дата", ordering="date")
+    def date_shown(self, obj):
+        return datetime_text(obj.date)
+
+    @admin.display(description="Всего", ordering="total")
+    def total_shown(self, obj):
+        return money_text(obj.total)
+
+    @admin.display(description="Возврат", ordering="returns_total")
+    def returns_shown(self, obj):
+        return money_text(obj.returns_total)
+
+    @admin.action(description="Перезагрузить из журнала", permissions=["change"])
+    def reload_from_journal(self, request, queryset):
+        entries = {report.journal_entry for report in queryset.select_related("journal_entry__device")}
+        for entry in entries:
+            if entry is None:
+                self.message_user(request, "У отчета нет записи журнала обмена: перезагружать нечего.",
+                                  messages.WARNING)
+                continue
+            reload_entry(self, request, entry)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        view = self.admin_site.admin_view
+        return [
+            path("positions/", view(self.positions_view), name="%s_%s_positions" % info),
+            path("<path:object_id>/map-code/", view(self.map_code_view), name="%s_%s_map_code" % info),
+            path("<path:object_id>/repost/", view(self.repost_view), name="%s_%s_repost" % info),
+            path("<path:object_id>/print/", view(self.print_view), name="%s_%s_print" % info),
+        ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied  # nothing on a received document is saved through its form
+        report = self.get_object(request, object_id)
+        if report is None or not self.has_view_permission(request, report):
+            return super().change_view(request, object_id, form_url, extra_context)
+        can_change = self.has_change_permission(request, report)
+        context = report_page_context(report)
+        context.update(
+            title=context["report_title"], subtitle=None, report=report, can_change=can_change,
+            can_assign_sku=can_change and request.user.has_perm("offline_exchange.add_skucode"),
+            autocomplete_media=AutocompleteSelect(DeviceCodeAlias._meta.get_field("item"), self.admin_site).media,
+            **self._links(report),
+        )
+        return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
+
+    def _links(self, report):
+        info = self.opts.app_label, self.opts.model_name
+        links = {name: reverse(f"admin:%s_%s_{name}" % info, args=[report.pk])
+                 for name in ("map_code", "repost", "print", "history")}
+        links = {f"{name}_url": url for name, url in links.items()}
+        links["positions_url"] = reverse("admin:%s_%s_positions" % info)
+        if report.journal_entry_id:
+            links["journal_url"] = reverse("admin:offline_exchange_exchangejournalentry_change",
+                                           args=[report.journal_entry_id])
+            links["document_url"] = reverse("admin:offline_exchange_exchangejournalentry_document",
+                                            args=[report.journal_entry_id])
+        return links
+
+    def _report_to_change(self, request, object_id):
+        """The report a POST may change: in the user's stores, with the change permission."""
+        if request.method != "POST":
+            raise PermissionDenied
+        report = self.get_object(request, object_id)
+        if report is None:
+            raise Http404("Отчет о розничных продажах не найден.")
+        if not self.has_change_permission(request, report):
+            raise PermissionDenied
+        return report
+
+    def _back(self, report, anchor=""):
+        return redirect(reverse("admin:retail_retailsalesreport_change", args=[report.pk]) + anchor)
+
+    def map_code_view(self, request, object_id):
+        report = self._report_to_change(request, object_id)
+        code = request.POST.get("code", "").strip()
+        unknown = {row.code.strip() for row in sales_report_unrecognized(report=report)}
+        try:
+            if not code or code not in unknown:
+                raise CodeMappingError(f"Код «{code[:40]}» не входит в нераспознанные строки этого отчета.")
+            position = position_from_key(request.POST.get("position", ""))
+            if request.POST.get("mode") == "sku":
+                if not request.user.has_perm("offline_exchange.add_skucode"):
+                    raise PermissionDenied
+                sku = sku_code_assign(code=code, item=position.item, characteristic=position.characteristic,
+                                      pack=position.pack)
+                done = f"Код SKU {sku.number:05d} присвоен позиции «{position.text}»."
+            else:
+                code_alias_set(device=report.device, code=code, item=position.item,
+                               characteristic=position.characteristic, pack=position.pack, user=request.user)
+                done = f"Код {code} кассы «{report.device}» сопоставлен с позицией «{position.text}»."
+        except CodeMappingError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return self._back(report, "#unrecognized")
+        self.message_user(request, done + " Нажмите «Перепровести из журнала», чтобы отчет провелся.",
+                          messages.SUCCESS)
+        return self._back(report, "#unrecognized")
+
+    def repost_view(self, request, object_id):
+        report = self._report_to_change(request, object_id)
+        try:
+            sales_report_repost(report=report, user=request.user)
+        except ValueError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return self._back(report)
+        report.refresh_from_db()
+        if report.posted:
+            self.message_user(request, f"{report}: перепроведен из журнала и проведен.", messages.SUCCESS)
+        else:
+            unknown = len(sales_report_unrecognized(report=report))
+            short = "; ".join(sales_report_reasons_short(report=report, unknown_codes=unknown))
+            self.message_user(request, f"{report}: перепроведен из журнала, но не проведен: {short}.",
+                              messages.WARNING)
+        return self._back(report)
+
+    def print_view(self, request, object_id):
+        report = self.get_object(request, object_id)
+        if report is None:
+            raise Http404("Отчет о розничных продажах не найден.")
+        if not self.has_view_permission(request, report):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), **report_page_context(report), "report": report,
+                   "title": str(report)}
+        return TemplateResponse(request, "admin/retail/retailsalesreport/print.html", context)
+
+    def positions_view(self, request):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        found = positions_search(term=request.GET.get("term", ""))
+        return JsonResponse({"results": [{"id": key, "text": text} for key, text in found],
+                             "pagination": {"more": False}})
