@@ -166,22 +166,24 @@ def _check_xlsx(data: bytes) -> None:
                     _check_sheet(io.BufferedReader(_Bounded(raw, limit)), max_rows=max_rows, max_columns=max_columns)
 
 
-def _check_csv(data: bytes) -> None:
+def csv_rows(data: bytes) -> list[list[str]]:
+    """The rows of a CSV file (UTF-8, a BOM allowed), refused over the row and column limits while read."""
     _max_bytes, max_rows, max_columns, _ = _limits()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportLimitError("Файл CSV должен быть в кодировке UTF-8.") from None
-    rows = 0
+    rows = []
     try:
         for row in csv.reader(io.StringIO(text, newline="")):
-            rows += 1
-            if rows > max_rows + 1:
-                raise _rows_error(rows - 1, max_rows)
+            rows.append(row)
+            if len(rows) > max_rows + 1:
+                raise _rows_error(len(rows) - 1, max_rows)
             if len(row) > max_columns:
                 raise _columns_error(len(row), max_columns)
     except csv.Error as exc:
-        raise ImportLimitError(f"Файл CSV не читается: строка {rows + 1}: {exc}") from None
+        raise ImportLimitError(f"Файл CSV не читается: строка {len(rows) + 1}: {exc}") from None
+    return rows
 
 
 def catalog_file_check(*, data: bytes, file_format: str) -> None:
@@ -190,7 +192,7 @@ def catalog_file_check(*, data: bytes, file_format: str) -> None:
     if file_format == "xlsx":
         _check_xlsx(data)
     elif file_format == "csv":
-        _check_csv(data)
+        csv_rows(data)
 
 
 def formula_escape(value):
