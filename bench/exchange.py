@@ -73,6 +73,7 @@ def run_phases(command: str, phases: list[str], args: list[str], database_url: s
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         env = dict(os.environ)
         env["DATABASE_URL"] = database_url or f"sqlite:///{tmp}/bench.sqlite3"
+        env["BENCH_FILES"] = tmp  # where a phase leaves a file for the next ones (the shift document)
         subprocess.run([sys.executable, str(MANAGE), "migrate", "--noinput", "-v0"], env=env, check=True)
         results = []
         for phase in phases:
@@ -326,11 +327,17 @@ class ImportFigures:
     peak_rss_mb: float
     posted: bool
     total: str
+    lxml_seconds: float | None = None
+    ratio_to_lxml: float | None = None
 
 
-def sales_import_measure(*, checks: int, lines: int) -> ImportFigures:
-    """A closed shift of `checks` checks through PostDocs' service path (parse, import, answer)."""
+def _shift_path() -> Path:
+    return Path(os.environ.get("BENCH_FILES") or tempfile.gettempdir()) / "bench-shift.xml"
 
+
+def sales_document_write(*, checks: int, lines: int) -> dict:
+    """A closed shift of `checks` checks of the catalog's goods, as the device uploads it, into a file: the
+    import and the limit each read it in a process of their own, so neither's memory holds the other's."""
     device = OfflineDevice.objects.get(device_id=DEVICE_ID)
     sellable = []
     prices = dict(Price.objects.values_list("item_id", "value")[:2000])
@@ -340,13 +347,52 @@ def sales_import_measure(*, checks: int, lines: int) -> ImportFigures:
     shift = synthetic_shift(goods=sellable, checks=checks, lines=lines, opened_at=datetime(2024, 7, 1, 8),
                             returns_every=40)
     document = build_sale_reports([shift], get_format(device.format_version))
+    _shift_path().write_bytes(document)
+    return {"megabytes": round(len(document) / 1e6, 2)}
+
+
+def sales_import_measure(*, checks: int, lines: int, repeat: int = 3) -> ImportFigures:
+    """The shift through PostDocs' service path (parse, import, answer), then in the same process the limit:
+    lxml parsing the same bytes into a tree (median of `repeat`). The peak RSS is the import's, taken before
+    the limit runs."""
+    from statistics import median
+
+    from lxml import etree
+
+    device = OfflineDevice.objects.get(device_id=DEVICE_ID)
+    document = _shift_path().read_bytes()
     started = time.perf_counter()
     result = post_docs(device=device, doc_type="SaleReports", document=document)
     seconds = time.perf_counter() - started
-    report = result.reports[0]
+    peak = peak_rss_mb()
+    report = result.reports[0] if result.reports else None
+    if report is None:
+        raise RuntimeError(result.description)
+    limits = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        etree.fromstring(document, etree.XMLParser(huge_tree=True))
+        limits.append(time.perf_counter() - started)
+    limit = median(limits)
     return ImportFigures(checks=checks, lines=lines, megabytes=round(len(document) / 1e6, 2),
                          seconds=round(seconds, 3), checks_per_second=round(checks / seconds),
-                         peak_rss_mb=round(peak_rss_mb(), 1), posted=report.posted, total=str(report.total))
+                         peak_rss_mb=round(peak, 1), posted=report.posted, total=str(report.total),
+                         lxml_seconds=round(limit, 3), ratio_to_lxml=round(seconds / limit, 1))
+
+
+def sales_limit_memory() -> dict:
+    """The limit's memory: the peak RSS of a process like the import's (Django loaded, the document read)
+    that only parses the document into an lxml tree."""
+    from lxml import etree
+
+    document = _shift_path().read_bytes()
+    before = peak_rss_mb()
+    started = time.perf_counter()
+    root = etree.fromstring(document, etree.XMLParser(huge_tree=True))
+    seconds = time.perf_counter() - started
+    peak = peak_rss_mb()
+    del root
+    return {"seconds": round(seconds, 3), "peak_rss_mb": round(peak, 1), "before_mb": round(before, 1)}
 
 
 def emit(figures) -> None:

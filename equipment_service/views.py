@@ -1,7 +1,6 @@
 """The HTTP edge of EquipmentService: publication names, auth, WSDL, SOAP 1.1/1.2 routing, journal."""
 from __future__ import annotations
 
-import io
 import logging
 import time
 
@@ -160,12 +159,11 @@ def _equipment_service(request: HttpRequest, base: str | None) -> HttpResponse:
         call.status, call.error = "fault", f"Запрос больше допустимого размера ({length} > {limit} байт)"
         _journal(call, response_bytes=0)
         return _fault(version, "Client", call.error)
-    body = request.body
-    call.request_bytes = len(body)
-
+    # spyne reads the body from the request's own stream, which ends at CONTENT_LENGTH (checked above; a
+    # body without one reads as empty): request.body would have held a second copy of a 50 MB upload.
     environ = dict(request.META)
-    environ["wsgi.input"] = io.BytesIO(body)
-    environ["CONTENT_LENGTH"] = str(len(body))
+    environ["wsgi.input"] = request
+    environ["CONTENT_LENGTH"] = str(length)
     environ["REQUEST_METHOD"] = "POST"
     environ["CONTENT_TYPE"] = request.META.get("CONTENT_TYPE") or (
         "application/soap+xml; charset=utf-8" if version == "1.2" else "text/xml; charset=utf-8")

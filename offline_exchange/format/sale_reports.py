@@ -4,16 +4,20 @@ Django-free: bytes in (through the one hardened parser), plain dataclasses out.
 """
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 
 from lxml import etree
 
-from common.xmlsafe import UnsafeXmlError, parse_xml
+from common.collector import collector_paused
+from common.xmlsafe import UnsafeXmlError, XmlStream, load_schema, parse_xml
 from offline_exchange.format.schema import (
+    BOOLEAN,
     CODE,
     DATETIME,
     DECIMAL,
@@ -31,7 +35,7 @@ from offline_exchange.format.schema import (
     integer_type,
     read,
 )
-from offline_exchange.format.versions import FormatVersion
+from offline_exchange.format.versions import XSI_NS, FormatVersion
 
 # What the back office can store (15 digits, 2 or 3 after the point); the format's DecimalType is
 # unbounded and its MoneyType/QuantityType allow 15 digits before the point, so bigger values are
@@ -40,7 +44,7 @@ AMOUNT_LIMIT = Decimal("9999999999999.99")
 QUANTITY_LIMIT = Decimal("999999999999.999")
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckLineDoc:
     line: int
     code: str
@@ -55,7 +59,7 @@ class CheckLineDoc:
     excise_stamps: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class PaymentDoc:
     cash: Decimal
     electronic: Decimal
@@ -66,7 +70,7 @@ class PaymentDoc:
     option_uuid: uuid.UUID | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckDoc:
     line: int
     date: datetime
@@ -80,7 +84,7 @@ class CheckDoc:
     payments: list[PaymentDoc] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class CashMovementDoc:
     date: datetime
     number: str
@@ -89,7 +93,7 @@ class CashMovementDoc:
     uuid: uuid.UUID | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class SaleReportDoc:
     line: int
     shift_number: str
@@ -189,11 +193,14 @@ def schemas(fmt: FormatVersion) -> dict[str, Element]:
     return _schemas(fmt)
 
 
-def _root(data: bytes, fmt: FormatVersion, roots: tuple[str, ...], max_bytes: int) -> Node:
-    try:
-        element = parse_xml(data, max_bytes=max_bytes)
-    except UnsafeXmlError as exc:
-        raise FormatViolation(str(exc)) from None
+def _root(data: bytes | etree._Element, fmt: FormatVersion, roots: tuple[str, ...], max_bytes: int) -> Node:
+    if isinstance(data, etree._Element):
+        element = data
+    else:
+        try:
+            element = parse_xml(data, max_bytes=max_bytes)
+        except UnsafeXmlError as exc:
+            raise FormatViolation(str(exc)) from None
     name = etree.QName(element).localname
     if name not in roots:
         raise FormatViolation(f"корневой элемент {name}, ожидается {' или '.join(roots)}", element.sourceline)
@@ -246,7 +253,7 @@ def _empty_date(value: datetime | None) -> datetime | None:
     return None if value is None or value.year <= 1 else value
 
 
-def _sale_report(node: Node, fmt: FormatVersion) -> SaleReportDoc:
+def _sale_report(node: Node, fmt: FormatVersion, streamed: list[CheckDoc] | None = None) -> SaleReportDoc:
     a = node.attrs
     report = SaleReportDoc(
         line=node.line, shift_number=a["ShiftNumber"].strip(), opened_at=a["OpeningDate"],
@@ -257,6 +264,8 @@ def _sale_report(node: Node, fmt: FormatVersion) -> SaleReportDoc:
     for check in checks.get("Check") if checks is not None else []:
         if not check.nil:
             report.checks.append(_check(check, fmt))
+    if streamed:
+        report.checks = streamed
     movements = node.first("IncomeOutcomeChecks")
     for movement in movements.get("IncomeOutcomeCheck") if movements is not None else []:
         m = movement.attrs
@@ -270,8 +279,23 @@ def _sale_report(node: Node, fmt: FormatVersion) -> SaleReportDoc:
 
 
 def parse_sale_reports(data: bytes, fmt: FormatVersion, *, max_bytes: int = 64 * 1024 * 1024) -> list[SaleReportDoc]:
-    """A `SaleReports` document (or the file form `ImportData/SaleReports`) as dataclasses."""
+    """A `SaleReports` document (or the file form `ImportData/SaleReports`) as dataclasses.
+
+    Read as a stream (`_sale_reports_streamed`): a shift of 100,000 checks never stands as a tree in memory.
+    A document the stream does not take whole (any fault, anything unusual) is read again as a tree
+    (`_sale_reports_whole`), which reports its first fault in document order with its line: the messages
+    are the same either way, and an upload is all or nothing either way."""
+    with collector_paused():
+        try:
+            return _sale_reports_streamed(data, fmt, max_bytes)
+        except Exception:  # noqa: BLE001 - whatever stopped the stream, the whole reading says what is wrong
+            return _sale_reports_whole(data, fmt, max_bytes)
+
+
+def _sale_reports_whole(data: bytes | etree._Element, fmt: FormatVersion, max_bytes: int,
+                        streamed: dict | None = None) -> list[SaleReportDoc]:
     root = _root(data, fmt, ("SaleReports", "ImportData"), max_bytes)
+    container = root
     if root.name == "ImportData":
         if root.attrs["FormatVersion"] != fmt.code:
             raise FormatViolation(
@@ -280,8 +304,191 @@ def parse_sale_reports(data: bytes, fmt: FormatVersion, *, max_bytes: int = 64 *
         container = root.first("SaleReports")
         if container is None:
             raise FormatViolation("в документе ImportData нет элемента SaleReports", root.line)
-        root = container
-    return [_sale_report(node, fmt) for node in root.get("SaleReport")]
+    reports = container.get("SaleReport")
+    checks = [None] * len(reports) if streamed is None else streamed["checks"](len(reports))
+    return [_sale_report(node, fmt, shift_checks) for node, shift_checks in zip(reports, checks)]
+
+
+class _Unstreamed(Exception):
+    """The stream met what only the reading of the whole document reports rightly."""
+
+
+_XSD = Path(__file__).resolve().parent / "xsd"
+
+
+@lru_cache(maxsize=None)
+def _xsd(fmt: FormatVersion) -> etree.XMLSchema:
+    """The format version's XSD (1C's XDTO package as XSD, the one the reader's specs were written from)."""
+    return load_schema(_XSD / f"EquipmentService_3_0_0_{fmt.code - 3000}.xsd")
+
+
+class _CheckReader:
+    """A `Check` element as `_check(read(...))` makes it, for the stream: libxml2 checks the document
+    against the format's XSD as it reads (the elements, their order and counts, the attributes and their
+    types, that an element marked xsi:nil is empty), so this only converts, each value through the reader's
+    own types (a value they refuse, or anything unexpected, stops the stream) and each line of goods or
+    payment whose attributes were all seen before from memory: a shift repeats its lines thousands of
+    times, its checks' dates and UUIDs never."""
+
+    MEMO = 20000
+
+    def __init__(self, fmt: FormatVersion):
+        sale_report = schemas(fmt)["SaleReports"].children[0].element
+        checks = next(child for child in sale_report.children if child.name == "Checks").element
+        check = next(child for child in checks.children if child.name == "Check").element
+        goods = next(child for child in check.children if child.name == "Goods").element
+        good = goods.children[0].element
+        payment = next(child for child in check.children if child.name == "Payments").element.children[0].element
+        self.stamps = fmt.excise_stamps
+        self.check_values = {attr.name: self._converter(attr.type) for attr in check.attrs}
+        self.good_values = {attr.name: self._converter(attr.type) for attr in good.attrs}
+        self.payment_values = {attr.name: self._converter(attr.type) for attr in payment.attrs}
+        tag = "{%s}%%s" % fmt.namespace
+        self.goods_tag, self.payments_tag = tag % "Goods", tag % "Payments"
+        self.lines: dict[tuple, tuple | None] = {}
+        self.payments: dict[tuple, tuple] = {}
+
+    @classmethod
+    def _converter(cls, value_type):
+        """The type's conversion, remembered for a repeated type; the devices' plain local time converted
+        in C once the type's own pattern says it is one."""
+        if value_type is DATETIME:
+            def convert(raw: str):
+                if len(raw) == 19 and _PLAIN_DATETIME.fullmatch(raw):
+                    return datetime.fromisoformat(raw)
+                return value_type.convert(raw)
+            return convert
+        if value_type is UUID or value_type is STRING:
+            return value_type.convert
+        memo: dict[str, object] = {}
+
+        def remembered(raw: str):
+            value = memo.get(raw, _MISSING)
+            if value is _MISSING:
+                value = value_type.convert(raw)
+                if len(memo) < cls.MEMO:
+                    memo[raw] = value
+            return value
+        return remembered
+
+    @staticmethod
+    def _attrs(items, values: dict) -> dict | None:
+        """The converted attributes; None for an element marked xsi:nil="true"."""
+        attrs = {}
+        for name, raw in items:
+            convert = values.get(name)
+            if convert is not None:
+                attrs[name] = convert(raw)
+            elif name == _XSI_NIL:
+                if BOOLEAN.convert(raw):
+                    return None
+            elif name != _XSI_TYPE:
+                raise _Unstreamed
+        return attrs
+
+    def _line(self, items: tuple) -> tuple | None:
+        g = self._attrs(items, self.good_values)
+        if g is None:
+            return None
+        return (g["Code"].strip(), _within(g["Quantity"], QUANTITY_LIMIT), _within(g["Price"]), _within(g["Sum"]),
+                g["TaxRate"].strip(), g["PaymentMethod"], g.get("GoodUUID"), g.get("CharacteristicUUID"),
+                g.get("PackingUUID"), g.get("AlcoholExciseStamp", "").strip())
+
+    def _payment(self, items: tuple) -> tuple:
+        p = self._attrs(items, self.payment_values)
+        return (_within(p["Cash"]), _within(p["ElectronicPayment"]), _within(p["PrePayment"]),
+                _within(p["PostPayment"]), _within(p["Barter"]), p.get("ElectronicPaymentOptionCode", "").strip(),
+                p.get("ElectronicPaymentOptionUUID"))
+
+    def read(self, element) -> CheckDoc | None:
+        a = self._attrs(element.items(), self.check_values)
+        if a is None:
+            return None
+        check = CheckDoc(element.sourceline, a["Date"], a["Number"], a["TaxationSystem"], a["OperationType"],
+                         a.get("UUID"), a.get("RefDocumentUUID"), a.get("RefDocumentType", ""))
+        lines, payments = self.lines, self.payments
+        for child in element:
+            tag = child.tag
+            if tag == self.goods_tag:
+                for good in child:
+                    items = tuple(good.items())
+                    args = lines.get(items, _MISSING)
+                    if args is _MISSING:
+                        args = self._line(items)
+                        if len(lines) < self.MEMO:
+                            lines[items] = args
+                    if args is None:  # xsi:nil
+                        continue
+                    stamps = [args[9]] if args[9] else []
+                    if self.stamps and len(good):
+                        stamps = [stamp.text or "" for stamp in good[0]]
+                    check.lines.append(CheckLineDoc(good.sourceline, *args[:9], stamps))
+            elif tag == self.payments_tag:
+                for payment in child:
+                    items = tuple(payment.items())
+                    args = payments.get(items)
+                    if args is None:
+                        args = self._payment(items)
+                        if len(payments) < self.MEMO:
+                            payments[items] = args
+                    check.payments.append(PaymentDoc(*args))
+            else:
+                raise _Unstreamed
+        return check
+
+
+def _within(value: Decimal, limit: Decimal = AMOUNT_LIMIT) -> Decimal:
+    if abs(value) > limit:
+        raise _Unstreamed  # the whole reading says which element and attribute
+    return value
+
+
+_PLAIN_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+_MISSING = object()
+_XSI_NIL, _XSI_TYPE = f"{{{XSI_NS}}}nil", f"{{{XSI_NS}}}type"
+
+
+@lru_cache(maxsize=None)
+def _check_reader(fmt: FormatVersion) -> _CheckReader:
+    return _CheckReader(fmt)
+
+
+def _sale_reports_streamed(data: bytes, fmt: FormatVersion, max_bytes: int) -> list[SaleReportDoc]:
+    reader = _check_reader(fmt)
+    check_tag, checks_tag, report_tag, reports_tag = (f"{{{fmt.namespace}}}{name}" for name in
+                                                      ("Check", "Checks", "SaleReport", "SaleReports"))
+    by_report: dict[etree._Element, list[CheckDoc]] = {}
+    stream = XmlStream(data, tag=check_tag, max_bytes=max_bytes, schema=_xsd(fmt))
+    for element in stream:
+        parent = element.getparent()
+        report = parent.getparent() if parent is not None else None
+        if report is None or parent.tag != checks_tag or report.tag != report_tag:
+            raise _Unstreamed  # a check out of its place
+        check = reader.read(element)
+        shift = by_report.setdefault(report, [])
+        if check is not None:
+            shift.append(check)
+        # Drop what is read: the check's content, and the checks before it (the parser may still hold
+        # the last one).
+        element.clear()
+        while (previous := element.getprevious()) is not None:
+            parent.remove(previous)
+    for report in by_report:
+        checks = report.find(checks_tag)
+        for check in checks.findall(check_tag):
+            checks.remove(check)
+    root = stream.root
+    container = root.find(reports_tag) if root.tag != reports_tag else root
+
+    def checks(count: int) -> list[list[CheckDoc] | None]:
+        found = [by_report.get(element) for element in container.iterchildren(report_tag)]
+        if len(found) != count:
+            raise _Unstreamed
+        return found
+
+    # The shifts without their checks, what is left of the tree, are read the whole way: the reader's
+    # checks beyond the XSD (a shift number, amounts, the file form's version) stay its own.
+    return _sale_reports_whole(root, fmt, max_bytes, {"checks": checks})
 
 
 def count_alcohol_tare_openings(data: bytes, fmt: FormatVersion, *, max_bytes: int = 64 * 1024 * 1024) -> int:

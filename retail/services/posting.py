@@ -51,8 +51,9 @@ def document_stock_rows(document) -> list[tuple[int, int, int | None, Decimal]]:
     if isinstance(document, RetailSalesReport):
         lines = document.salesreportgoodsline_set.filter(item__isnull=False).exclude(item__kind=Item.Kind.SERVICE)
         # A sale is an expense of the warehouse; a net return (negative quantity) comes back.
+        # (report_id too: the related manager checks each line's report, a query a line when deferred)
         return [(document.warehouse_id, line.item_id, line.characteristic_id, -line.quantity)
-                for line in lines.only("item_id", "characteristic_id", "quantity")]
+                for line in lines.only("report_id", "item_id", "characteristic_id", "quantity")]
     return document.stock_rows()
 
 

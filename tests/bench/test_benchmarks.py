@@ -31,3 +31,13 @@ def test_bench_changes_prints_the_repricing_the_import_and_the_incremental_list_
     # 10% of the catalog has 3 characteristics: one of them repriced sends one Good an item, not three.
     assert re.search(r"one size repriced in 6 goods: next incremental list 6 Goods, .* the same goods changed whole "
                      r".* 18 Goods, .* Goods 6/18", text), text
+
+
+def test_bench_sales_import_prints_the_shift_against_the_lxml_limit_in_time_and_memory():
+    out = StringIO()
+    call_command("bench_sales_import", checks=30, lines=2, goods=60, stdout=out)
+    text = out.getvalue()
+    assert re.search(r"shift: 30 checks x 2 lines, [\d.]+ MB document; imported in [\d.]+ s", text), text
+    assert "report posted=True" in text, text
+    assert re.search(r"lxml limit .*: [\d.]+ s in the import's process .* peak RSS [\d.]+ MB", text), text
+    assert re.search(r"ours / limit = [\d.]+x time, [\d.]+x peak memory", text), text

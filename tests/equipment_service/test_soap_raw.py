@@ -366,3 +366,20 @@ def test_a_call_does_not_walk_the_whole_heap(client, demo, device_id, monkeypatc
     monkeypatch.setattr(gc, "collect", lambda *args: collections.append(args) or 0)
     assert call(client, "GetVersion", [("DeviceID", device_id)]).result("GetVersion") == "3001"
     assert collections == []
+
+
+def test_an_upload_is_read_from_the_request_stream_without_a_copy_of_the_body(client, demo, device_id, monkeypatch):
+    from django.http import HttpRequest
+
+    from tests.conftest import sample
+
+    def no_copy(self):
+        raise AssertionError("request.body holds a second copy of the upload")
+
+    monkeypatch.setattr(HttpRequest, "body", property(no_copy))
+    document = sample("a_sale_reports_closed_shift.xml").decode()
+    answer = call(client, "PostDocs", [("DeviceID", device_id), ("DocType", "SaleReports"), ("Document", document)])
+    assert answer.status == 200, answer.body[:500]
+    entry = ExchangeJournalEntry.objects.get(operation="PostDocs")
+    assert entry.request_bytes == len(envelope("PostDocs", [("DeviceID", device_id), ("DocType", "SaleReports"),
+                                                            ("Document", document)]))

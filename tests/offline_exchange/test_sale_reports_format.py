@@ -174,3 +174,99 @@ def test_reader_accepts_exactly_what_the_xsd_accepts(xsd, data):
     except FormatViolation:
         ours = False
     assert ours == xsd_ok, (data.decode()[:3000], [str(e) for e in xsd.error_log][:3])
+
+
+# --- the streamed reading against the reading of the whole tree -----------------------------
+
+from offline_exchange.format import sale_reports as reading  # noqa: E402
+from offline_exchange.format.sale_reports import CashMovementDoc  # noqa: E402
+from offline_exchange.format.versions import FORMATS  # noqa: E402
+
+
+def _shift_document(fmt, *, checks: int = 6, pretty: bool = False) -> bytes:
+    goods = [SellableGood("1", Decimal("129.90"), "10", weight=True), SellableGood("100001", Decimal("59.00")),
+             SellableGood("100002", Decimal("15.50"), "none")]
+    shift = synthetic_shift(goods=goods, checks=checks, lines=3, opened_at=datetime(2024, 5, 1, 9), returns_every=4)
+    shift.cash_movements.append(CashMovementDoc(date=datetime(2024, 5, 1, 9, 5), number="1", type="Income",
+                                                amount=Decimal("500.00")))
+    if fmt.excise_stamps:
+        shift.checks[0].lines[0].excise_stamps = ["046002660117252Xk<5&aAB3qz9Y1", "04600266011725Ep7;=VrAB3q"]
+    else:
+        shift.checks[0].lines[0].excise_stamps = ["22N00000XY"]
+    data = build_sale_reports([shift], fmt)
+    if pretty:
+        tree = etree.fromstring(data)
+        etree.indent(tree)
+        data = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+    return data
+
+
+@pytest.mark.parametrize("code", sorted(FORMATS))
+def test_a_valid_shift_is_read_by_the_stream_as_the_whole_tree_reads_it(code):
+    fmt = FORMATS[code]
+    for pretty in (False, True):
+        data = _shift_document(fmt, pretty=pretty)
+        # The stream takes it (no fall-back to the tree), and reads exactly what the tree reading reads.
+        streamed = reading._sale_reports_streamed(data, fmt, 1 << 20)
+        assert streamed == reading._sale_reports_whole(data, fmt, 1 << 20)
+        assert len(streamed[0].checks) == 6 and streamed[0].checks[0].lines[0].excise_stamps
+
+
+@st.composite
+def shift_mutations(draw):
+    fmt = FORMATS[draw(st.sampled_from(sorted(FORMATS)))]
+    tree = etree.fromstring(_shift_document(fmt, pretty=draw(st.booleans())))
+    elements = list(tree.iter())
+    for _ in range(draw(st.integers(1, 2))):
+        target = elements[draw(st.integers(0, len(elements) - 1))]
+        kind = draw(st.sampled_from(["drop_attr", "set_attr", "add_attr", "add_child", "drop_child", "swap",
+                                     "nil", "text"]))
+        if kind == "drop_attr" and target.attrib:
+            del target.attrib[draw(st.sampled_from(sorted(target.attrib)))]
+        elif kind == "set_attr" and target.attrib:
+            target.set(draw(st.sampled_from(sorted(target.attrib))), draw(st.sampled_from(VALUES + ["1" * 16, "99999999999999", "123456789012.345"])))
+        elif kind == "add_attr":
+            target.set(draw(st.sampled_from(["Code", "Discount", "UUID", "Sum", "AlcoholExciseStamp"])), "1")
+        elif kind == "add_child":
+            name = draw(st.sampled_from(["Good", "Payment", "Checks", "Check", "Goods", "ExciseStamps",
+                                         "ExciseStamp", "Discounts"]))
+            target.insert(draw(st.integers(0, len(target))), etree.Element(f"{{{fmt.namespace}}}{name}"))
+        elif kind == "drop_child" and len(target):
+            target.remove(target[draw(st.integers(0, len(target) - 1))])
+        elif kind == "swap" and len(target) >= 2:
+            first = target[0]
+            target.remove(first)
+            target.append(first)
+        elif kind == "nil":
+            target.set("{http://www.w3.org/2001/XMLSchema-instance}nil", draw(st.sampled_from(["true", "false", "x"])))
+        elif kind == "text":
+            target.text = draw(st.sampled_from(["  ", "x"]))
+    return fmt, etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+@settings(max_examples=400, deadline=None)
+@given(case=shift_mutations())
+def test_whatever_the_stream_takes_the_whole_tree_reading_takes_and_reads_the_same(case):
+    fmt, data = case
+    try:
+        streamed = reading._sale_reports_streamed(data, fmt, 1 << 20)
+    except Exception:  # noqa: BLE001 - the stream gave it up: parse_sale_reports reads the whole tree instead
+        return
+    assert streamed == reading._sale_reports_whole(data, fmt, 1 << 20)
+
+
+def test_a_fault_in_the_last_check_of_a_big_shift_is_named_with_its_line():
+    data = _shift_document(FORMAT_3001, checks=2500, pretty=True)
+    lines = data.decode().splitlines()
+    bad = max(n for n, text in enumerate(lines, 1) if "<Good " in text)
+    lines[bad - 1] = lines[bad - 1].replace('Quantity="', 'Quantity="x', 1)
+    with pytest.raises(FormatViolation) as info:
+        parse_sale_reports("\n".join(lines).encode(), FORMAT_3001)
+    assert str(info.value).startswith(f"Строка {bad}: элемент Good, атрибут Quantity = «x"), str(info.value)
+
+
+def test_every_value_the_stream_converts_goes_through_the_readers_types():
+    # A code longer than the format's 36 characters is the reader's refusal, not only the XSD's.
+    data = _shift_document(FORMAT_3001).replace(b'Code="100001"', b'Code="' + b"9" * 37 + b'"', 1)
+    with pytest.raises(FormatViolation, match="Code"):
+        parse_sale_reports(data, FORMAT_3001)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from lxml import etree
 
+from offline_exchange.format.versions import FORMAT_3001
 from offline_exchange.models import ExchangeJournalEntry, KnownLoginAddress, ReportNumberCounter
 from offline_exchange.services import sales
 from offline_exchange.services.journal import journal_purge, journal_receive
@@ -111,3 +112,33 @@ def test_refused_anonymous_calls_are_aggregated(client, demo, device_id):
     call(client, "Connect", [("DeviceID", device_id)], password="wrong", REMOTE_ADDR="198.51.100.2")
     refused = ExchangeJournalEntry.objects.filter(status="denied").order_by("address")
     assert [(e.address, e.repeats) for e in refused] == [("198.51.100.1", 5), ("198.51.100.2", 1)]
+
+
+def _long_shift(copies: int) -> bytes:
+    """Sample (a) with its checks repeated `copies` times, one element a line."""
+    root = etree.fromstring(sample("a_sale_reports_closed_shift.xml"), etree.XMLParser(remove_blank_text=True))
+    checks = root.find(".//{*}Checks")
+    originals = list(checks)
+    for _ in range(copies - 1):
+        for check in originals:
+            checks.append(etree.fromstring(etree.tostring(check)))
+    etree.indent(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def test_a_long_shift_with_a_fault_in_its_last_check_imports_nothing_and_names_the_line(sample_shop):
+    data = _long_shift(600)  # 2,400 checks
+    lines = data.decode().splitlines()
+    last_good = max(n for n, text in enumerate(lines, 1) if "<Good " in text)
+    lines[last_good - 1] = lines[last_good - 1].replace('Sum="', 'Sum="x', 1)
+    result = sales.post_docs(device=sample_shop.device, doc_type="SaleReports", document="\n".join(lines).encode())
+    assert not result.success and sales.FORMAT_ERROR in result.description
+    assert f"Строка {last_good}: элемент Good, атрибут Sum" in result.description, result.description
+    assert not RetailSalesReport.objects.exists()
+
+    result = sales.post_docs(device=sample_shop.device, doc_type="SaleReports", document=data)
+    assert result.success, result.description
+    [report] = RetailSalesReport.objects.all()
+    single = sales.parse_sale_reports(sample("a_sale_reports_closed_shift.xml"), FORMAT_3001)
+    assert report.total == 600 * sum(line.amount * (-1 if check.operation_type == 2 else 1)
+                                     for check in single[0].checks for line in check.lines)
