@@ -51,8 +51,9 @@ from retail.models import (
     WriteOff,
     WriteOffLine,
 )
+from retail.services.numbering import document_number_assign
 from retail.services.orders import order_save
-from retail.services.posting import document_number_assign, document_post, document_unpost, stock_book_quantity
+from retail.services.posting import document_post, document_unpost, stock_book_quantity
 
 DEMO_DEVICE_ID = "0001234567890123"
 # A second register on format 3.3, what current 1C servers preset, so both versions can be tried.

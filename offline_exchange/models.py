@@ -634,20 +634,6 @@ class ExchangeConsole(OfflineDevice):
         verbose_name_plural = "Обмен с офлайн оборудованием"
 
 
-class ReportNumberCounter(models.Model):
-    """The last Retail Sales Report number of a prefix in a year: locked only while an upload's new
-    reports are numbered, just before its commit, and only for that prefix and year."""
-
-    prefix = models.CharField("Префикс", max_length=20)
-    year = models.PositiveSmallIntegerField("Год")
-    last = models.PositiveIntegerField("Последний номер", default=0)
-
-    class Meta:
-        verbose_name = "Нумератор отчетов о розничных продажах"
-        verbose_name_plural = "Нумераторы отчетов о розничных продажах"
-        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="report_number_counter_unique")]
-
-
 class DeviceCodeAlias(models.Model):
     """A code one register sends for a position of ours (a register set up before this base, or a code
     typed on it by hand). Kept per device, so mapping it never renumbers the SKU other registers use."""

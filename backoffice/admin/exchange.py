@@ -55,6 +55,7 @@ from offline_exchange.services.sales import SUCCESS, sales_reports_reload
 from offline_exchange.services.sku import SkuRangeExhaustedError, sku_generate_for_rule
 from offline_exchange.services.transfers import NOT_FORMED_NOTE
 from retail.models import Item, RetailSalesReport
+from retail.services.reasons import reason_text
 
 
 @admin.register(ExchangeSettings)
@@ -524,7 +525,7 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
             # Why the shift is not posted, in the report's own words: there is no «error» to show.
             url = reverse("admin:retail_retailsalesreport_change", args=[obj.unposted_id])
             # Each reason cut short, none dropped: «смена не закрыта» must not hide behind a long list of codes.
-            reasons = [_short(line.strip(), 90) for line in (obj.unposted_reasons or "").splitlines() if line.strip()]
+            reasons = [_short(reason_text(reason).strip(), 90) for reason in obj.unposted_reasons or []]
             parts.append(format_html('<a href="{}">Отчет {} не проведен: {}</a>', url, obj.unposted_number,
                                      "; ".join(reasons[:5]) or "причина не указана"))
         return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts))

@@ -24,14 +24,9 @@ from retail.models import (
     WriteOff,
     WriteOffLine,
 )
+from retail.services.numbering import document_number_assign
 from retail.services.orders import order_close, order_fulfilment, order_state
-from retail.services.posting import (
-    PostingError,
-    document_delete,
-    document_number_assign,
-    document_post,
-    document_unpost,
-)
+from retail.services.posting import PostingError, document_delete, document_post, document_unpost
 from retail.services.stock_lines import (
     LinesError,
     document_line_add,
