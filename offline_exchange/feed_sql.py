@@ -245,15 +245,3 @@ def feed_triggers_create(connection) -> bool:
             for statement in statements:
                 cursor.execute(statement)
     return True
-
-
-
-def feed_triggers_present(connection) -> set[str]:
-    """The names of the feed's triggers the database has (for the tests and the checks)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
-        else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        found = {row[0] for row in cursor.fetchall()}
-    return found & set(trigger_names(connection.vendor))
