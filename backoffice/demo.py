@@ -147,10 +147,6 @@ DEMO_ORGANIZATION = 'Торговый дом "Комплексный"'
 DEMO_STORE = 'Магазин "Детские товары", Воронеж'
 
 
-class NotADemoBaseError(Exception):
-    """The database holds data of its own; the demo would overwrite its admin password and goods."""
-
-
 def demo_base_foreign_data() -> list[str]:
     """What in this database the demo did not create (empty for an empty or a demo base)."""
     found = []

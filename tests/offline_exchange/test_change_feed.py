@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from lxml import etree
 
-from offline_exchange.feed_sql import ITEM, ORDER, feed_triggers_create, feed_triggers_present, trigger_names
+from offline_exchange.feed_sql import ITEM, ORDER, feed_triggers_create, trigger_names
 from offline_exchange.models import ChangeFeedEntry, ExchangeRule, OfflineDevice, SkuCode, Transfer
 from offline_exchange.services import price_list
 from offline_exchange.services.feed import (
@@ -38,6 +38,7 @@ from retail.models import (
 )
 from retail.services.catalog import catalog_import
 from tests.conftest import FMT_NS
+from tests.offline_exchange.test_feed_triggers import installed as installed_triggers
 from tests.offline_exchange.test_goods_cache import (
     _admin_post,
     _balance,
@@ -444,14 +445,14 @@ def test_compaction_runs_as_a_command_and_as_a_task(demo, settings):
 
 
 def test_every_trigger_exists_and_survives_a_table_rebuild(demo):
-    assert feed_triggers_present(connection) == set(trigger_names(connection.vendor))
+    assert set(installed_triggers()) == set(trigger_names(connection.vendor))
     if connection.vendor == "sqlite":
         # SQLite alters a table by copying it: its triggers go; migrate's post_migrate puts them back.
         with connection.cursor() as cursor:
             cursor.execute("DROP TRIGGER feed_retail_price_upd")
-        assert "feed_retail_price_upd" not in feed_triggers_present(connection)
+        assert "feed_retail_price_upd" not in installed_triggers()
         feed_triggers_create(connection)
-        assert feed_triggers_present(connection) == set(trigger_names(connection.vendor))
+        assert set(installed_triggers()) == set(trigger_names(connection.vendor))
 
 
 def test_an_unchanged_save_records_nothing(demo):

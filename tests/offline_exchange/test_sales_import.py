@@ -10,7 +10,7 @@ from django.db import OperationalError, connection
 
 from offline_exchange.format.builders import build_sale_reports
 from offline_exchange.format.sale_reports import CashMovementDoc, CheckDoc, CheckLineDoc, PaymentDoc, SaleReportDoc
-from offline_exchange.format.synthetic import SellableGood, shift_totals, synthetic_shift
+from offline_exchange.format.synthetic import SellableGood, synthetic_shift
 from offline_exchange.format.versions import FORMAT_3001
 from offline_exchange.models import ExchangeJournalEntry, PaymentKind, SkuCode
 from offline_exchange.services import sales
@@ -359,6 +359,21 @@ def test_database_error_in_the_middle_of_a_resend_keeps_the_old_report(sample_sh
         upload(sample_shop.device, sample("b_sale_reports_resent.xml"))
     report = RetailSalesReport.objects.get()
     assert report.salesreportgoodsline_set.count() == 4 and report.salesreportexcisestamp_set.count() == 2
+
+
+def shift_totals(shift: SaleReportDoc) -> dict[str, D]:
+    """What a correct import must show for this shift (sales lines with PaymentMethod 4–6)."""
+    total = returns = cash = card = D(0)
+    for check in shift.checks:
+        sign = -1 if check.operation_type == 2 else 1
+        amount = sum((line.amount for line in check.lines if line.payment_method in (4, 5, 6)), D(0))
+        total += sign * amount
+        if sign < 0:
+            returns += amount
+        for p in check.payments:
+            cash += sign * p.cash
+            card += sign * p.electronic
+    return {"total": total, "returns": returns, "cash": cash, "card": card}
 
 
 def test_large_shift_of_5000_checks(sample_shop):
