@@ -10,9 +10,7 @@ from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from backoffice.admin.exchange import reload_entry
-
-# The catalog admins import and export through the limited mixin (file limits, CSV/XLSX only).
-from backoffice.admin.rights import GuardedHistoryMixin, StoreScopedAdminMixin
+from backoffice.admin.rights import GuardedHistoryMixin
 from backoffice.sales_report_page import report_page_context
 from common.ru import datetime_text, money_text
 from offline_exchange.models import DeviceCodeAlias
@@ -34,7 +32,7 @@ from retail.models import (
 
 
 @admin.register(RetailSalesReport)
-class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
+class RetailSalesReportAdmin(GuardedHistoryMixin, SimpleHistoryAdmin):
     """A received document laid out as 1С:Розница shows it; an unposted one is fixed on its own page
     (codes mapped for the register, then re-posted from the stored upload), never edited."""
 
@@ -126,7 +124,8 @@ class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleH
 
     def _report_to_change(self, request, object_id):
         """The report a POST may change: in the user's stores, with the change permission."""
-        if request.method != "POST":
+        # The right first: staff without it are refused whether or not the report is in their stores.
+        if request.method != "POST" or not self.has_change_permission(request):
             raise PermissionDenied
         report = self.get_object(request, object_id)
         if report is None:
@@ -181,6 +180,8 @@ class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleH
         return self._back(report)
 
     def print_view(self, request, object_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         report = self.get_object(request, object_id)
         if report is None:
             raise Http404("Отчет о розничных продажах не найден.")
