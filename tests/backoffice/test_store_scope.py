@@ -95,7 +95,7 @@ class World:
             not_posted_reasons=f"Причина {token}", total=total, **common)
         self.entry = ExchangeJournalEntry.objects.create(
             device=self.device, device_ref=self.device.device_id, operation="PostDocs", status="error",
-            error=f"Ошибка {token}", doc_type=f"Doc{code}", address=f"10.{code[-2:]}.0.1")
+            error=f"Ошибка {token}", doc_type=f"Doc{code}", address=f"10.{sum(map(ord, code)) % 250}.0.1")
         Transfer.objects.create(device=self.device, full=True, left_out=f"Не передано {token}")
         DeviceCodeAlias.objects.create(device=self.device, code=f"{code}-77", item=self.item)
         documents = {"warehouse": self.warehouse, "organization": organization, "date": WHEN}
