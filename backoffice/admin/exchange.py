@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from backoffice.admin.rights import StoreScopedAdminMixin, SyncUsersFieldMixin
+from backoffice.admin.rights import SyncUsersFieldMixin
 from common.ru import datetime_text
 from offline_exchange.models import (
     OPERATION_NAMES,
@@ -110,7 +110,7 @@ class ExchangeRuleForm(forms.ModelForm):
 
 
 @admin.register(ExchangeRule)
-class ExchangeRuleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class ExchangeRuleAdmin(admin.ModelAdmin):
     form = ExchangeRuleForm
     list_display = ["name", "warehouse", "warehouse_store", "export_groups"]
     list_select_related = ["warehouse__store__retail_price_type"]
@@ -150,7 +150,7 @@ class ExchangeRuleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(OfflineDevice)
-class OfflineDeviceAdmin(StoreScopedAdminMixin, SyncUsersFieldMixin, admin.ModelAdmin):
+class OfflineDeviceAdmin(SyncUsersFieldMixin, admin.ModelAdmin):
     list_display = ["name", "device_id", "organization", "rule", "format_version", "exchange_kind", "in_use",
                     "price_list_delivered_at"]
     list_filter = ["in_use", "exchange_kind", "organization"]
@@ -211,7 +211,7 @@ class PaymentMappingInline(admin.TabularInline):
 
 
 @admin.register(CashRegister)
-class CashRegisterAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class CashRegisterAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "organization", "store", "device"]
     list_filter = ["store", "organization"]
     inlines = [PaymentMappingInline]
@@ -280,7 +280,7 @@ class TransferPackageInline(admin.TabularInline):
 
 
 @admin.register(Transfer)
-class TransferAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class TransferAdmin(admin.ModelAdmin):
     list_display = ["__str__", "device", "goods_count", "skipped_without_sku", "package_total", "created_text",
                     "completed_text"]
     list_filter = ["state", "full", "device"]
@@ -340,7 +340,7 @@ class OperationFilter(admin.SimpleListFilter):
 
 
 @admin.register(ExchangeJournalEntry)
-class ExchangeJournalEntryAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class ExchangeJournalEntryAdmin(admin.ModelAdmin):
     """Read only: a journal entry is what happened; nobody edits or deletes it here (the purge does)."""
 
     list_display = ["created_text", "operation_text", "status", "device", "device_ref", "user", "address",
@@ -450,7 +450,7 @@ RECEIVED = [("Настройки", "last_settings_at", "GetSettings"), ("Пра�
 
 
 @admin.register(ExchangeConsole)
-class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class ExchangeConsoleAdmin(admin.ModelAdmin):
     """One line per device, its health first: when it last talked to us, what it last received and sent,
     what waits for it; above them, the callers nobody knows."""
 
@@ -610,7 +610,7 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(DeviceCodeAlias)
-class DeviceCodeAliasAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class DeviceCodeAliasAdmin(admin.ModelAdmin):
     """The codes mapped on report pages: shown, and deleted when a mapping was wrong (map it again on the
     report's page; a mapping is never edited here, where the report it came from is out of sight)."""
 

@@ -11,9 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from backoffice.admin.exchange import reload_entry
-
-# The catalog admins import and export through the limited mixin (file limits, CSV/XLSX only).
-from backoffice.admin.rights import GuardedHistoryMixin, StoreScopedAdminMixin
+from backoffice.admin.rights import GuardedHistoryMixin
 from backoffice.sales_report_page import report_page_context
 from common.ru import datetime_text, money_text
 from offline_exchange.models import DeviceCodeAlias
@@ -45,7 +43,7 @@ class _ReportHistoryHelper(HistoricalRecordContextHelper):
 
 
 @admin.register(RetailSalesReport)
-class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
+class RetailSalesReportAdmin(GuardedHistoryMixin, SimpleHistoryAdmin):
     """A received document laid out as 1С:Розница shows it; an unposted one is fixed on its own page
     (codes mapped for the register, then re-posted from the stored upload), never edited."""
 
@@ -145,7 +143,8 @@ class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleH
 
     def _report_to_change(self, request, object_id):
         """The report a POST may change: in the user's stores, with the change permission."""
-        if request.method != "POST":
+        # The right first: staff without it are refused whether or not the report is in their stores.
+        if request.method != "POST" or not self.has_change_permission(request):
             raise PermissionDenied
         report = self.get_object(request, object_id)
         if report is None:
@@ -200,6 +199,8 @@ class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleH
         return self._back(report)
 
     def print_view(self, request, object_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         report = self.get_object(request, object_id)
         if report is None:
             raise Http404("Отчет о розничных продажах не найден.")

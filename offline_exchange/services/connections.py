@@ -16,7 +16,7 @@ from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
 from offline_exchange.models import DEVICE_ID_MAX_LENGTH, OfflineDevice, UnknownConnection
-from retail.rights import scope_queryset, staff_store_ids
+from retail.rights import scope_queryset, sees_every_store
 
 logger = logging.getLogger(__name__)
 KEEP_ROWS = 500
@@ -111,7 +111,7 @@ def unknown_connection_list(*, user, now=None) -> list[UnknownConnection]:
     # An identifier that a device has been given since is no longer unknown.
     named = OfflineDevice.objects.annotate(ref=Lower(Trim("device_id"))).filter(ref=OuterRef("key"))
     rows = rows.exclude(Q(kind=Kind.UNKNOWN_DEVICE) & Q(Exists(named)))
-    if staff_store_ids(user) is not None:
+    if not sees_every_store(user):
         devices = scope_queryset(OfflineDevice.objects.all(), user)
         logins = devices.values_list("users__username", flat=True)
         rows = rows.filter(Q(kind=Kind.UNKNOWN_DEVICE) | Q(username__in=[name for name in logins if name]))

@@ -653,11 +653,13 @@ __all__ = ["BuildError", "CollectedPriceList", "PriceListPlan", "device_format",
            "price_list_package_goods", "price_list_parts", "price_list_plan", "price_list_positions_serialized"]
 
 
-def item_exchange_refusals(*, item: Item) -> list[str]:
-    """For the item's page: the registers whose rule selects it but whose exchange format cannot carry it."""
+def item_exchange_refusals(*, item: Item, devices=None) -> list[str]:
+    """For the item's page: the registers (of `devices`, every one by default) whose rule selects it but whose
+    exchange format cannot carry it."""
     found = []
     tax_rate = format_tax_rate(item.vat_rate)
-    for device in OfflineDevice.objects.filter(in_use=True).select_related("rule").order_by("name"):
+    devices = OfflineDevice.objects.all() if devices is None else devices
+    for device in devices.filter(in_use=True).select_related("rule").order_by("name"):
         reason = refusal(device_format(device), tax_rate=tax_rate, marked=item.marking_kind is not None)
         if reason and rule_items(rule=device.rule).filter(pk=item.pk).exists():
             found.append(f"Формат обмена кассы «{device.name}» ({device_format(device).label}) не передает {reason}: "
