@@ -36,7 +36,7 @@ def test_the_right_most_address_that_is_not_a_proxy_is_the_client(settings):
 
 def test_garbage_in_the_header_ends_the_walk_at_the_last_trusted_hop(settings):
     assert address(settings, ["10.0.0.0/8"], "10.0.0.2", "203.0.113.9, not-an-address") == "10.0.0.2"
-    assert address(settings, ["10.0.0.0/8"], "10.0.0.2", "203.0.113.9, 10.0.0.1, 999.1.1.1") == "10.0.0.1"
+    assert address(settings, ["10.0.0.0/8"], "10.0.0.2", "203.0.113.9, 999.1.1.1, 10.0.0.1") == "10.0.0.1"
     # Each entry is parsed as an address: a port or a space inside is not one.
     assert address(settings, ["10.0.0.0/8"], "10.0.0.2", "203.0.113.9:443") == "10.0.0.2"
 
