@@ -150,8 +150,10 @@ def _too_large(call: CallContext, version: str, length: int | None) -> HttpRespo
     _journal(call, response_bytes=0)
     _log_fault(call, "Client")
     # The unread rest of the body is the server's to drop (the front server has already refused any
-    # body above its own limit, which is set just above this one).
-    return _fault(version, "Client", call.error, status=413)
+    # body above its own limit, which is the same).
+    response = _fault(version, "Client", call.error, status=413)
+    response._has_been_logged = True  # logged above, on one line
+    return response
 
 
 def _fault_text(content: bytes, version: str) -> tuple[str, str]:
@@ -253,15 +255,17 @@ def _equipment_service(request: HttpRequest, base: str | None) -> HttpResponse:
     finally:
         current_call.reset(token)
     status_code = int(captured["status"].split(" ", 1)[0])
+    response = HttpResponse(content, status=status_code)
+    for key, value in captured["headers"]:
+        if key.lower() in ("content-type",):
+            response[key] = value
     if status_code >= 500:
         code, text = _fault_text(content, version)
         if call.status == "ok":
             call.status = "fault"
             call.error = call.error or text or "SOAP Fault"
         _log_fault(call, code, text)
-    response = HttpResponse(content, status=status_code)
-    for key, value in captured["headers"]:
-        if key.lower() in ("content-type",):
-            response[key] = value
+        # SOAP answers every fault with 500; Django would log each as «Internal Server Error» at ERROR.
+        response._has_been_logged = True
     _journal(call, response_bytes=len(content))
     return response
