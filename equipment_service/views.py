@@ -129,8 +129,10 @@ def _denied(request: HttpRequest, operation: str, status_code: int, message: str
 
 
 def _read_body(request: HttpRequest, limit: int) -> bytes | None:
-    """The request body, read in pieces and never past `limit` (None when it is longer): a body that
-    claims less than it sends, or claims nothing, costs at most the limit in memory."""
+    """The request body, read from the stream in pieces (not `request.body`, which Django's form limit
+    DATA_UPLOAD_MAX_MEMORY_SIZE would refuse), never past `limit`: None when it is longer. Django's stream
+    already ends at the declared length, checked against the limit before; the count keeps the bound
+    whatever the server underneath passes on."""
     chunks, total = [], 0
     while True:
         chunk = request.read(min(READ_CHUNK, limit + 1 - total))
