@@ -147,6 +147,11 @@ DEMO_ORGANIZATION = 'Торговый дом "Комплексный"'
 DEMO_STORE = 'Магазин "Детские товары", Воронеж'
 
 
+def demo_base_is_empty() -> bool:
+    """Nothing anyone made yet: no login, organization, store, item or device (a freshly migrated base)."""
+    return not any(model.objects.exists() for model in (User, Organization, Store, Item, OfflineDevice))
+
+
 def demo_base_foreign_data() -> list[str]:
     """What in this database the demo did not create (empty for an empty or a demo base)."""
     found = []
@@ -383,14 +388,24 @@ def demo_history_create(*, today: dt.date | None = None) -> dict:
     return {"receipt": receipt, "reports": reports, "write_off": write_off, "count": count}
 
 
+class DemoBaseMissingError(Exception):
+    """The shift names the demo's goods and order, which this base does not have."""
+
+
 def demo_seed_shift(*, when: dt.datetime | None = None) -> bytes:
     """What the demo register would upload after a day: one «СТЕР Пазл» and one «Автомобиль "Жук"» for
-    cash, and the courier's check that ships and pays order ТДРТ-000001 (prepaid 100,00 by card)."""
+    cash, and the courier's check that ships and pays order ТДРТ-000001 (prepaid 100,00 by card).
+    Reads the base, writes nothing."""
 
     when = (when or dt.datetime.now()).replace(microsecond=0)
-    code = {article: str(SkuCode.objects.get(item__article=article, characteristic=None, pack=None).number)
-            for article in ("79052", "П-0780")}
-    order = CustomerOrder.objects.get(number="ТДРТ-000001")
+    codes = dict(SkuCode.objects.filter(item__article__in=("79052", "П-0780"), characteristic=None, pack=None)
+                 .values_list("item__article", "number"))
+    order = CustomerOrder.objects.filter(number="ТДРТ-000001").first()
+    if len(codes) != 2 or order is None:
+        raise DemoBaseMissingError("В базе нет демо-данных (товаров «СТЕР Пазл» и «Автомобиль \"Жук\"» с кодами SKU "
+                                   "и заказа ТДРТ-000001): смену демо-кассы не из чего составить. Загрузите "
+                                   "демо-базу: manage.py demo_data.")
+    code = {article: str(number) for article, number in codes.items()}
 
     def pay(cash="0", prepaid="0"):
         return PaymentDoc(cash=Decimal(cash), electronic=Decimal(0), prepayment=Decimal(prepaid),

@@ -543,9 +543,12 @@ class ExchangeJournalEntry(models.Model):
     transfer_id = models.UUIDField("Передача", null=True, blank=True)
     address = models.GenericIPAddressField("Адрес клиента", null=True, blank=True)
     user_agent = models.CharField("Клиент (User-Agent)", max_length=200, blank=True)
-    # Refused calls without a valid login are counted in one entry per address, login and hour.
+    # Refused calls without a valid login are counted in one entry per address, kind of refusal and hour
+    # (see services/journal.py), with the logins (and, past the journal's caps, the addresses) tried.
     repeats = models.PositiveIntegerField("Повторов", default=1)
     last_at = models.DateTimeField("Последний повтор", null=True, blank=True)
+    refusal = models.CharField("Вид отказа", max_length=16, blank=True)
+    tried = models.JSONField("Опробовано", default=dict, blank=True)
     warning = models.TextField("Предупреждение", blank=True)
     doc_type = models.CharField("Тип документа", max_length=40, blank=True)
     document = models.BinaryField("Загруженный документ", null=True, blank=True)
