@@ -59,7 +59,8 @@ def journal_write(*, entry: ExchangeJournalEntry | None = None, **fields) -> Exc
     fields["note"] = fields.get("note", "")[:4000]
     if _two_clients(device=fields.get("device"), transfer_id=fields.get("transfer_id"),
                     address=fields.get("address"), user_agent=fields.get("user_agent", "")):
-        fields["warning"] = TWO_CLIENTS_WARNING
+        fields["warning"] = "\n".join(filter(None, [fields.get("warning", ""), TWO_CLIENTS_WARNING]))
+    fields["warning"] = fields.get("warning", "")[:4000]
     if entry is None:
         _unknown_caller(fields)
         if fields.get("status") == ExchangeJournalEntry.Status.DENIED and fields.get("user") is None:

@@ -1,0 +1,86 @@
+"""Issue 23: one shift, one report, whatever the UUID; stock moves once; two shifts claiming one number flagged."""
+import uuid
+from datetime import datetime
+from decimal import Decimal as D
+
+from django.contrib.auth.models import User
+
+from offline_exchange.models import ExchangeJournalEntry
+from retail.models import RetailSalesReport
+from retail.services.posting import stock_book_quantity
+from tests.equipment_service.test_post_docs import post as soap_post
+from tests.offline_exchange.test_sales_import import check, line, pay, shift, upload, xml
+
+
+def water_stock(s) -> D:
+    return stock_book_quantity(warehouse_id=s.warehouse.pk, item_id=s.water.pk, characteristic_id=None)
+
+
+def sold(quantity, shift_uuid):
+    return xml(shift([check(1, [line("3", quantity, "10.00")], [pay(cash=str(10 * quantity))])],
+                     shift_uuid=shift_uuid))
+
+
+def test_resend_under_another_uuid_replaces_the_report_and_moves_stock_once(sample_shop):
+    s = sample_shop
+    upload(s.device, sold(2, uuid.uuid4()))
+    after_first = water_stock(s)
+    second = uuid.uuid4()
+    result = upload(s.device, sold(3, second))  # the newer content, under a new UUID
+    report = RetailSalesReport.objects.get()
+    assert result.success and report.total == D("30.00") and report.shift_uuid == second
+    assert water_stock(s) == after_first - 1  # 3 sold in all, not 2 + 3
+
+
+def test_resend_without_uuid_then_with_one_is_the_same_report(sample_shop):
+    s = sample_shop
+    upload(s.device, sold(2, uuid.uuid4()))
+    after_first = water_stock(s)
+    upload(s.device, sold(2, None))
+    upload(s.device, sold(2, uuid.uuid4()))
+    assert RetailSalesReport.objects.count() == 1
+    assert water_stock(s) == after_first
+
+
+def test_shift_first_without_uuid_then_with_one_takes_the_uuid(sample_shop):
+    s = sample_shop
+    upload(s.device, sold(1, None))
+    later = uuid.uuid4()
+    upload(s.device, sold(1, later))
+    assert list(RetailSalesReport.objects.values_list("shift_uuid", flat=True)) == [later]
+
+
+def test_open_shift_resent_closed_under_another_uuid_is_the_same_shift(sample_shop):
+    s = sample_shop
+    opened = shift([check(1, [line("3", 1, "10.00")], [pay(cash="10")])], closed=False)
+    upload(s.device, xml(opened))
+    upload(s.device, sold(2, uuid.uuid4()))
+    report = RetailSalesReport.objects.get()
+    assert report.shift_closed and report.posted and report.total == D("20.00")
+
+
+def test_two_different_shifts_with_one_number_and_opening_are_flagged_never_booked_twice(sample_shop, client):
+    s = sample_shop
+    upload(s.device, sold(2, uuid.uuid4()))
+    after_first = water_stock(s)
+    other = shift([check(1, [line("3", 5, "10.00")], [pay(cash="50")])])
+    other.closed_at = datetime(2024, 6, 1, 22)  # closed at another moment: another shift under the same number
+    result = upload(s.device, xml(other))
+    report = RetailSalesReport.objects.get()
+    assert report.total == D("20.00") and water_stock(s) == after_first
+    assert result.success and "Смена 1 от 01.06.2024 09:00:00 не загружена" in result.description
+    assert "другим идентификатором и временем закрытия" in result.warning
+
+
+def test_conflict_reaches_the_journal_and_the_console(sample_shop, client):
+    """Through the SOAP endpoint: the journal entry carries the warning, the console shows it."""
+    soap_post(client, "SAMPLE-0001", sold(2, uuid.uuid4()))
+    other = shift([check(1, [line("3", 5, "10.00")], [pay(cash="50")])])
+    other.closed_at = datetime(2024, 6, 1, 22)
+    soap_post(client, "SAMPLE-0001", xml(other))
+    entry = ExchangeJournalEntry.objects.filter(operation="PostDocs").order_by("-pk").first()
+    assert "не загружена" in entry.warning and entry.status == ExchangeJournalEntry.Status.OK
+    assert RetailSalesReport.objects.count() == 1
+    client.force_login(User.objects.create_superuser("boss", password="x"))
+    page = client.get("/admin/offline_exchange/exchangeconsole/")
+    assert "не загружена" in page.content.decode()
