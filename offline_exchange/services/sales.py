@@ -38,6 +38,7 @@ from offline_exchange.models import (
     SkuCode,
 )
 from offline_exchange.services.batching import chunks
+from offline_exchange.services.exports import orders_due_confirm
 from retail.models import (
     Characteristic,
     CustomerOrder,
@@ -492,7 +493,9 @@ def _save(*, draft: _Draft, device: OfflineDevice, register, user, journal_entry
     report.save()
     _lines_write(report=report, draft=draft, lines=lines)
     _stock_follow(report=report, draft=draft)
-    orders_follow_sales(order_ids=previous_orders | {order.pk for order, _s, _p in draft.settlements.values() if order})
+    sold = {order.pk for order, _s, _p in draft.settlements.values() if order}
+    orders_follow_sales(order_ids=previous_orders | sold)
+    orders_due_confirm(device=device, order_ids=sold)
     return report
 
 

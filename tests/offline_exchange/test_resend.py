@@ -5,11 +5,13 @@ from decimal import Decimal as D
 
 from django.contrib.auth.models import User
 
-from offline_exchange.models import ExchangeJournalEntry
-from retail.models import RetailSalesReport
+from offline_exchange.models import ExchangeJournalEntry, OrderDue
+from offline_exchange.services.exports import CANCELLED_ORDER_SENDS, orders_export
+from retail.models import AccountingSettings, CustomerOrder, RetailSalesReport
 from retail.services.posting import stock_book_quantity
 from tests.equipment_service.test_post_docs import post as soap_post
 from tests.offline_exchange.test_sales_import import check, line, pay, shift, upload, xml
+from tests.retail.test_orders_follow_sales import courier_check
 
 
 def water_stock(s) -> D:
@@ -84,3 +86,41 @@ def test_conflict_reaches_the_journal_and_the_console(sample_shop, client):
     client.force_login(User.objects.create_superuser("boss", password="x"))
     page = client.get("/admin/offline_exchange/exchangeconsole/")
     assert "не загружена" in page.content.decode()
+
+
+# --- Orders at least once ----------------------------------------------------------------------------
+
+def test_an_order_whose_answer_was_lost_goes_again_until_the_register_sells_it(demo):
+    device = demo["device"]
+    order = CustomerOrder.objects.get(number="ТДРТ-000001")
+    number = order.number.encode()
+    assert number in orders_export(device=device)  # this answer is lost on the mobile network
+    assert number in orders_export(device=device)  # the retry carries the order again
+    assert number in orders_export(device=device)  # and again: nothing has proven the register has it
+    upload(device, xml(shift([courier_check(order)])))  # the courier's sale: it had the order
+    assert number not in orders_export(device=device)
+    assert not OrderDue.objects.filter(device=device).exists()
+
+
+def test_a_sold_order_changed_later_goes_once_more_but_is_not_due(demo):
+    settings = AccountingSettings.load()
+    settings.manual_order_closing = True
+    settings.save()
+    device = demo["device"]
+    order = CustomerOrder.objects.get(number="ТДРТ-000001")
+    orders_export(device=device)
+    upload(device, xml(shift([courier_check(order, quantity=1, cash="83.00")])))
+    CustomerOrder.objects.filter(pk=order.pk).update(comment="Доставить к 18:00")
+    CustomerOrder.objects.get(pk=order.pk).save()  # a change the feed sees
+    assert order.number.encode() in orders_export(device=device)
+    assert order.number.encode() not in orders_export(device=device)
+
+
+def test_a_cancellation_goes_a_few_times_then_stops(demo):
+    device = demo["device"]
+    order = CustomerOrder.objects.get(number="ТДРТ-000001")
+    orders_export(device=device)
+    order.is_cancelled = True
+    order.save()
+    answers = [orders_export(device=device) for _ in range(CANCELLED_ORDER_SENDS + 1)]
+    assert [order.number.encode() in answer for answer in answers] == [True] * CANCELLED_ORDER_SENDS + [False]
