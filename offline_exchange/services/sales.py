@@ -657,8 +657,34 @@ def sales_reports_reload(*, entry: ExchangeJournalEntry, user=None) -> PostDocsR
         raise ValueError("В этой записи журнала нет загруженного документа")
     if entry.device is None:
         raise ValueError("Запись журнала не связана с оборудованием")
+    newer = _newer_upload_problem(entry=entry)
+    if newer:
+        raise ValueError(newer)
     return post_docs(device=entry.device, doc_type=entry.doc_type or "SaleReports", document=bytes(entry.document),
                      user=user, journal_entry=entry)
+
+
+def _newer_upload_problem(*, entry: ExchangeJournalEntry) -> str:
+    """An older upload of a shift must not replace what a newer one wrote: the register's later upload
+    holds every check of the earlier one and more (a reload of it would silently bring back the old content)."""
+    if entry.doc_type and entry.doc_type not in SALES_DOC_TYPES:
+        return ""
+    try:
+        shifts = parse_sale_reports(bytes(entry.document), get_format(entry.device.format_version))
+    except (FormatViolation, ValueError):
+        return ""  # the import itself says what is wrong with it
+    for shift in shifts:
+        try:
+            report = _shift_report(shift=shift, device=entry.device)
+        except ShiftConflict:
+            continue
+        stands_on = report.journal_entry if report is not None else None
+        if stands_on is not None and (stands_on.created_at, stands_on.pk) > (entry.created_at, entry.pk):
+            return (f"{report} уже загружен из более поздней выгрузки смены {shift.shift_number} "
+                    f"({stands_on.created_at:%d.%m.%Y %H:%M:%S}); эта выгрузка "
+                    f"({entry.created_at:%d.%m.%Y %H:%M:%S}) старее и заменила бы отчет прежним содержимым. "
+                    f"Перезагрузите последнюю выгрузку смены.")
+    return ""
 
 
 def sales_report_repost(*, report: RetailSalesReport, user=None) -> PostDocsResult:

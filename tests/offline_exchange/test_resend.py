@@ -3,10 +3,12 @@ import uuid
 from datetime import datetime
 from decimal import Decimal as D
 
+import pytest
 from django.contrib.auth.models import User
 
 from offline_exchange.models import ExchangeJournalEntry, OrderDue
 from offline_exchange.services.exports import CANCELLED_ORDER_SENDS, orders_export
+from offline_exchange.services.sales import sales_reports_reload
 from retail.models import AccountingSettings, CustomerOrder, RetailSalesReport
 from retail.services.posting import stock_book_quantity
 from tests.equipment_service.test_post_docs import post as soap_post
@@ -124,3 +126,24 @@ def test_a_cancellation_goes_a_few_times_then_stops(demo):
     order.save()
     answers = [orders_export(device=device) for _ in range(CANCELLED_ORDER_SENDS + 1)]
     assert [order.number.encode() in answer for answer in answers] == [True] * CANCELLED_ORDER_SENDS + [False]
+
+
+# --- Reload guard ------------------------------------------------------------------------------------
+
+def test_reload_of_an_older_upload_is_refused_and_the_page_shows_the_upload(sample_shop, client):
+    s = sample_shop
+    shift_uuid = uuid.uuid4()
+    before = water_stock(s)
+    soap_post(client, "SAMPLE-0001", sold(15, shift_uuid))  # 150.00, the first upload
+    soap_post(client, "SAMPLE-0001", sold(4, shift_uuid))  # 40.00, the newer one
+    older, newer = ExchangeJournalEntry.objects.filter(operation="PostDocs").order_by("pk")
+    report = RetailSalesReport.objects.get()
+    assert report.total == D("40.00") and report.journal_entry == newer
+    with pytest.raises(ValueError, match="из более поздней выгрузки смены 1"):
+        sales_reports_reload(entry=older)
+    report.refresh_from_db()
+    assert report.total == D("40.00") and water_stock(s) == before - 4
+    assert sales_reports_reload(entry=newer).success  # the report's own upload reloads
+    client.force_login(User.objects.create_superuser("boss", password="x"))
+    page = client.get(f"/admin/retail/retailsalesreport/{report.pk}/change/").content.decode()
+    assert f"запись журнала № {newer.pk}" in page
