@@ -110,6 +110,9 @@ def post_docs(*, device: OfflineDevice, doc_type: str, document: bytes, user=Non
             shifts = parse_sale_reports(document, fmt, max_bytes=max_bytes)
         except FormatViolation as exc:
             return _answer(False, f"{FORMAT_ERROR}\n{exc}", fmt)
+        hostile = hostile_lines_problem(shifts=shifts)
+        if hostile:
+            return _answer(False, hostile, fmt)
         too_big = upload_limits_problem(shifts=shifts)
         if too_big:
             return _answer(False, too_big, fmt)
@@ -125,6 +128,26 @@ def post_docs(*, device: OfflineDevice, doc_type: str, document: bytes, user=Non
     shown = doc_type[:100] or "(пусто)"
     return _answer(False, f"Тип документа {shown} не поддерживается. Поддерживаются: SaleReports, "
                           f"AlcoholTareOpening, PriceCheckerReport.", fmt)
+
+
+def hostile_lines_problem(*, shifts: list[SaleReportDoc]) -> str:
+    """A sale line's quantity must be above zero and its price and sum not below: a return is its own check
+    (OperationType 2), never a negative line, which would raise the stock by a sale. Nothing is written."""
+    found = []
+    for shift in shifts:
+        for check in shift.checks:
+            for line in check.lines:
+                wrong = [f"{what} {value}" for what, value, bad in (
+                    ("количество", line.quantity, line.quantity <= 0), ("цена", line.price, line.price < 0),
+                    ("сумма", line.amount, line.amount < 0)) if bad]
+                if wrong:
+                    found.append(f"Строка {line.line}: смена {shift.shift_number}, чек {check.number}, товар с кодом "
+                                 f"«{line.code or '(пусто)'}»: {', '.join(wrong)}")
+    if not found:
+        return ""
+    shown = found[:20] + ([f"и еще строк: {len(found) - 20}"] if len(found) > 20 else [])
+    return ("Выгрузка не загружена: в строках чеков количество должно быть больше нуля, цена и сумма — не "
+            "меньше нуля (возврат пробивается отдельным чеком возврата). Ничего не загружено.\n" + "\n".join(shown))
 
 
 def upload_limits_problem(*, shifts: list[SaleReportDoc]) -> str:

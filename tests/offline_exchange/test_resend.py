@@ -147,3 +147,18 @@ def test_reload_of_an_older_upload_is_refused_and_the_page_shows_the_upload(samp
     client.force_login(User.objects.create_superuser("boss", password="x"))
     page = client.get(f"/admin/retail/retailsalesreport/{report.pk}/change/").content.decode()
     assert f"запись журнала № {newer.pk}" in page
+
+
+# --- Hostile quantities ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("quantity, price", [("-5", "10.00"), ("0", "10.00"), ("1", "-10.00")])
+def test_non_positive_quantity_or_negative_sum_is_refused_with_its_line_and_nothing_written(sample_shop, quantity,
+                                                                                           price):
+    s = sample_shop
+    before = water_stock(s)
+    document = xml(shift([check(1, [line("3", 1, "10.00"), line("3", quantity, price)], [pay(cash="10")])]))
+    result = upload(s.device, document)
+    row = next(n for n, text in enumerate(document.decode().splitlines(), 1)
+               if f'Quantity="{quantity}"' in text and f'Price="{price}"' in text)
+    assert not result.success and f"Строка {row}: смена 1, чек 1, товар с кодом «3»" in result.description
+    assert not RetailSalesReport.objects.exists() and water_stock(s) == before
