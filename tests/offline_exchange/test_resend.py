@@ -1,13 +1,15 @@
 """Issue 23: one shift, one report, whatever the UUID; stock moves once; two shifts claiming one number flagged."""
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from offline_exchange.models import ExchangeJournalEntry, OrderDue
 from offline_exchange.services.exports import CANCELLED_ORDER_SENDS, orders_export
+from offline_exchange.services.journal import journal_purge, journal_receive
 from offline_exchange.services.sales import sales_reports_reload
 from retail.models import AccountingSettings, CustomerOrder, RetailSalesReport
 from retail.services.posting import stock_book_quantity
@@ -162,3 +164,21 @@ def test_non_positive_quantity_or_negative_sum_is_refused_with_its_line_and_noth
                if f'Quantity="{quantity}"' in text and f'Price="{price}"' in text)
     assert not result.success and f"Строка {row}: смена 1, чек 1, товар с кодом «3»" in result.description
     assert not RetailSalesReport.objects.exists() and water_stock(s) == before
+
+
+# --- Killed uploads ----------------------------------------------------------------------------------
+
+def test_an_upload_left_received_by_a_killed_process_is_marked_failed_by_the_purge(sample_shop):
+    s = sample_shop
+    document = sold(1, uuid.uuid4())
+    killed = journal_receive(device=s.device, device_ref="SAMPLE-0001", operation="PostDocs", user=None,
+                             doc_type="SaleReports", document=document, request_bytes=len(document))
+    running = journal_receive(device=s.device, device_ref="SAMPLE-0001", operation="PostDocs", user=None,
+                              doc_type="SaleReports", document=document, request_bytes=len(document))
+    ExchangeJournalEntry.objects.filter(pk=killed.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    assert journal_purge().stale_uploads == 1
+    killed.refresh_from_db()
+    running.refresh_from_db()
+    assert killed.status == ExchangeJournalEntry.Status.FAULT and "Обработка выгрузки прервана" in killed.error
+    assert running.status == ExchangeJournalEntry.Status.RECEIVED  # may still be in work
+    assert sales_reports_reload(entry=killed).success and RetailSalesReport.objects.count() == 1
