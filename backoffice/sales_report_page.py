@@ -89,6 +89,9 @@ def header_fields(report: RetailSalesReport) -> list[tuple[str, str]]:
                   + (f", закрыта {datetime_text(report.shift_closed_at)}" if report.shift_closed_at
                      else ", не закрыта")),
         ("Подключаемое оборудование", shown(report.device)),
+        # Which upload the report stands on: a reload of an older one is refused.
+        ("Загружен из", f"выгрузки от {datetime_text(report.journal_entry.created_at)} (запись журнала "
+                        f"№ {report.journal_entry.pk})" if report.journal_entry else "—"),
     ]
 
 

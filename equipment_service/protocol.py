@@ -24,6 +24,7 @@ class CallContext:
     status: str = "ok"
     error: str = ""
     note: str = ""
+    warning: str = ""
     transfer_id: str | None = None
     journal_entry: object = None  # opened by PostDocs before processing; completed by the view
     request_bytes: int = 0

@@ -103,7 +103,7 @@ def _journal(call: CallContext, *, response_bytes: int, refusal: str = "", login
             entry=call.journal_entry, device=call.device, device_ref=call.device_ref, operation=call.operation or "(неизвестна)",
             user=call.user if getattr(call.user, "pk", None) else None, status=call.status,
             duration_ms=int((time.perf_counter() - call.started) * 1000), request_bytes=call.request_bytes,
-            response_bytes=response_bytes, error=call.error, note=call.note,
+            response_bytes=response_bytes, error=call.error, note=call.note, warning=call.warning,
             transfer_id=call.transfer_id if call.transfer_id and len(call.transfer_id) == 36 else None,
             address=call.address, user_agent=call.user_agent[:200],
         )

@@ -177,6 +177,23 @@ class OfflineDevice(models.Model):
         pass
 
 
+class OrderDue(models.Model):
+    """An order sent to a register that has not proven it received it: sent again with every GetDocs until
+    the register uploads a sale of it (docs/exchange.md, «Заказы: доставка не менее одного раза»)."""
+
+    device = models.ForeignKey(OfflineDevice, verbose_name="Оборудование", on_delete=models.CASCADE,
+                               related_name="orders_due")
+    order = models.ForeignKey("retail.CustomerOrder", verbose_name="Заказ", on_delete=models.CASCADE,
+                              related_name="+")
+    sends = models.PositiveIntegerField("Отправлен раз", default=0)
+    last_sent_at = models.DateTimeField("Последняя отправка", null=True)
+
+    class Meta:
+        verbose_name = "Заказ, ожидающий подтверждения кассой"
+        verbose_name_plural = "Заказы, ожидающие подтверждения кассой"
+        constraints = [models.UniqueConstraint(fields=["device", "order"], name="order_due_unique")]
+
+
 class PaymentKind(models.Model):
     """Виды оплаты: how a payment of the cash register is accounted for."""
 

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
@@ -43,7 +43,6 @@ from offline_exchange.services.feed import (
     price_list_pending_count,
 )
 from offline_exchange.services.health import ERROR_STATUSES, ago_text, device_health
-from offline_exchange.services.journal import TWO_CLIENTS_WARNING
 from offline_exchange.services.lockout import lockout_state
 from offline_exchange.services.registers import (
     device_connection,
@@ -481,8 +480,9 @@ class ExchangeConsoleAdmin(admin.ModelAdmin):
             unposted_id=Subquery(last_unposted.values("pk")[:1]),
             unposted_number=Subquery(last_unposted.values("number")[:1]),
             unposted_reasons=Subquery(last_unposted.values("not_posted_reasons")[:1]),
-            two_clients=Exists(journal.filter(created_at__gte=timezone.now() - timedelta(days=1))
-                               .exclude(warning="")),
+            # The last day's warning of the journal, in its own words (two clients, a conflicting shift).
+            journal_warning=Subquery(journal.filter(created_at__gte=timezone.now() - timedelta(days=1))
+                                     .exclude(warning="").order_by("-created_at", "-id").values("warning")[:1]),
             # Read once per page, not per line (the admin instance is shared by every request).
             silence_hours=Value(ExchangeSettings.load().silence_hours, output_field=IntegerField()),
         ).prefetch_related("users")
@@ -583,10 +583,11 @@ class ExchangeConsoleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Предупреждения")
     def warnings(self, obj):
-        """Lock-outs of the device's logins and two clients sharing its identifier, as they stand now."""
+        """Lock-outs of the device's logins and the journal's last warning of the day (two clients sharing its
+        identifier, a shift conflicting with another), as they stand now."""
         found = lockout_state(usernames=[user.username for user in obj.users.all()])
-        if obj.two_clients:  # a journal entry of the last day says so
-            found.append(TWO_CLIENTS_WARNING)
+        if obj.journal_warning:
+            found.extend(obj.journal_warning.splitlines())
         return format_html_join(mark_safe("<br>"), "{}", ((text,) for text in found)) if found else "—"
 
     @admin.action(description="Выгрузить полностью при следующем обмене", permissions=["view"])

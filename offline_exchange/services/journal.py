@@ -68,7 +68,8 @@ def journal_write(*, entry: ExchangeJournalEntry | None = None, refusal: str = "
     fields["note"] = fields.get("note", "")[:4000]
     if _two_clients(device=fields.get("device"), transfer_id=fields.get("transfer_id"),
                     address=fields.get("address"), user_agent=fields.get("user_agent", "")):
-        fields["warning"] = TWO_CLIENTS_WARNING
+        fields["warning"] = "\n".join(filter(None, [fields.get("warning", ""), TWO_CLIENTS_WARNING]))
+    fields["warning"] = fields.get("warning", "")[:4000]
     if entry is None:
         _unknown_caller(fields)
         if fields.get("status") == ExchangeJournalEntry.Status.DENIED and fields.get("user") is None:
@@ -163,11 +164,28 @@ def _refusal_write(fields, *, refusal: str, login: str) -> ExchangeJournalEntry:
     return row
 
 
+# No upload is processed for this long: an entry still «received» after it lost its process.
+STALE_UPLOAD_AGE = timedelta(hours=1)
+STALE_UPLOAD_ERROR = ("Обработка выгрузки прервана: процесс сервера остановился, не закончив ее. Ничего из нее "
+                      "не записано; документ сохранен в этой записи — касса повторит выгрузку, или нажмите "
+                      "«Перезагрузить из журнала».")
+
+
+def journal_stale_uploads_fail(*, now=None) -> int:
+    """Entries left «received» by a killed process become failures with the reason (the import is one
+    transaction, so nothing of theirs was written); returns how many."""
+    now = now or timezone.now()
+    return ExchangeJournalEntry.objects.filter(
+        status=ExchangeJournalEntry.Status.RECEIVED, created_at__lt=now - STALE_UPLOAD_AGE,
+    ).update(status=ExchangeJournalEntry.Status.FAULT, error=STALE_UPLOAD_ERROR)
+
+
 @dataclass
 class PurgeOutcome:
     entries: int
     kept_for_reports: int
     known_addresses: int
+    stale_uploads: int = 0
 
 
 def journal_purge(*, days: int | None = None) -> PurgeOutcome:
@@ -176,6 +194,7 @@ def journal_purge(*, days: int | None = None) -> PurgeOutcome:
     batches, each its own short transaction, so the journal stays writable meanwhile."""
 
     days = settings.EXCHANGE_JOURNAL_RETENTION_DAYS if days is None else days
+    stale = journal_stale_uploads_fail()
     cutoff = timezone.now() - timedelta(days=days)
     old = ExchangeJournalEntry.objects.filter(created_at__lt=cutoff)
     needed = RetailSalesReport.objects.exclude(journal_entry=None).values("journal_entry_id")
@@ -192,4 +211,4 @@ def journal_purge(*, days: int | None = None) -> PurgeOutcome:
     AuthFailure.objects.filter(created_at__lt=timezone.now() - timedelta(
         seconds=settings.EQUIPMENT_SERVICE_LOCKOUT_WINDOW_SECONDS)).delete()
     unknown_connection_purge(before=cutoff)
-    return PurgeOutcome(entries=deleted, kept_for_reports=kept, known_addresses=addresses)
+    return PurgeOutcome(entries=deleted, kept_for_reports=kept, known_addresses=addresses, stale_uploads=stale)

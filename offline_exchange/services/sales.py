@@ -38,6 +38,7 @@ from offline_exchange.models import (
     SkuCode,
 )
 from offline_exchange.services.batching import chunks
+from offline_exchange.services.exports import orders_due_confirm
 from retail.models import (
     Characteristic,
     CustomerOrder,
@@ -92,11 +93,12 @@ class PostDocsResult:
     content: bytes
     note: str = ""
     reports: list[RetailSalesReport] = field(default_factory=list)
+    warning: str = ""  # for the journal entry and the console: something the admin must look at
 
 
-def _answer(success: bool, description: str, fmt, note: str = "", reports=None) -> PostDocsResult:
+def _answer(success: bool, description: str, fmt, note: str = "", reports=None, warning: str = "") -> PostDocsResult:
     content = build_post_docs_response(success=success, description=description, fmt=fmt)
-    return PostDocsResult(success, description, content, note, reports or [])
+    return PostDocsResult(success, description, content, note, reports or [], warning)
 
 
 def post_docs(*, device: OfflineDevice, doc_type: str, document: bytes, user=None,
@@ -108,11 +110,14 @@ def post_docs(*, device: OfflineDevice, doc_type: str, document: bytes, user=Non
             shifts = parse_sale_reports(document, fmt, max_bytes=max_bytes)
         except FormatViolation as exc:
             return _answer(False, f"{FORMAT_ERROR}\n{exc}", fmt)
+        hostile = hostile_lines_problem(shifts=shifts)
+        if hostile:
+            return _answer(False, hostile, fmt)
         too_big = upload_limits_problem(shifts=shifts)
         if too_big:
             return _answer(False, too_big, fmt)
         outcome = sales_reports_import(device=device, shifts=shifts, user=user, journal_entry=journal_entry)
-        return _answer(True, outcome.description, fmt, outcome.note, outcome.reports)
+        return _answer(True, outcome.description, fmt, outcome.note, outcome.reports, outcome.warning)
     if doc_type in ARCHIVED_DOC_TYPES:
         validate, what = ARCHIVED_DOC_TYPES[doc_type]
         try:
@@ -123,6 +128,26 @@ def post_docs(*, device: OfflineDevice, doc_type: str, document: bytes, user=Non
     shown = doc_type[:100] or "(пусто)"
     return _answer(False, f"Тип документа {shown} не поддерживается. Поддерживаются: SaleReports, "
                           f"AlcoholTareOpening, PriceCheckerReport.", fmt)
+
+
+def hostile_lines_problem(*, shifts: list[SaleReportDoc]) -> str:
+    """A sale line's quantity must be above zero and its price and sum not below: a return is its own check
+    (OperationType 2), never a negative line, which would raise the stock by a sale. Nothing is written."""
+    found = []
+    for shift in shifts:
+        for check in shift.checks:
+            for line in check.lines:
+                wrong = [f"{what} {value}" for what, value, bad in (
+                    ("количество", line.quantity, line.quantity <= 0), ("цена", line.price, line.price < 0),
+                    ("сумма", line.amount, line.amount < 0)) if bad]
+                if wrong:
+                    found.append(f"Строка {line.line}: смена {shift.shift_number}, чек {check.number}, товар с кодом "
+                                 f"«{line.code or '(пусто)'}»: {', '.join(wrong)}")
+    if not found:
+        return ""
+    shown = found[:20] + ([f"и еще строк: {len(found) - 20}"] if len(found) > 20 else [])
+    return ("Выгрузка не загружена: в строках чеков количество должно быть больше нуля, цена и сумма — не "
+            "меньше нуля (возврат пробивается отдельным чеком возврата). Ничего не загружено.\n" + "\n".join(shown))
 
 
 def upload_limits_problem(*, shifts: list[SaleReportDoc]) -> str:
@@ -144,6 +169,22 @@ class ImportOutcome:
     reports: list[RetailSalesReport]
     description: str
     note: str
+    warning: str = ""
+
+
+class ShiftConflict(Exception):
+    """Another shift of the device already holds this shift's number and opening time."""
+
+    def __init__(self, report: RetailSalesReport):
+        super().__init__(report.number)
+        self.report = report
+
+
+def shift_conflict_text(*, shift: SaleReportDoc, report: RetailSalesReport) -> str:
+    return (f"Смена {shift.shift_number} от {_local(shift.opened_at):%d.%m.%Y %H:%M:%S} не загружена: "
+            f"смена с тем же номером и временем открытия, но другим идентификатором и временем закрытия, уже "
+            f"загружена как {report}. Это разные смены под одним номером (касса сбросила нумерацию смен или "
+            f"двум кассам задано одно подключение); документ сохранен в журнале обмена, проверьте кассу.")
 
 
 @transaction.atomic
@@ -163,10 +204,15 @@ def sales_reports_import(*, device: OfflineDevice, shifts: list[SaleReportDoc], 
     mapping = {}
     if register is not None:
         mapping = {m.code.strip(): m.payment_kind for m in register.payment_mappings.select_related("payment_kind")}
-    reports, descriptions, notes, done = [], [], [], []
+    reports, descriptions, notes, done, conflicts = [], [], [], [], []
     for shift in shifts:
         draft = _Draft.build(shift=shift, device=device, register=register, catalog=catalog, mapping=mapping)
-        report = _save(draft=draft, device=device, register=register, user=user, journal_entry=journal_entry)
+        try:
+            report = _save(draft=draft, device=device, register=register, user=user, journal_entry=journal_entry)
+        except ShiftConflict as conflict:
+            # Never booked: the other shift keeps its report; the admin is told on the console and journal.
+            conflicts.append(shift_conflict_text(shift=shift, report=conflict.report))
+            continue
         reports.append(report)
         done.append((shift, draft, report))
     # Numbered last, just before the commit: the numbering lock is held for milliseconds, not the whole upload.
@@ -180,11 +226,13 @@ def sales_reports_import(*, device: OfflineDevice, shifts: list[SaleReportDoc], 
         notes.append(f"смена {shift.shift_number} → отчет {report.number} "
                      f"({'проведен' if report.posted else 'не проведен'}, всего {money_text(report.total)})"
                      + (f"; {'; '.join(draft.skipped)}" if draft.skipped else ""))
+    descriptions += conflicts
+    notes += conflicts
     if descriptions:
         description = "Данные загружены, но не все отчеты проведены.\n" + "\n".join(descriptions)
     else:
         description = SUCCESS
-    return ImportOutcome(reports, description, "\n".join(notes))
+    return ImportOutcome(reports, description, "\n".join(notes), "\n".join(conflicts))
 
 
 def _sku_number(code: str) -> int | None:
@@ -468,25 +516,24 @@ def _save(*, draft: _Draft, device: OfflineDevice, register, user, journal_entry
     report.save()
     _lines_write(report=report, draft=draft, lines=lines)
     _stock_follow(report=report, draft=draft)
-    orders_follow_sales(order_ids=previous_orders | {order.pk for order, _s, _p in draft.settlements.values() if order})
+    sold = {order.pk for order, _s, _p in draft.settlements.values() if order}
+    orders_follow_sales(order_ids=previous_orders | sold)
+    orders_due_confirm(device=device, order_ids=sold)
     return report
 
 
 def _report_for(*, shift: SaleReportDoc, device: OfflineDevice) -> tuple[RetailSalesReport, set[int]]:
     """The shift's report, emptied of its lines if an earlier upload wrote it, and the orders it sold then;
     or a new one, numbered with a stand-in until the upload's end."""
-    if shift.uuid:
-        report = RetailSalesReport.objects.filter(device=device, shift_uuid=shift.uuid).first()
-    else:
-        report = RetailSalesReport.objects.filter(device=device, shift_uuid__isnull=True,
-                                                  shift_number=shift.shift_number,
-                                                  shift_opened_at=_local(shift.opened_at)).first()
+    report = _shift_report(shift=shift, device=device)
     if report is None:
         report = RetailSalesReport(device=device, shift_uuid=shift.uuid, shift_number=shift.shift_number,
                                    shift_opened_at=_local(shift.opened_at))
         report.number, report.number_seq = number_pending(), 0
         report._change_reason = "Загрузка смены из ККМ"
         return report, set()
+    if shift.uuid:
+        report.shift_uuid = shift.uuid  # the register's identifier of today; the old one still finds it by number
     previous_orders = set(SalesReportSettlement.objects.filter(report=report, order__isnull=False)
                           .values_list("order_id", flat=True))
     for model in (SalesReportGoodsLine, SalesReportReturnedLine, SalesReportCardPayment,
@@ -495,6 +542,27 @@ def _report_for(*, shift: SaleReportDoc, device: OfflineDevice) -> tuple[RetailS
         model.objects.filter(report=report).delete()
     report._change_reason = "Повторная загрузка смены из ККМ"
     return report, previous_orders
+
+
+def _shift_report(*, shift: SaleReportDoc, device: OfflineDevice) -> RetailSalesReport | None:
+    """A shift is known by its UUID and by (device, shift number, opening time): a register that re-sends it
+    under a new UUID, or without one, replaces its report like a same-UUID re-send. Two shifts with one
+    number and opening time but different UUIDs are the same shift unless both are closed at different
+    moments: a closing time is final, so then they are two shifts and the second is a conflict."""
+    if shift.uuid:
+        report = RetailSalesReport.objects.filter(device=device, shift_uuid=shift.uuid).first()
+        if report is not None:
+            return report
+    report = (RetailSalesReport.objects.filter(device=device, shift_number=shift.shift_number,
+                                               shift_opened_at=_local(shift.opened_at))
+              .order_by("pk").first())
+    if report is None:
+        return None
+    if (shift.uuid and report.shift_uuid and report.shift_uuid != shift.uuid and shift.closed
+            and report.shift_closed and report.shift_closed_at is not None and shift.closed_at is not None
+            and report.shift_closed_at != _local(shift.closed_at)):
+        raise ShiftConflict(report)
+    return report
 
 
 def _goods_lines(draft: _Draft) -> tuple[list[SalesReportGoodsLine], list[SalesReportReturnedLine]]:
@@ -612,8 +680,34 @@ def sales_reports_reload(*, entry: ExchangeJournalEntry, user=None) -> PostDocsR
         raise ValueError("В этой записи журнала нет загруженного документа")
     if entry.device is None:
         raise ValueError("Запись журнала не связана с оборудованием")
+    newer = _newer_upload_problem(entry=entry)
+    if newer:
+        raise ValueError(newer)
     return post_docs(device=entry.device, doc_type=entry.doc_type or "SaleReports", document=bytes(entry.document),
                      user=user, journal_entry=entry)
+
+
+def _newer_upload_problem(*, entry: ExchangeJournalEntry) -> str:
+    """An older upload of a shift must not replace what a newer one wrote: the register's later upload
+    holds every check of the earlier one and more (a reload of it would silently bring back the old content)."""
+    if entry.doc_type and entry.doc_type not in SALES_DOC_TYPES:
+        return ""
+    try:
+        shifts = parse_sale_reports(bytes(entry.document), get_format(entry.device.format_version))
+    except (FormatViolation, ValueError):
+        return ""  # the import itself says what is wrong with it
+    for shift in shifts:
+        try:
+            report = _shift_report(shift=shift, device=entry.device)
+        except ShiftConflict:
+            continue
+        stands_on = report.journal_entry if report is not None else None
+        if stands_on is not None and (stands_on.created_at, stands_on.pk) > (entry.created_at, entry.pk):
+            return (f"{report} уже загружен из более поздней выгрузки смены {shift.shift_number} "
+                    f"({stands_on.created_at:%d.%m.%Y %H:%M:%S}); эта выгрузка "
+                    f"({entry.created_at:%d.%m.%Y %H:%M:%S}) старее и заменила бы отчет прежним содержимым. "
+                    f"Перезагрузите последнюю выгрузку смены.")
+    return ""
 
 
 def sales_report_repost(*, report: RetailSalesReport, user=None) -> PostDocsResult:
@@ -635,8 +729,8 @@ def _checks_by_code(report: RetailSalesReport) -> dict[tuple[str, uuid.UUID | No
         return None
     counts: dict[tuple[str, uuid.UUID | None], int] = defaultdict(int)
     for shift in shifts:
-        same = (shift.uuid == report.shift_uuid if report.shift_uuid
-                else shift.shift_number == report.shift_number)
+        same = ((report.shift_uuid is not None and shift.uuid == report.shift_uuid)
+                or (shift.shift_number == report.shift_number and _local(shift.opened_at) == report.shift_opened_at))
         if not same:
             continue
         for check in shift.checks:

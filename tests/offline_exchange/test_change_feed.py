@@ -12,7 +12,7 @@ from django.utils import timezone
 from lxml import etree
 
 from offline_exchange.feed_sql import ITEM, ORDER, feed_triggers_create, trigger_names
-from offline_exchange.models import ChangeFeedEntry, ExchangeRule, OfflineDevice, SkuCode, Transfer
+from offline_exchange.models import ChangeFeedEntry, ExchangeRule, OfflineDevice, OrderDue, SkuCode, Transfer
 from offline_exchange.services import price_list
 from offline_exchange.services.feed import (
     FULL_RULE,
@@ -355,12 +355,17 @@ def test_a_rule_change_makes_the_next_list_full(demo):
 def test_orders_go_again_when_they_or_their_lines_change_whatever_writes_them(demo, client, device_id):
     from offline_exchange.services.exports import orders_export
 
+    def received():  # what the register proves by selling the orders (orders stay due until then)
+        OrderDue.objects.filter(device=device).delete()
+
     device = OfflineDevice.objects.get(pk=demo["device"].pk)
     assert b"<Order " in orders_export(device=device)
+    received()
     assert b"<Order " not in orders_export(device=device)
     order = CustomerOrder.objects.get()
     CustomerOrderLine.objects.filter(order=order).update(quantity=Decimal("3"))
     assert b"<Order " in orders_export(device=device)
+    received()
     assert b"<Order " not in orders_export(device=device)
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {CustomerOrder._meta.db_table} SET comment = %s WHERE id = %s", ["SQL", order.pk])
