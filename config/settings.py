@@ -253,13 +253,13 @@ if env("TRUST_X_FORWARDED_FOR"):
 EQUIPMENT_SERVICE_BACKGROUND_BUILDS = env_bool("EQUIPMENT_SERVICE_BACKGROUND_BUILDS", False)
 # A build without a sign of life for this long is declared failed (its worker died).
 EQUIPMENT_SERVICE_BUILD_STALE_SECONDS = int(env("EQUIPMENT_SERVICE_BUILD_STALE_SECONDS", "300"))
-# PostgreSQL: price-list blocks an app server process keeps in memory once served (see README).
+# PostgreSQL: price-list blocks an app server process keeps in memory once served (see docs/scaling.md).
 EQUIPMENT_SERVICE_BLOCK_MEMORY_MB = float(env("EQUIPMENT_SERVICE_BLOCK_MEMORY_MB", "64"))
 EQUIPMENT_SERVICE_FEED_RETENTION_DAYS = float(env("EQUIPMENT_SERVICE_FEED_RETENTION_DAYS", "30"))
 TASKS = {
     "default": {
         # The database backend is the embedded default; TASKS_BACKEND selects another one, e.g.
-        # django_tasks_rq.RQBackend (see README «Масштабирование»).
+        # django_tasks_rq.RQBackend (see docs/scaling.md).
         "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     },
 }
