@@ -26,6 +26,7 @@ from offline_exchange.services.sales import sales_reports_import
 from offline_exchange.services.sku import sku_generate_for_rule
 from retail.models import (
     STOCK_DOCUMENTS,
+    AccountingSettings,
     Barcode,
     Characteristic,
     Counterparty,
@@ -195,6 +196,12 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
     config.auto_generate_sku = True
     config.offline_exchange_enabled = True
     config.save()
+    # The walkthrough shows 1C's way: the courier's sale leaves ТДРТ-000001 «Готов к закрытию» and a person
+    # closes it. Set, not assumed: a demo base upgraded from before manual closing was the default kept the
+    # automatic closing it ran on (retail 0120), and a re-run brings the seed back.
+    accounting = AccountingSettings.load()
+    accounting.manual_order_closing = True
+    accounting.save()
 
     retail_price, _ = PriceType.objects.get_or_create(name="Розничная цена")
     org, _ = Organization.objects.update_or_create(

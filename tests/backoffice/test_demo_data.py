@@ -1,9 +1,13 @@
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import models
+from django.test import Client
+from django.urls import reverse
 
 from offline_exchange.models import OfflineDevice, SkuCode
-from retail.models import CustomerOrder, Item
+from retail.models import AccountingSettings, CustomerOrder, Item
+from retail.services.orders import READY_TO_CLOSE, order_state
 
 
 def _snapshot():
@@ -72,7 +76,7 @@ def _upload_the_demo_shift(client) -> str:
 
 
 @pytest.mark.django_db
-def test_serve_started_twice_around_an_upload_leaves_the_report_posted_and_the_order_closed(client, capsys):
+def test_serve_started_twice_around_an_upload_leaves_the_report_posted_and_the_order_ready_to_close(client, capsys):
     from retail.models import RetailSalesReport
     call_command("demo_data", "--if-empty", "--no-history")  # the first start: an empty base gets the demo
     assert "sync / sync" in capsys.readouterr().out
@@ -80,13 +84,31 @@ def test_serve_started_twice_around_an_upload_leaves_the_report_posted_and_the_o
     assert "true" in result
     report = RetailSalesReport.objects.get()
     assert report.posted
-    assert CustomerOrder.objects.get(number="ТДРТ-000001").status == CustomerOrder.Status.CLOSED
+    order = CustomerOrder.objects.get(number="ТДРТ-000001")
+    assert order.status == CustomerOrder.Status.AGREED and order_state(order=order) == READY_TO_CLOSE
 
     call_command("demo_data", "--if-empty", "--no-history")  # the second start
     assert "данные не меняются" in capsys.readouterr().out
     report.refresh_from_db()
     assert report.posted and RetailSalesReport.objects.count() == 1
-    assert CustomerOrder.objects.get(number="ТДРТ-000001").status == CustomerOrder.Status.CLOSED
+    assert order_state(order=CustomerOrder.objects.get(number="ТДРТ-000001")) == READY_TO_CLOSE
+
+
+@pytest.mark.django_db
+def test_the_walkthrough_order_is_ready_to_close_then_closed_by_the_action(client):
+    # A demo base upgraded from before manual closing was the default kept the automatic closing; demo_data
+    # brings the walkthrough's 1C way back.
+    AccountingSettings.objects.update_or_create(pk=1, defaults={"manual_order_closing": False})
+    call_command("demo_data", "--force", "--no-history")
+    assert AccountingSettings.load().manual_order_closing is True
+    _upload_the_demo_shift(client)
+    order = CustomerOrder.objects.get(number="ТДРТ-000001")
+    assert order_state(order=order) == READY_TO_CLOSE
+    admin = Client()
+    admin.force_login(User.objects.get(username="admin"))  # the demo's admin, as the README signs in
+    admin.post(reverse("admin:retail_customerorder_changelist"),
+                      {"action": "close_orders", "_selected_action": [order.pk]})
+    assert CustomerOrder.objects.get(pk=order.pk).status == CustomerOrder.Status.CLOSED
 
 
 @pytest.mark.django_db
@@ -110,7 +132,7 @@ def test_write_shift_only_writes_the_file(client, tmp_path):
     call_command("demo_data", "--write-shift", str(shift))
     assert b"SaleReports" in shift.read_bytes() or b"SaleReport" in shift.read_bytes()
     assert RetailSalesReport.objects.get().posted
-    assert CustomerOrder.objects.get(number="ТДРТ-000001").status == CustomerOrder.Status.CLOSED
+    assert CustomerOrder.objects.get(number="ТДРТ-000001").status == CustomerOrder.Status.AGREED
 
 
 @pytest.mark.django_db
