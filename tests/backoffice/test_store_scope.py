@@ -92,7 +92,7 @@ class World:
                                                quantity_packs=1, price=returns, amount=returns)
         self.unposted = RetailSalesReport.objects.create(
             number=f"{code}РТ-000778", number_seq=778, date=WHEN, shift_number=f"{code}78",
-            not_posted_reasons=f"Причина {token}", total=total, **common)
+            not_posted_reasons=[{"code": "text", "text": f"Причина {token}"}], total=total, **common)
         self.entry = ExchangeJournalEntry.objects.create(
             device=self.device, device_ref=self.device.device_id, operation="PostDocs", status="error",
             error=f"Ошибка {token}", doc_type=f"Doc{code}", address=f"10.{sum(map(ord, code)) % 250}.0.1")
