@@ -1,4 +1,5 @@
 from retail.models.catalog import Barcode, Characteristic, Item, ItemGroup, Pack, Unit, VatRate
+from retail.models.numbering import DocumentCounter
 from retail.models.orders import CustomerOrder, CustomerOrderLine, CustomerOrderPayment
 from retail.models.organizations import Counterparty, Organization, Store, TaxationSystem, Warehouse
 from retail.models.prices import Price, PriceType, StockBalance
@@ -36,7 +37,7 @@ __all__ = [
     "OpeningBalanceLine", "PriceDocumentRow", "PriceSetting", "PriceSettingLine", "StockCount", "StockCountLine",
     "StockMovement", "StockTransfer", "StockTransferLine", "WriteOff", "WriteOffLine",
     "Barcode", "Characteristic", "Counterparty", "CustomerOrder", "CustomerOrderLine",
-    "CustomerOrderPayment", "Item", "ItemGroup", "Organization", "Pack", "Price", "PriceType",
+    "CustomerOrderPayment", "DocumentCounter", "Item", "ItemGroup", "Organization", "Pack", "Price", "PriceType",
     "RetailSalesReport", "SalesReportBankCreditPayment", "SalesReportCardPayment",
     "SalesReportCashMovement", "SalesReportExciseStamp", "SalesReportGoodsLine",
     "SalesReportReturnedLine", "SalesReportSettlement", "StockBalance", "Store", "TaxationSystem",

@@ -45,17 +45,20 @@ class Store(models.Model):
         "retail.PriceType", verbose_name="Розничная цена", on_delete=models.PROTECT,
         null=True, blank=True, related_name="stores",
     )
-    # Staff bound to stores see and change only those stores' registers, devices, documents and journal.
+    # Staff bound to stores see and change only those stores' data; staff bound to none see none (retail.rights).
     staff = models.ManyToManyField(
         "auth.User", verbose_name="Сотрудники магазина", blank=True, related_name="stores",
-        help_text="Сотрудники (не администраторы), которые видят в бэк-офисе только кассы, оборудование, "
-                  "отчеты, заказы и журнал обмена этого магазина.",
+        help_text="Сотрудники (не администраторы), которые видят в бэк-офисе кассы, оборудование, отчеты, "
+                  "заказы, клиентов, остатки и журнал обмена только этого магазина. Сотрудник, не указанный "
+                  "ни в одном магазине, данных магазинов не видит, если у него нет права «Все магазины».",
     )
 
     class Meta:
         verbose_name = "Магазин"
         verbose_name_plural = "Магазины"
         ordering = ["name"]
+        # Head office: every store's data; without it staff see only the stores they are bound to (retail.rights).
+        permissions = [("view_all_stores", "Все магазины")]
 
     def __str__(self) -> str:
         return self.name

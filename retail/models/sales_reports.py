@@ -13,7 +13,8 @@ class RetailSalesReport(models.Model):
 
     uuid = models.UUIDField("Идентификатор", default=uuid.uuid4, unique=True, editable=False)
     number = models.CharField("Номер", max_length=20, db_index=True)
-    # Numbers are unique per year, as 1C numbers documents; kept apart so the next one is a MAX().
+    # Numbers are unique per year, as 1C numbers documents; year and sequence kept apart for the counters
+    # (`retail.services.numbering`).
     number_year = models.PositiveSmallIntegerField("Год нумерации", editable=False)
     number_seq = models.PositiveIntegerField("Порядковый номер", editable=False)
     date = models.DateTimeField("Дата")
@@ -46,7 +47,9 @@ class RetailSalesReport(models.Model):
     postpayment_total = models.DecimalField("В кредит (постоплата)", **MONEY)
     barter_total = models.DecimalField("Встречным предоставлением", **MONEY)
     posted = models.BooleanField("Проведен", default=False)
-    not_posted_reasons = models.TextField("Причины, по которым документ не проведен", blank=True)
+    # Each reason a code and its parameters ({"code": "shift_not_closed"}); their Russian is
+    # `retail.services.reasons.reason_text`.
+    not_posted_reasons = models.JSONField("Причины, по которым документ не проведен", default=list, blank=True)
     journal_entry = models.ForeignKey(
         "offline_exchange.ExchangeJournalEntry", verbose_name="Запись журнала обмена", on_delete=models.SET_NULL,
         null=True, blank=True, related_name="sales_reports",

@@ -13,9 +13,8 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 
-from common.money import to_quantity
 from retail.models import (
     AccountingSettings,
     GoodsReceipt,
@@ -27,23 +26,24 @@ from retail.models import (
     StockBalance,
     StockMovement,
 )
+from retail.services.reasons import NO_WAREHOUSE, NOT_SAVED, not_enough_stock_reason, reason_text
 
 Key = tuple[int, int, int | None]  # warehouse, item, characteristic
 
 
 class PostingError(Exception):
-    """The document cannot be posted; the message is what the store admin reads."""
+    """The document cannot be posted: `reason` says why as data, the message is its Russian (what the
+    store admin reads)."""
+
+    def __init__(self, reason: dict):
+        super().__init__(reason_text(reason))
+        self.reason = reason
 
 
 @dataclass
 class PostingResult:
     changed_item_ids: list[int]
     balances: dict[Key, Decimal]
-
-
-def _qty(value: Decimal) -> str:
-    text = f"{to_quantity(value).normalize():f}"
-    return text.replace(".", ",")
 
 
 def document_stock_rows(document) -> list[tuple[int, int, int | None, Decimal]]:
@@ -101,8 +101,8 @@ def _totals_apply(delta: dict[Key, Decimal], *, forbid_negative: bool, names=Non
             negative.append((key, row.quantity))
     if negative:
         items = dict(Item.objects.filter(pk__in={k[1] for k, _q in negative}).values_list("pk", "name"))
-        raise PostingError("недостаточно товара на складе (контроль остатков включен): " + "; ".join(
-            f"«{items.get(key[1], key[1])}» — не хватает {_qty(-quantity)}" for key, quantity in negative))
+        raise PostingError(not_enough_stock_reason([(items.get(key[1], key[1]), -quantity)
+                                                    for key, quantity in negative]))
     StockBalance.objects.bulk_update([rows[k] for k in keys], ["quantity"], batch_size=500)
     return {k: rows[k].quantity for k in keys}
 
@@ -135,11 +135,11 @@ def document_post(*, document, user=None, reason: str = "Проведение") 
 
     Raises PostingError, changing nothing, when the stock control setting refuses it."""
     if document.pk is None:
-        raise PostingError("документ не записан")
+        raise PostingError({"code": NOT_SAVED})
     _locked(document)
     forbid = AccountingSettings.load().forbid_negative_stock
     if getattr(document, "warehouse_id", True) is None:
-        raise PostingError("не указан склад")
+        raise PostingError({"code": NO_WAREHOUSE})
     if hasattr(document, "prepare_posting"):
         document.prepare_posting()
     result = _movements_replace(document, document_stock_rows(document), forbid_negative=forbid)
@@ -181,8 +181,8 @@ def _save_flag(document, user, reason: str) -> None:
     document.save(update_fields=["posted", "updated_at"] if hasattr(document, "updated_at") else ["posted"])
 
 
-def sales_report_post(*, report: RetailSalesReport, user=None) -> str:
-    """Post a Retail Sales Report that passed its checks; '' or the reason it stays unposted.
+def sales_report_post(*, report: RetailSalesReport, user=None) -> dict | None:
+    """Post a Retail Sales Report that passed its checks; None, or the reason it stays unposted.
 
     Run inside the import's transaction: a refused posting leaves the report unposted and its
     earlier movements (a previous upload's) removed, so the stock never shows a shift twice or
@@ -192,8 +192,8 @@ def sales_report_post(*, report: RetailSalesReport, user=None) -> str:
             document_post(document=report, user=user, reason="Проведение отчета при загрузке смены")
     except PostingError as exc:
         document_unpost(document=report, user=user)
-        return str(exc)
-    return ""
+        return exc.reason
+    return None
 
 
 # --- Prices written by documents -----------------------------------------------------------
@@ -232,23 +232,6 @@ def prices_remove(*, document) -> None:
     content_type = ContentType.objects.get_for_model(document)
     owned = PriceDocumentRow.objects.filter(document_type=content_type, document_id=document.pk)
     Price.objects.filter(document_row__in=owned).delete()
-
-
-# --- Numbers ------------------------------------------------------------------------------
-
-@transaction.atomic
-def document_number_assign(*, document) -> None:
-    """The next number of the document's kind for its organization prefix and year: ТДРТ-000001.
-
-    As sales reports are numbered; serialized on the accounting settings row."""
-    if document.number:
-        return
-    list(AccountingSettings.objects.select_for_update().filter(pk=AccountingSettings.load().pk).values_list("pk"))
-    prefix = (document.organization.number_prefix if document.organization_id else "") or "00"
-    year = document.date.year
-    last = (type(document).objects.filter(number_year=year, number__startswith=f"{prefix}-")
-            .aggregate(m=Max("number_seq"))["m"]) or 0
-    document.number, document.number_year, document.number_seq = f"{prefix}-{last + 1:06d}", year, last + 1
 
 
 # --- Reads --------------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""The reports a store looks at every morning, read from the stock ledger and the posted sales reports."""
+"""The reports a store looks at every morning, read from the stock ledger and the posted sales reports.
+
+Each report is read for a `user`: only the rows of the user's stores (`retail.rights`). No user (None) is
+code that acts for nobody, a command or a test: the whole base."""
 from __future__ import annotations
 
 import datetime as dt
@@ -20,6 +23,7 @@ from retail.models import (
     SalesReportReturnedLine,
     StockMovement,
 )
+from retail.rights import scope_queryset
 
 ZERO = Decimal(0)
 
@@ -62,10 +66,14 @@ def _position_name(row) -> str:
     return f"{name}, {row['characteristic__name']}" if row.get("characteristic__name") else name
 
 
-def stock_statement(*, date_from: dt.date, date_to: dt.date, warehouse=None, group=None) -> Report:
+def _scoped(queryset, user):
+    return queryset if user is None else scope_queryset(queryset, user)
+
+
+def stock_statement(*, date_from: dt.date, date_to: dt.date, warehouse=None, group=None, user=None) -> Report:
     """«Ведомость по товарам на складах»: opening, in, out, closing per position for the period."""
     start, end = _day_start(date_from), _day_end(date_to)
-    moves = StockMovement.objects.filter(date__lte=end).filter(_group_items(group))
+    moves = _scoped(StockMovement.objects.all(), user).filter(date__lte=end).filter(_group_items(group))
     if warehouse is not None:
         moves = moves.filter(warehouse=warehouse)
     in_period = Q(date__gte=start, date__lte=end)
@@ -88,9 +96,9 @@ def stock_statement(*, date_from: dt.date, date_to: dt.date, warehouse=None, gro
     return report
 
 
-def stock_on_date(*, at: dt.datetime, warehouse=None, group=None) -> Report:
+def stock_on_date(*, at: dt.datetime, warehouse=None, group=None, user=None) -> Report:
     """«Остатки товаров» at a moment: the sum of the movements up to it."""
-    moves = StockMovement.objects.filter(date__lte=at).filter(_group_items(group))
+    moves = _scoped(StockMovement.objects.all(), user).filter(date__lte=at).filter(_group_items(group))
     if warehouse is not None:
         moves = moves.filter(warehouse=warehouse)
     rows = (moves.values("warehouse__name", "item__name", "characteristic__name", "item__base_unit__name")
@@ -107,9 +115,9 @@ def stock_on_date(*, at: dt.datetime, warehouse=None, group=None) -> Report:
     return report
 
 
-def _posted_reports(date_from, date_to, store=None, cash_register=None):
-    reports = RetailSalesReport.objects.filter(posted=True, date__gte=_day_start(date_from),
-                                               date__lte=_day_end(date_to))
+def _posted_reports(date_from, date_to, store=None, cash_register=None, user=None):
+    reports = _scoped(RetailSalesReport.objects.all(), user).filter(
+        posted=True, date__gte=_day_start(date_from), date__lte=_day_end(date_to))
     if store is not None:
         reports = reports.filter(store=store)
     if cash_register is not None:
@@ -126,9 +134,9 @@ class SalesDay:
 
 
 def sales_by_day(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None, item: Item | None = None,
-                 group=None) -> list[SalesDay]:
+                 group=None, user=None) -> list[SalesDay]:
     """Net quantity and revenue of the posted reports' goods, and their returns, per day."""
-    reports = _posted_reports(date_from, date_to, store, cash_register)
+    reports = _posted_reports(date_from, date_to, store, cash_register, user)
     where = Q(report__in=reports) & _group_items(group)
     if item is not None:
         where &= Q(item=item)
@@ -144,10 +152,11 @@ def sales_by_day(*, date_from: dt.date, date_to: dt.date, store=None, cash_regis
     return list(days.values())
 
 
-def sales(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None, item=None, group=None) -> Report:
+def sales(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None, item=None, group=None,
+          user=None) -> Report:
     """«Продажи»: quantity, revenue and returns by day, with the revenue drawn as a chart."""
     days = sales_by_day(date_from=date_from, date_to=date_to, store=store, cash_register=cash_register, item=item,
-                        group=group)
+                        group=group, user=user)
     report = Report("Продажи", [Column("День", "date"), Column("Количество", "qty"), Column("Выручка", "money"),
                                 Column("Возвраты", "money")],
                     subtitle=f"Период: {date_from:%d.%m.%Y} – {date_to:%d.%m.%Y}")
@@ -189,9 +198,9 @@ def sales_chart_svg(days: list[SalesDay], width: int = 720, height: int = 240) -
     return "".join(parts)
 
 
-def cash_shifts(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None) -> Report:
+def cash_shifts(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None, user=None) -> Report:
     """«Кассовые смены»: per register and shift — sales, returns, cash, cards, cash in / out."""
-    reports = list(_posted_reports(date_from, date_to, store, cash_register)
+    reports = list(_posted_reports(date_from, date_to, store, cash_register, user)
                    .select_related("cash_register").order_by("cash_register__name", "date"))
     ids = [r.pk for r in reports]
     cards = dict(SalesReportCardPayment.objects.filter(report_id__in=ids).values("report_id")

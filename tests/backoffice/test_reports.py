@@ -28,7 +28,8 @@ from retail.models import (
     WriteOffLine,
 )
 from retail.services import reports
-from retail.services.posting import document_number_assign, document_post, document_unpost
+from retail.services.numbering import document_number_assign
+from retail.services.posting import document_post, document_unpost
 from tests.offline_exchange.test_sales_import import check, line, pay, shift, upload, xml
 from tests.retail.test_posting import sku
 
