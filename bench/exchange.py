@@ -225,6 +225,50 @@ def load_devices_create(*, count: int, template_ref: str = "") -> tuple[list[str
     return ids, [SellableGood(str(number), Decimal("99.90")) for number in numbers]
 
 
+def chain_registers_create(*, count: int, template_ref: str, password: str) -> tuple[list[tuple[str, str]], list]:
+    """`load_devices_create`'s devices, each synced by a login of its own (load-0001…, the sync right, this
+    password; an existing login keeps its password: hashing 200 passwords takes a minute)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+    from django.db import transaction
+
+    ids, goods = load_devices_create(count=count, template_ref=template_ref)
+    right = Permission.objects.get(codename="sync_data", content_type__app_label="offline_exchange")
+    users = get_user_model()
+    registers = []
+    with transaction.atomic():
+        for n, device_id in enumerate(ids, start=1):
+            login = f"load-{n:04d}"
+            user = users.objects.filter(username=login).first()
+            if user is None:
+                user = users.objects.create_user(username=login, password=password)
+            user.user_permissions.add(right)
+            OfflineDevice.objects.get(device_id=device_id).users.set([user])
+            registers.append((device_id, login))
+    return registers, goods
+
+
+def chain_repricing() -> tuple[int, float]:
+    """Every retail price of the chain raised by one rouble in one statement (the feed's triggers record each
+    item); the prices changed and the moment it committed (time.time())."""
+    from django.db import transaction
+    from django.db.models import F
+
+    with transaction.atomic():
+        changed = Price.objects.update(value=F("value") + Decimal("1.00"))
+    return changed, time.time()
+
+
+def chain_sentinel() -> tuple[str, Decimal | None]:
+    """A good every register's list carries (the first SKU code of an item without positions) and its price."""
+    number, item_id = SkuCode.objects.filter(characteristic=None, pack=None, item__is_weight=False,
+                                             item__characteristics=None).order_by("number")\
+        .values_list("number", "item_id").first()
+    price = Price.objects.filter(item_id=item_id, characteristic=None).order_by("-date", "-pk")\
+        .values_list("value", flat=True).first()
+    return str(number), price
+
+
 # --- the price list transfer ----------------------------------------------------------
 
 

@@ -41,8 +41,10 @@ def _local(element, name: str):
 
 def device_sync(client: EquipmentServiceClient, device_id: str, *, full: bool = False, post: bytes | None = None,
                 max_polls: int = 600, poll_seconds: float = 0.2,
-                on_package: Callable[[int, int], None] | None = None) -> SyncReport:
-    """Version → settings → price list (all packages) → orders → upload; stops at the first failure."""
+                on_package: Callable[[int, int], None] | None = None,
+                on_document: Callable[[object], None] | None = None) -> SyncReport:
+    """Version → settings → price list (all packages) → orders → upload; stops at the first failure.
+    `on_document` is given each package's parsed document (a load test looks for a price in it)."""
     report = SyncReport()
 
     def step(operation: str, **params) -> str | None:
@@ -93,6 +95,8 @@ def device_sync(client: EquipmentServiceClient, device_id: str, *, full: bool = 
         report.steps[-1].note = f"пакет {number} из {total}"
         if on_package:
             on_package(number, total)
+        if on_document:
+            on_document(root)
         if number >= total:
             break
 

@@ -1,5 +1,6 @@
 """pos_sync and load_devices against a live server."""
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -61,3 +62,31 @@ def test_soak_reports_errors_and_server_memory(live_server, demo):
                  stdout=out)
     text = out.getvalue()
     assert "errors: 0" in text and "server memory (RSS of 1 process trees, MB): after warm-up" in text, text
+
+
+def test_load_chain_refuses_a_remote_server_and_unbounded_runs(db):
+    with pytest.raises(CommandError, match="только против сервера на этой машине"):
+        call_command("load_chain", url="http://192.0.2.10/rt", devices=1, minutes=1)
+    with pytest.raises(CommandError, match="Допустимо"):
+        call_command("load_chain", url="http://127.0.0.1:1/rt", devices=201, minutes=1)
+    with pytest.raises(CommandError, match="Допустимо"):
+        call_command("load_chain", url="http://127.0.0.1:1/rt", devices=1, minutes=61)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_load_chain_runs_registers_on_a_schedule_through_a_repricing(live_server, demo):
+    from django.contrib.auth import get_user_model
+
+    devices = 2 if connection.vendor == "postgresql" else 1
+    out = io.StringIO()
+    call_command("load_chain", url=f"{live_server.url}/rt", devices=devices, minutes=0.12, interval=2.5, ramp=0.5,
+                 uploads_every=2, checks=3, template_device="", stdout=out)
+    text = out.getvalue()
+    assert f"{devices} registers, each its own login" in text and "errors: 0" in text, text
+    assert re.search(r"repricing: \d+ prices raised by 1.00", text), text
+    assert "new prices: every register holds them" in text, text
+    assert "PostDocs" in text and "GetPriceListPackage" in text and "p95 ms" in text, text
+    # Each register synced with a login of its own, and its shifts became reports.
+    logins = {user.username for user in get_user_model().objects.filter(offline_devices__device_id__startswith="LOAD-")}
+    assert logins == {f"load-{n:04d}" for n in range(1, devices + 1)}
+    assert RetailSalesReport.objects.filter(device__device_id__startswith="LOAD-").exists()

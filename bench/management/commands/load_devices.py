@@ -1,19 +1,16 @@
 """K simulated cash registers syncing concurrently against a running server (loopback only)."""
 from __future__ import annotations
 
-import ipaddress
-import os
-import socket
 import statistics
 import threading
 import time
 from collections import defaultdict
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
 
 from bench import exchange as benchmarks
+from bench.load import loopback, percentile, rss_mb
 from equipment_service.client import EquipmentServiceClient
 from equipment_service.simulator import device_sync
 from offline_exchange.format.builders import build_sale_reports
@@ -21,49 +18,6 @@ from offline_exchange.format.synthetic import synthetic_shift
 from offline_exchange.format.versions import FORMAT_3001
 
 MAX_DEVICES, MAX_SECONDS = 200, 3600
-
-
-def _loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    try:
-        return all(ipaddress.ip_address(info[4][0]).is_loopback for info in socket.getaddrinfo(host, None))
-    except (socket.gaierror, ValueError):
-        return False
-
-
-def _tree(pid: int) -> set[int]:
-    pids, todo = set(), [pid]
-    while todo:
-        current = todo.pop()
-        if current in pids:
-            continue
-        pids.add(current)
-        try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as handle:
-                    todo.extend(int(child) for child in handle.read().split())
-        except OSError:
-            continue
-    return pids
-
-
-def rss_mb(pids: list[int]) -> float:
-    """Resident memory of these processes and all their children (Linux /proc)."""
-    total_kb = 0
-    for pid in set().union(*(_tree(pid) for pid in pids)) if pids else set():
-        try:
-            with open(f"/proc/{pid}/status") as handle:
-                for line in handle:
-                    if line.startswith("VmRSS:"):
-                        total_kb += int(line.split()[1])
-        except OSError:
-            continue
-    return total_kb / 1024
-
-
-def _percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 class Command(BaseCommand):
@@ -85,7 +39,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, url, devices, duration, user, password, template_device, checks, soap12, watch_pid,
                **options):
-        if not _loopback(url):
+        if not loopback(url):
             raise CommandError("Нагрузочный тест запускается только против сервера на этой машине (127.0.0.1, ::1)")
         if not 1 <= devices <= MAX_DEVICES or not 0 < duration <= MAX_SECONDS:
             raise CommandError(f"Допустимо 1–{MAX_DEVICES} устройств и до {MAX_SECONDS} с")
@@ -144,7 +98,7 @@ class Command(BaseCommand):
         for operation in sorted(timings):
             values = timings[operation]
             out(f"{operation:<22}{len(values):>7}{statistics.median(values) * 1000:>10.1f}"
-                f"{_percentile(values, 95) * 1000:>10.1f}{max(values) * 1000:>10.1f}")
+                f"{percentile(values, 95) * 1000:>10.1f}{max(values) * 1000:>10.1f}")
         if samples:
             # The first tenth is warm-up (imports, caches, connection pools); growth is measured after it.
             settled = [mb for at, mb in samples if at >= duration / 10] or [samples[-1][1]]
