@@ -190,7 +190,7 @@ class StockDocumentAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleHisto
 
 class OpeningBalanceLineInline(LineInline):
     model = OpeningBalanceLine
-    line_fields = ["quantity"]
+    line_fields = ["quantity", "price"]
 
 
 @admin.register(OpeningBalance)
@@ -200,7 +200,7 @@ class OpeningBalanceAdmin(StockDocumentAdmin):
 
 class GoodsReceiptLineInline(LineInline):
     model = GoodsReceiptLine
-    line_fields = ["quantity", "price", "amount", "retail_price"]
+    line_fields = ["quantity", "price", "amount", "vat_rate", "retail_price"]
 
 
 @admin.register(GoodsReceipt)
