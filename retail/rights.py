@@ -41,6 +41,9 @@ STORE_PATHS: dict[str, tuple[str, ...]] = {
     "retail.stocktransfer": ("warehouse__store", "to_warehouse__store"),
     "retail.stockmovement": ("warehouse__store",),
     "retail.stockbalance": ("warehouse__store",),
+    # The cash: a withdrawal and a ledger row belong to the store of their register (or cash desk).
+    "retail.cashwithdrawal": ("store",),
+    "retail.moneymovement": ("store",),
     "offline_exchange.cashregister": ("store",),
     "offline_exchange.exchangerule": ("warehouse__store",),
     "offline_exchange.offlinedevice": _device_paths(),
