@@ -14,7 +14,7 @@ from tests import factories as f
 from tests.offline_exchange.test_sales_import import check, line, pay, shift, upload, xml
 from tests.retail.test_cost import receipt, shop  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("goods_and_card")]
 CLOSED = dt.datetime(2024, 6, 3, 21, 0)
 
 
@@ -25,7 +25,7 @@ def cash(shop, register=True):
     return rows.aggregate(s=Sum("amount"))["s"] or D(0)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def goods_and_card(shop):
     card = f.PaymentKindFactory(name="Карта", type=PaymentKind.Type.PAYMENT_CARD)
     f.PaymentMappingFactory(cash_register=shop.register, code="1", payment_kind=card)
