@@ -233,3 +233,6 @@ def test_a_month_gives_the_cost_profit_and_cash_of_an_independent_ledger(client,
     assert cash.balances.rows == [[s.store.name, "Касса магазина", cash_net], [s.store.name, s.register.name, D(0)]]
     assert MoneyMovement.objects.filter(kind=MoneyMovement.Kind.WITHDRAWAL).count() == 2 * 28
     assert GoodsReceipt.objects.filter(posted=True).count() == 5
+    # The month had what the issue lists: returns at their sale's cost, transfers at the cost that left.
+    assert StockMovement.objects.filter(cost_kind="source", document_type=report_type).count() >= 5
+    assert StockMovement.objects.filter(cost_kind="source").exclude(document_type=report_type).count() == 4
