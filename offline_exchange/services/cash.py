@@ -48,9 +48,9 @@ def shift_facts(*, shift: SaleReportDoc, device: OfflineDevice, register: CashRe
     if register is not None:
         mapping = {m.code.strip(): m.payment_kind for m in register.payment_mappings.select_related("payment_kind")}
         default = register.default_electronic_payment_kind
+    facts.sale_checks = [c.uuid for c in shift.checks if c.operation_type == SALE and c.uuid]
+    own = set(facts.sale_checks)
     for check in shift.checks:
-        if check.operation_type == SALE and check.uuid:
-            facts.sale_checks.append(check.uuid)
         if check.operation_type != SALE_RETURN:
             continue
         for payment in check.payments:
@@ -59,7 +59,8 @@ def shift_facts(*, shift: SaleReportDoc, device: OfflineDevice, register: CashRe
             # As the import counts them: electronic payments of no kind, or of a cash kind, are cash.
             if payment.electronic and (kind is None or kind.type == PaymentKind.Type.CASH):
                 facts.cash_returned += payment.electronic
-        if check.ref_type != "Check" or not check.ref_uuid:
+        # A return of a sale of the same shift comes back at the average the sale left: no link to find.
+        if check.ref_type != "Check" or not check.ref_uuid or check.ref_uuid in own:
             continue
         for line in check.lines:
             if line.payment_method not in SETTLEMENT_METHODS:

@@ -22,6 +22,7 @@ from retail.models import (
     SalesReportCheck,
     SalesReportReturnSource,
 )
+from retail.services.costing import rows_insert
 from retail.services.money import document_money_rows, money_replace
 from retail.services.posting import document_number_assign, document_post, document_unpost
 
@@ -66,8 +67,7 @@ def sales_report_shift_facts(*, report: RetailSalesReport, facts: ShiftFacts, us
     """Keep the shift's sale checks, its cash returns and its return links with the report; a posted report
     whose cash or return links changed is re-posted so its cash and its returns' cost follow."""
     SalesReportCheck.objects.filter(report=report).delete()
-    SalesReportCheck.objects.bulk_create([SalesReportCheck(report=report, uuid=u) for u in set(facts.sale_checks)],
-                                         batch_size=2000)
+    rows_insert(SalesReportCheck, ["report", "uuid"], [(report.pk, u) for u in set(facts.sale_checks)])
     sources = _return_sources(report, facts.returned)
     before = sorted(SalesReportReturnSource.objects.filter(report=report).values_list(
         "item_id", "characteristic_id", "sale_report_id", "quantity"), key=_link_order)

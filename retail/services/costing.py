@@ -13,8 +13,8 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db import connection
+from django.db.models import OuterRef, Q, Subquery
 
 from common.costing import CostState, cost_step, to_cost
 from retail.models import StockBalance, StockMovement
@@ -36,19 +36,33 @@ def _key(row) -> Key:
     return row.warehouse_id, row.item_id, row.characteristic_id
 
 
-def _openings(keys: list[Key], since: datetime) -> dict[Key, CostState]:
-    """Each position's state just before `since`: the running balance of its last earlier row."""
+def _openings(keys: list[Key], since: datetime) -> tuple[dict[Key, CostState], dict[Key, StockBalance]]:
+    """Each position's state just before `since` (the running balance of its last earlier row, found by one
+    index seek per position, never by reading its history), and its totals row, locked: two postings
+    re-costing one position wait for each other instead of writing costs computed from old rows."""
     states: dict[Key, CostState] = {}
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start:start + CHUNK]
-        last = Window(RowNumber(), partition_by=[F("warehouse_id"), F("item_id"), F("characteristic_id")],
-                      order_by=[F(name).desc() for name in ORDER])
-        rows = (StockMovement.objects.filter(key_filter(chunk), date__lt=since).annotate(n=last).filter(n=1)
-                .values_list("warehouse_id", "item_id", "characteristic_id", "balance_quantity", "balance_cost",
-                             "average_cost"))
-        for w, i, c, quantity, cost, average in rows:
-            states[(w, i, c)] = CostState(quantity, cost, average)
-    return states
+    totals: dict[Key, StockBalance] = {}
+    for with_characteristic in (False, True):
+        part = [key for key in keys if (key[2] is not None) == with_characteristic]
+        for start in range(0, len(part), CHUNK):
+            chunk = part[start:start + CHUNK]
+            same = ({"characteristic_id": OuterRef("characteristic_id")} if with_characteristic
+                    else {"characteristic__isnull": True})
+            last = (StockMovement.objects.filter(warehouse_id=OuterRef("warehouse_id"), item_id=OuterRef("item_id"),
+                                                 date__lt=since, **same)
+                    .order_by(*(f"-{name}" for name in ORDER)))
+            rows = (StockBalance.objects.select_for_update().filter(key_filter(chunk))
+                    .order_by("warehouse_id", "item_id", "characteristic_id")
+                    .only("warehouse_id", "item_id", "characteristic_id", "cost", "average_cost")
+                    .annotate(q=Subquery(last.values("balance_quantity")[:1]),
+                              c=Subquery(last.values("balance_cost")[:1]),
+                              a=Subquery(last.values("average_cost")[:1])))
+            for row in rows:
+                key = (row.warehouse_id, row.item_id, row.characteristic_id)
+                totals[key] = row
+                if row.q is not None:
+                    states[key] = CostState(row.q, row.c, row.a)
+    return states, totals
 
 
 def _rows_since(keys: list[Key], since: datetime) -> dict[Key, list[StockMovement]]:
@@ -62,19 +76,29 @@ def _rows_since(keys: list[Key], since: datetime) -> dict[Key, list[StockMovemen
     return found
 
 
+def _documents(documents, field: str) -> Q:
+    """Rows whose `field` (the document, or the cost's source) is one of these (content type, id): one IN list
+    per kind of document (an OR per document grows past what SQLite parses)."""
+    ids: dict[int, list[int]] = defaultdict(list)
+    for type_id, doc_id in documents:
+        ids[type_id].append(doc_id)
+    condition = Q(pk__in=[])
+    for type_id, doc_ids in ids.items():
+        condition |= Q(**{f"{field}_type_id": type_id, f"{field}_id__in": doc_ids})
+    return condition
+
+
 class _Sources:
     """Outgoing rows of the documents that valued rows take their cost from, as re-costed so far."""
 
     def __init__(self, rows: dict[Key, list[StockMovement]]):
-        wanted = {(r.source_type_id, r.source_id) for rows_ in rows.values() for r in rows_
-                  if r.cost_kind == StockMovement.CostKind.SOURCE and r.source_id}
+        wanted = sorted({(r.source_type_id, r.source_id) for rows_ in rows.values() for r in rows_
+                         if r.cost_kind == StockMovement.CostKind.SOURCE and r.source_id})
         self.out: dict[tuple, list[StockMovement]] = defaultdict(list)
         ids_in_batch: dict[int, StockMovement] = {r.pk: r for rows_ in rows.values() for r in rows_}
-        condition = Q()
-        for type_id, doc_id in wanted:
-            condition |= Q(document_type_id=type_id, document_id=doc_id)
-        if wanted:
-            for row in StockMovement.objects.filter(condition, quantity__lt=0).only(
+        for start in range(0, len(wanted), 500):
+            for row in StockMovement.objects.filter(_documents(wanted[start:start + 500], "document"),
+                                                    quantity__lt=0).only(
                     "document_type_id", "document_id", "item_id", "characteristic_id", "quantity", "cost"):
                 # A row of this batch is read from the batch: its cost is the one being computed now.
                 row = ids_in_batch.get(row.pk, row)
@@ -90,12 +114,40 @@ class _Sources:
         return to_cost(cost * row.quantity / quantity) if quantity else None
 
 
+def rows_update(model, fields: list[str], objects: list) -> None:
+    """UPDATE … WHERE id = … for each object, one prepared statement run many times: Django's bulk_update
+    builds a CASE per field and row, several times slower for the thousand rows a shift re-costs."""
+    if not objects:
+        return
+    columns = [model._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    sql = (f"UPDATE {quote(model._meta.db_table)} SET " + ", ".join(f"{quote(c.column)} = %s" for c in columns)
+           + f" WHERE {quote(model._meta.pk.column)} = %s")
+    params = [[c.get_db_prep_save(getattr(obj, c.attname), connection) for c in columns] + [obj.pk]
+              for obj in objects]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def rows_insert(model, fields: list[str], values: list[tuple]) -> None:
+    """INSERT of plain rows, one prepared statement run many times (the ten thousand check UUIDs of a shift):
+    no model instances to build."""
+    if not values:
+        return
+    columns = [model._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} (" + ", ".join(quote(c.column) for c in columns)
+           + ") VALUES (" + ", ".join(["%s"] * len(columns)) + ")")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[c.get_db_prep_save(v, connection) for c, v in zip(columns, row)] for row in values])
+
+
 def _recost(batch: dict[Key, datetime]) -> tuple[int, dict[tuple[int, int], int], dict[Key, int]]:
     """Re-cost the positions from the batch's earliest moment; (rows changed, documents whose outgoing cost
     changed with the turn of the last such position, the turn each position was re-costed at)."""
     since = min(batch.values())
     keys = sorted(batch, key=sort_key)
-    openings = _openings(keys, since)
+    openings, totals = _openings(keys, since)
     rows = _rows_since(keys, since)
     # Positions that take no cost from elsewhere first, so a transfer's sender is valued before its receiver.
     keys.sort(key=lambda k: any(r.cost_kind == StockMovement.CostKind.SOURCE for r in rows.get(k, ())))
@@ -119,34 +171,26 @@ def _recost(batch: dict[Key, datetime]) -> tuple[int, dict[tuple[int, int], int]
                 row.cost, row.balance_quantity, row.balance_cost, row.average_cost, row.cost_negative = new
                 changed.append(row)
         finals[key] = state
-    StockMovement.objects.bulk_update(changed, STATE_FIELDS, batch_size=500)
-    _balances_write(finals)
+    rows_update(StockMovement, STATE_FIELDS, changed)
+    update = []
+    for key, state in finals.items():
+        total = totals.get(key)
+        if total is not None and (total.cost, total.average_cost) != (state.cost, state.average):
+            total.cost, total.average_cost = state.cost, state.average
+            update.append(total)
+    rows_update(StockBalance, ["cost", "average_cost"], update)
     return len(changed), changed_out, {key: turn for turn, key in enumerate(keys)}
-
-
-def _balances_write(finals: dict[Key, CostState]) -> None:
-    keys = sorted(finals, key=sort_key)
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start:start + CHUNK]
-        update = []
-        for row in (StockBalance.objects.select_for_update().filter(key_filter(chunk))
-                    .order_by("warehouse_id", "item_id", "characteristic_id")):
-            state = finals[(row.warehouse_id, row.item_id, row.characteristic_id)]
-            if (row.cost, row.average_cost) != (state.cost, state.average):
-                row.cost, row.average_cost = state.cost, state.average
-                update.append(row)
-        StockBalance.objects.bulk_update(update, ["cost", "average_cost"], batch_size=500)
 
 
 def cost_dependents(documents) -> list[tuple[Key, datetime, tuple[int, int]]]:
     """(position, moment, source document) of the rows that take their cost from these documents."""
-    if not documents:
-        return []
-    condition = Q()
-    for type_id, doc_id in documents:
-        condition |= Q(source_type_id=type_id, source_id=doc_id)
-    return [((w, i, c), date, (t, d)) for w, i, c, date, t, d in StockMovement.objects.filter(condition).values_list(
-        "warehouse_id", "item_id", "characteristic_id", "date", "source_type_id", "source_id")]
+    documents = sorted(documents)
+    found = []
+    for start in range(0, len(documents), 500):
+        rows = StockMovement.objects.filter(_documents(documents[start:start + 500], "source")).values_list(
+            "warehouse_id", "item_id", "characteristic_id", "date", "source_type_id", "source_id")
+        found.extend(((w, i, c), date, (t, d)) for w, i, c, date, t, d in rows)
+    return found
 
 
 def cost_restore(*, starts: dict[Key, datetime]) -> int:
