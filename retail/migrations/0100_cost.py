@@ -183,6 +183,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('quantity', models.DecimalField(decimal_places=3, max_digits=15, verbose_name='Количество')),
+                ('sale_check', models.UUIDField(db_index=True, verbose_name='Идентификатор чека продажи')),
             ],
             options={
                 'verbose_name': 'Возврат по чеку продажи',

@@ -214,6 +214,8 @@ class SalesReportReturnSource(models.Model):
     characteristic = models.ForeignKey("retail.Characteristic", verbose_name="Характеристика",
                                        on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     quantity = models.DecimalField("Количество", max_digits=15, decimal_places=3)
+    sale_check = models.UUIDField("Идентификатор чека продажи", db_index=True)
+    # Empty while the shift of that sale has not been uploaded yet; filled (and the return re-posted) when it is.
     sale_report = models.ForeignKey(RetailSalesReport, verbose_name="Отчет с продажей", on_delete=models.SET_NULL,
                                     null=True, related_name="+")
 

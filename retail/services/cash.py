@@ -45,21 +45,35 @@ class ShiftFacts:
 
 
 def _return_sources(report: RetailSalesReport, returned: list[ReturnedLine]) -> list[tuple]:
-    """(item, characteristic, sale report, quantity) of the returns whose sale is in an earlier report.
-    A return of a sale of the same shift needs no link: it comes back at the average the sale left at."""
+    """(item, characteristic, sale check, sale report, quantity) of the returns whose check names a sale of
+    another shift; the report is None while that shift has not been uploaded. A return of a sale of the
+    same shift needs no link: it comes back at the average the sale left at."""
     checks = {line.sale_check for line in returned}
     sale_of = dict(SalesReportCheck.objects.filter(uuid__in=checks).exclude(report=report)
                    .values_list("uuid", "report_id"))
     totals: dict[tuple, Decimal] = defaultdict(Decimal)
     for line in returned:
-        if line.sale_check in sale_of:
-            totals[(line.item_id, line.characteristic_id, sale_of[line.sale_check])] += line.quantity
-    return sorted(((item, ch, sale, quantity) for (item, ch, sale), quantity in totals.items()), key=_link_order)
+        totals[(line.item_id, line.characteristic_id, line.sale_check)] += line.quantity
+    return sorted(((item, ch, check, sale_of.get(check), quantity) for (item, ch, check), quantity in totals.items()),
+                  key=_link_order)
 
 
 def _link_order(link: tuple) -> tuple:
-    item, ch, sale, _quantity = link
-    return item, ch is not None, ch or 0, sale or 0
+    item, ch, check, _sale, _quantity = link
+    return item, ch is not None, ch or 0, str(check)
+
+
+def _late_sales_linked(report: RetailSalesReport, user) -> None:
+    """Returns uploaded before the shift of their sale (a register that was offline longer): now that the sale
+    is here, they are linked to it and their reports re-posted, so they come back at its cost."""
+    waiting = SalesReportReturnSource.objects.filter(sale_report__isnull=True, sale_check__in=SalesReportCheck.objects
+                                                     .filter(report=report).values("uuid")).exclude(report=report)
+    returning = set(waiting.values_list("report_id", flat=True))
+    if not returning:
+        return
+    waiting.update(sale_report=report)
+    for other in RetailSalesReport.objects.filter(pk__in=returning, posted=True).order_by("date", "pk"):
+        document_post(document=other, user=user, reason="Проведение: загружена смена с продажей возвращенного товара")
 
 
 @transaction.atomic
@@ -70,23 +84,25 @@ def sales_report_shift_facts(*, report: RetailSalesReport, facts: ShiftFacts, us
     rows_insert(SalesReportCheck, ["report", "uuid"], [(report.pk, u) for u in set(facts.sale_checks)])
     sources = _return_sources(report, facts.returned)
     before = sorted(SalesReportReturnSource.objects.filter(report=report).values_list(
-        "item_id", "characteristic_id", "sale_report_id", "quantity"), key=_link_order)
+        "item_id", "characteristic_id", "sale_check", "sale_report_id", "quantity"), key=_link_order)
     links_changed = before != sources
     if links_changed:
         SalesReportReturnSource.objects.filter(report=report).delete()
         SalesReportReturnSource.objects.bulk_create([
-            SalesReportReturnSource(report=report, item_id=item, characteristic_id=ch, sale_report_id=sale,
-                                    quantity=quantity) for item, ch, sale, quantity in sources])
+            SalesReportReturnSource(report=report, item_id=item, characteristic_id=ch, sale_check=check,
+                                    sale_report_id=sale, quantity=quantity)
+            for item, ch, check, sale, quantity in sources])
     cash_changed = report.cash_returns_total != facts.cash_returned
     if cash_changed:
         report.cash_returns_total = facts.cash_returned
         RetailSalesReport.objects.filter(pk=report.pk).update(cash_returns_total=facts.cash_returned)
-    if not report.posted:
-        return
-    if links_changed:
-        document_post(document=report, user=user, reason="Проведение отчета при загрузке смены")
-    elif cash_changed:
-        money_replace(report, document_money_rows(report))
+    if report.posted:
+        if links_changed:
+            document_post(document=report, user=user, reason="Проведение отчета при загрузке смены")
+        elif cash_changed:
+            money_replace(report, document_money_rows(report))
+    if facts.sale_checks:
+        _late_sales_linked(report, user)
 
 
 def withdrawal_amount(report: RetailSalesReport) -> Decimal:

@@ -249,3 +249,20 @@ def test_restoring_the_whole_ledger_changes_nothing_that_is_current(shop):
     StockMovement.objects.exclude(cost_kind=StockMovement.CostKind.FIXED).update(cost=0)
     cost_restore_all()
     assert list(StockMovement.objects.order_by("pk").values_list("cost", "balance_quantity", "balance_cost")) == before
+
+
+def test_a_return_uploaded_before_the_shift_of_its_sale_takes_that_sales_cost_when_it_comes(shop):
+    receipt(shop, DAY, 10, "100.00")
+    first = sale_check(1, 2)
+    early = shift([first], number="1")
+    early.opened_at, early.closed_at = DAY + dt.timedelta(hours=9), DAY + dt.timedelta(hours=10)
+    receipt(shop, DAY + dt.timedelta(hours=12), 10, "160.00")
+    # The day-2 shift with the return arrives first: its sale is unknown, it comes back at the average.
+    sell(shop, DAY + dt.timedelta(days=1), [sale_check(1, 1, op=2, ref_uuid=first.uuid, ref_type="Check")],
+         number="2")
+    returned = RetailSalesReport.objects.get(shift_number="2")
+    assert cost_of(returned) == D("130.00")  # (1 000 + 1 600) / 20: the sale is not known yet
+    assert upload(shop.device, xml(early)).success  # the day-1 shift, uploaded late
+    [row] = rows_of(returned)
+    assert (row.cost, row.cost_kind) == (D("100.00"), StockMovement.CostKind.SOURCE)
+    assert balance(shop) == (D(19), D("2500.00"))
