@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 
 from common.costing import CostState, cost_step, to_cost
@@ -193,6 +193,7 @@ def cost_dependents(documents) -> list[tuple[Key, datetime, tuple[int, int]]]:
     return found
 
 
+@transaction.atomic
 def cost_restore(*, starts: dict[Key, datetime]) -> int:
     """Re-cost each position from its moment on, then whatever takes its cost from a re-costed document;
     returns the number of ledger rows whose cost or balance changed."""
@@ -214,6 +215,7 @@ def cost_restore(*, starts: dict[Key, datetime]) -> int:
     return total
 
 
+@transaction.atomic
 def cost_restore_all() -> int:
     """«Восстановление себестоимости»: the whole ledger re-costed from its first row."""
     first = StockMovement.objects.order_by("date").values_list("date", flat=True).first()

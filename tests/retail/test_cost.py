@@ -1,10 +1,12 @@
 """Cost of goods by the moving average: every movement carries its cost, current after every posting."""
 import datetime as dt
 from decimal import Decimal as D
+from io import StringIO
 from types import SimpleNamespace
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
 
 from retail.models import (
     GoodsReceipt,
@@ -247,8 +249,11 @@ def test_restoring_the_whole_ledger_changes_nothing_that_is_current(shop):
     before = list(StockMovement.objects.order_by("pk").values_list("cost", "balance_quantity", "balance_cost"))
     StockMovement.objects.update(balance_cost=0, balance_quantity=0, average_cost=0)
     StockMovement.objects.exclude(cost_kind=StockMovement.CostKind.FIXED).update(cost=0)
-    cost_restore_all()
+    out = StringIO()
+    call_command("cost_restore", stdout=out)
     assert list(StockMovement.objects.order_by("pk").values_list("cost", "balance_quantity", "balance_cost")) == before
+    assert f"изменено движений {len(before)}" in out.getvalue()
+    assert cost_restore_all() == 0  # a current ledger: nothing to change
 
 
 def test_a_return_uploaded_before_the_shift_of_its_sale_takes_that_sales_cost_when_it_comes(shop):
