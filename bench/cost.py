@@ -39,7 +39,8 @@ from retail.models import (
 )
 from retail.services import posting
 from retail.services.costing import cost_restore
-from retail.services.posting import document_number_assign, document_post, document_unpost
+from retail.services.numbering import document_number_assign
+from retail.services.posting import document_post, document_unpost
 
 SELLABLE = 500
 

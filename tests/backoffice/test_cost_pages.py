@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 
 from retail.models import PriceSetting, PriceSettingLine, PriceType, RetailSalesReport
 from retail.services.margin import gross_profit
-from retail.services.posting import document_number_assign, document_post
+from retail.services.numbering import document_number_assign
+from retail.services.posting import document_post
 from tests import factories as f
 from tests.offline_exchange.test_cash import a_day, goods_and_card  # noqa: F401
 from tests.offline_exchange.test_sales_import import check, line, pay, upload, xml

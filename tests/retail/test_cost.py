@@ -24,7 +24,8 @@ from retail.models import (
     WriteOffLine,
 )
 from retail.services.costing import cost_restore_all
-from retail.services.posting import PostingError, document_number_assign, document_post, document_unpost
+from retail.services.numbering import document_number_assign
+from retail.services.posting import PostingError, document_post, document_unpost
 from tests import factories as f
 from tests.offline_exchange.test_sales_import import check, line, pay, shift, upload, xml
 
