@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 
+from common.money import to_money
 from offline_exchange.format.builders import build_sale_reports
 from offline_exchange.format.sale_reports import CashMovementDoc, CheckDoc, CheckLineDoc, PaymentDoc, SaleReportDoc
 from offline_exchange.format.synthetic import SellableGood, synthetic_shift
@@ -28,6 +29,7 @@ from retail.models import (
     STOCK_DOCUMENTS,
     AccountingSettings,
     Barcode,
+    CashWithdrawal,
     Characteristic,
     Counterparty,
     CustomerOrder,
@@ -166,12 +168,17 @@ def demo_base_foreign_data() -> list[str]:
     if stores:
         found.append("магазины " + ", ".join(stores))
     return found
+def _opening_cost(d: DemoItem) -> Decimal:
+    """The seed's goods cost 60% of their retail price: the demo's margins look like a store's."""
+    return to_money(Decimal(d.price) * Decimal("0.6"))
+
+
 def _opening_balances(*, organization, warehouse, lines) -> OpeningBalance:
     """The seed's balances as a posted «Ввод начальных остатков»; a second run brings them back.
 
     Every other document the demo made on the warehouse is unposted first, so the seed's stock is
     exactly these quantities again."""
-    for model in STOCK_DOCUMENTS:
+    for model in [*STOCK_DOCUMENTS, CashWithdrawal]:
         for document in model.objects.filter(posted=True).exclude(uuid=_uuid("opening")):
             document_unpost(document=document)
     for report in RetailSalesReport.objects.filter(posted=True, warehouse=warehouse):
@@ -183,8 +190,9 @@ def _opening_balances(*, organization, warehouse, lines) -> OpeningBalance:
     opening.save()
     opening.lines.all().delete()
     OpeningBalanceLine.objects.bulk_create([
-        OpeningBalanceLine(document=opening, line_number=n, item=item, characteristic=ch, quantity=quantity)
-        for n, (item, ch, quantity) in enumerate([line for line in lines if line[2]], 1)])
+        OpeningBalanceLine(document=opening, line_number=n, item=item, characteristic=ch, quantity=quantity,
+                           price=cost)
+        for n, (item, ch, quantity, cost) in enumerate([line for line in lines if line[2]], 1)])
     document_post(document=opening, reason="Демонстрационная база")
     return opening
 
@@ -249,14 +257,14 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
                                                             defaults={"item": item, "name": ch_name})
             Barcode.objects.update_or_create(value=ch_barcode, defaults={"item": item, "characteristic": ch, "pack": None,
                                                                          "barcode_type": "EAN13"})
-            opening_lines.append((item, ch, Decimal(d.balance)))
+            opening_lines.append((item, ch, Decimal(d.balance), _opening_cost(d)))
         for pack_name, coefficient, pack_barcode in d.packs:
             pack, _ = Pack.objects.update_or_create(uuid=_uuid(f"pack:{d.key}:{pack_name}"), defaults={
                 "item": item, "name": pack_name, "coefficient": Decimal(coefficient)})
             Barcode.objects.update_or_create(value=pack_barcode, defaults={"item": item, "characteristic": None,
                                                                            "pack": pack, "barcode_type": "EAN13"})
         if not d.characteristics and d.kind == Item.Kind.GOODS:
-            opening_lines.append((item, None, Decimal(d.balance)))
+            opening_lines.append((item, None, Decimal(d.balance), _opening_cost(d)))
 
     _opening_balances(organization=org, warehouse=main_wh, lines=opening_lines)
 

@@ -59,6 +59,9 @@ STORE_PATHS: dict[str, tuple[str, ...]] = {
     "retail.stockbalance": ("warehouse__store",),
     # Customers (names, phones) are the store's through its orders; suppliers through its goods receipts.
     "retail.counterparty": ("customerorder__store", "goodsreceipt__warehouse__store"),
+    # The cash: a withdrawal and a ledger row belong to the store of their register (or cash desk).
+    "retail.cashwithdrawal": ("store",),
+    "retail.moneymovement": ("store",),
     "offline_exchange.cashregister": ("store",),
     "offline_exchange.exchangerule": ("warehouse__store",),
     "offline_exchange.offlinedevice": _device_paths(),

@@ -185,7 +185,7 @@ class StockDocumentAdmin(GuardedHistoryMixin, SimpleHistoryAdmin):
 
 class OpeningBalanceLineInline(LineInline):
     model = OpeningBalanceLine
-    line_fields = ["quantity"]
+    line_fields = ["quantity", "price"]
 
 
 @admin.register(OpeningBalance)
@@ -195,7 +195,7 @@ class OpeningBalanceAdmin(StockDocumentAdmin):
 
 class GoodsReceiptLineInline(LineInline):
     model = GoodsReceiptLine
-    line_fields = ["quantity", "price", "amount", "retail_price"]
+    line_fields = ["quantity", "price", "amount", "vat_rate", "retail_price"]
 
 
 @admin.register(GoodsReceipt)

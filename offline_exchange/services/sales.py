@@ -40,6 +40,7 @@ from offline_exchange.models import (
     SkuCode,
 )
 from offline_exchange.services.batching import chunks
+from offline_exchange.services.cash import sales_reports_settle
 from offline_exchange.services.exports import orders_due_confirm
 from retail.models import (
     Characteristic,
@@ -222,6 +223,7 @@ def sales_reports_import(*, device: OfflineDevice, shifts: list[SaleReportDoc], 
         done.append((shift, draft, report))
     # Numbered last, just before the commit: the numbering lock is held for milliseconds, not the whole upload.
     sales_reports_number(reports=[report for report in reports if report.number.startswith(PENDING_NUMBER)])
+    sales_reports_settle(uploaded=[(report, shift) for shift, _draft, report in done], user=user)
     for shift, draft, report in done:
         if draft.reasons:
             descriptions.append(

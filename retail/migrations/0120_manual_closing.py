@@ -23,7 +23,7 @@ def keep_automatic_closing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("retail", "0062_all_stores"),
+        ("retail", "0100_cost"),
     ]
 
     operations = [

@@ -37,6 +37,11 @@ class Organization(models.Model):
     def taxation_system_codes(self) -> list[int]:
         return sorted({int(code) for code in self.taxation_systems or []})
 
+    @property
+    def keeps_vat_apart(self) -> bool:
+        """A VAT payer (ОСН among its systems) deducts the input VAT, so its goods cost the sum without it."""
+        return TaxationSystem.GENERAL in self.taxation_system_codes()
+
 
 class Store(models.Model):
     name = models.CharField("Наименование", max_length=150)
@@ -44,6 +49,11 @@ class Store(models.Model):
     retail_price_type = models.ForeignKey(
         "retail.PriceType", verbose_name="Розничная цена", on_delete=models.PROTECT,
         null=True, blank=True, related_name="stores",
+    )
+    cash_withdrawal_after_upload = models.BooleanField(
+        "Выемка из кассы ККМ после загрузки смены", default=True,
+        help_text="Как в 1С: после загрузки смены с кассы создается и проводится «Выемка денежных средств из "
+                  "кассы ККМ», которая переносит наличные смены в кассу магазина.",
     )
     # Staff bound to stores see and change only those stores' data; staff bound to none see none (retail.rights).
     staff = models.ManyToManyField(

@@ -43,6 +43,9 @@ class RetailSalesReport(models.Model):
     vat_total = models.DecimalField("НДС в т.ч.", **MONEY)
     returns_total = models.DecimalField("Возврат", **MONEY)
     cash_total = models.DecimalField("Наличными", **MONEY)
+    # Cash paid back on return checks (part of cash_total, which is net): the cash ledger books the sales
+    # and the returns as movements of their own.
+    cash_returns_total = models.DecimalField("Возвращено наличными", **MONEY)
     prepayment_total = models.DecimalField("Зачтено предоплатой", **MONEY)
     postpayment_total = models.DecimalField("В кредит (постоплата)", **MONEY)
     barter_total = models.DecimalField("Встречным предоставлением", **MONEY)
@@ -187,3 +190,41 @@ class SalesReportExciseStamp(_ReportLine):
     class Meta(_ReportLine.Meta):
         verbose_name = "Акцизная марка"
         verbose_name_plural = "Акцизные марки и коды маркировки"
+
+
+class SalesReportCheck(models.Model):
+    """The UUID of a sale check of the report, so that a later return check naming it finds its sale."""
+
+    report = models.ForeignKey(RetailSalesReport, verbose_name="Отчет о розничных продажах", on_delete=models.CASCADE,
+                               related_name="sale_checks")
+    uuid = models.UUIDField("Идентификатор чека", db_index=True)
+
+    class Meta:
+        verbose_name = "Чек продажи"
+        verbose_name_plural = "Чеки продажи"
+
+    def __str__(self) -> str:
+        return str(self.uuid)
+
+
+class SalesReportReturnSource(models.Model):
+    """Returned goods of the report whose return check names a sale check of an earlier report: they come
+    back at the cost that sale took them out at."""
+
+    report = models.ForeignKey(RetailSalesReport, verbose_name="Отчет о розничных продажах", on_delete=models.CASCADE,
+                               related_name="return_sources")
+    item = models.ForeignKey("retail.Item", verbose_name="Номенклатура", on_delete=models.PROTECT, related_name="+")
+    characteristic = models.ForeignKey("retail.Characteristic", verbose_name="Характеристика",
+                                       on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    quantity = models.DecimalField("Количество", max_digits=15, decimal_places=3)
+    sale_check = models.UUIDField("Идентификатор чека продажи", db_index=True)
+    # Empty while the shift of that sale has not been uploaded yet; filled (and the return re-posted) when it is.
+    sale_report = models.ForeignKey(RetailSalesReport, verbose_name="Отчет с продажей", on_delete=models.SET_NULL,
+                                    null=True, related_name="+")
+
+    class Meta:
+        verbose_name = "Возврат по чеку продажи"
+        verbose_name_plural = "Возвраты по чекам продажи"
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.quantity}"

@@ -20,6 +20,7 @@ SHIFT_NOT_CLOSED = "shift_not_closed"
 NO_REGISTER = "no_register"            # the device has no cash register attached
 NOT_ENOUGH_STOCK = "not_enough_stock"  # posting refused by the stock control setting
 NO_WAREHOUSE = "no_warehouse"
+UNPRICED_LINES = "unpriced_lines"    # a receipt (purchase price) or opening balance (cost) line without its price
 NOT_SAVED = "not_saved"
 TEXT = "text"                          # a reason an older version stored as text the upgrade could not read
 
@@ -52,6 +53,11 @@ def order_not_found_reason(order_uuids) -> dict:
 
 def zero_quantity_reason(codes: list[str]) -> dict:
     return {"code": ZERO_QUANTITY, "codes": list(codes)}
+
+
+def unpriced_lines_reason(*, missing: str, lines: list[tuple[int, str]]) -> dict:
+    """`missing`: what is not given («не указана цена закупки»); `lines`: (line number, item name)."""
+    return {"code": UNPRICED_LINES, "missing": missing, "lines": [{"line": n, "item": str(name)} for n, name in lines]}
 
 
 def no_register_reason(device_name: str) -> dict:
@@ -101,6 +107,8 @@ _TEXTS = {
     NO_REGISTER: lambda r: f"к оборудованию «{r['device']}» не подключена касса ККМ",
     NOT_ENOUGH_STOCK: _not_enough_stock_text,
     NO_WAREHOUSE: lambda r: "не указан склад",
+    UNPRICED_LINES: lambda r: (f"{r['missing']}: "
+                               + "; ".join(f"строка {row['line']} «{row['item']}»" for row in r["lines"])),
     NOT_SAVED: lambda r: "документ не записан",
     TEXT: lambda r: r["text"],
 }

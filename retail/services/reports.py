@@ -227,32 +227,42 @@ def cash_shifts(*, date_from: dt.date, date_to: dt.date, store=None, cash_regist
 
 def report_xlsx(report: Report) -> bytes:
     """The report as an Excel workbook, numbers as numbers in Russian display formats."""
+    return reports_xlsx([report])
+
+
+XLSX_FORMATS = {"qty": "#,##0.###", "money": "#,##0.00", "percent": "0.00", "date": "DD.MM.YYYY",
+                "datetime": "DD.MM.YYYY HH:MM:SS"}
+
+
+def reports_xlsx(reports: list[Report]) -> bytes:
+    """Reports as the sheets of one workbook (a report with two tables, as «Денежные средства»)."""
     from io import BytesIO
 
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
-    sheet = book.active
-    sheet.title = report.title[:31]
-    sheet.append([report.title])
-    sheet["A1"].font = Font(bold=True, size=13)
-    if report.subtitle:
-        sheet.append([report.subtitle])
-    sheet.append([c.label for c in report.columns])
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    formats = {"qty": "#,##0.###", "money": "#,##0.00", "date": "DD.MM.YYYY", "datetime": "DD.MM.YYYY HH:MM:SS"}
-    for row in report.rows + ([report.totals] if report.totals else []):
-        sheet.append(list(row))
-        for cell, column in zip(sheet[sheet.max_row], report.columns):
-            if column.kind in formats and not isinstance(cell.value, str):
-                cell.number_format = formats[column.kind]
-    if report.totals:
+    book.remove(book.active)
+    for report in reports:
+        sheet = book.create_sheet(report.title[:31])
+        sheet.append([report.title])
+        sheet["A1"].font = Font(bold=True, size=13)
+        if report.subtitle:
+            sheet.append([report.subtitle])
+        sheet.append([c.label for c in report.columns])
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
-    for n, column in enumerate(report.columns, 1):
-        sheet.column_dimensions[sheet.cell(row=1, column=n).column_letter].width = 40 if column.kind == "text" else 16
+        for row in report.rows + ([report.totals] if report.totals else []):
+            sheet.append(list(row))
+            for cell, column in zip(sheet[sheet.max_row], report.columns):
+                if column.kind in XLSX_FORMATS and not isinstance(cell.value, str):
+                    cell.number_format = XLSX_FORMATS[column.kind]
+        if report.totals:
+            for cell in sheet[sheet.max_row]:
+                cell.font = Font(bold=True)
+        for n, column in enumerate(report.columns, 1):
+            letter = sheet.cell(row=1, column=n).column_letter
+            sheet.column_dimensions[letter].width = 40 if column.kind == "text" else 16
     out = BytesIO()
     book.save(out)
     return out.getvalue()

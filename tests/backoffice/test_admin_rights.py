@@ -65,6 +65,7 @@ def two_stores(demo, client, device_id):
                                                      "prepayment_total", "postpayment_total", "barter_total")})
         report.total = Decimal("200.00")  # a second version in the history, to revert to the first
         report.save()
+        _cash_documents(report)
     CustomerOrder.objects.create(number="ДР-000001", date=dt.datetime(2024, 3, 1), store=other,
                                  warehouse=warehouse, organization=demo["organization"],
                                  counterparty=demo["order"].counterparty)
@@ -73,6 +74,21 @@ def two_stores(demo, client, device_id):
     for reg in (demo["cash_register"], register):  # a code mapped on a report page of each store
         DeviceCodeAlias.objects.create(device=reg.device, code="00042", item=Item.objects.first())
     return {"own": own, "other": other, "other_device": device, "other_register": register}
+
+
+def _cash_documents(report):
+    """A withdrawal of the report's register and a row of the cash ledger in the report's store."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from retail.models import CashWithdrawal, MoneyMovement
+
+    withdrawal = CashWithdrawal.objects.create(date=report.date, organization=report.organization, store=report.store,
+                                               cash_register=report.cash_register, amount=Decimal("100.00"),
+                                               sales_report=report)
+    MoneyMovement.objects.create(date=report.date, store=report.store, cash_register=report.cash_register,
+                                 kind=MoneyMovement.Kind.WITHDRAWAL, amount=Decimal("-100.00"),
+                                 document_type=ContentType.objects.get_for_model(withdrawal),
+                                 document_id=withdrawal.pk)
 
 
 def _store_documents(demo, own_warehouse, other_warehouse, other_second):

@@ -206,7 +206,8 @@ def _count(demo):
 
 
 def _opening(demo):
-    return new_document(OpeningBalance, demo, [{"item": item("МР-15"), "quantity": D(4)}], OpeningBalanceLine,
+    return new_document(OpeningBalance, demo, [{"item": item("МР-15"), "quantity": D(4), "price": D(80)}],
+                        OpeningBalanceLine,
                         warehouse=demo["warehouse"]), {"МР-15": D(4)}
 
 
