@@ -288,8 +288,7 @@ def good_fragments(goods: list[GoodData], fmt: FormatVersion) -> list[bytes]:
     fragments = []
     for good in goods:
         text = _good_text(good, fmt)
-        if _NOT_XML.search(text):
-            raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
+        refuse_not_xml(text)
         fragments.append(text.encode())
     return fragments
 
@@ -301,14 +300,21 @@ _ATTRIBUTE_SPECIAL = re.compile('[&<>"\t\n\r]')
 _NOT_XML = re.compile("[^\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def _escape(value: str) -> str:
+def attribute_escape(value: str) -> str:
+    """An attribute's value as libxml2 writes it between double quotes."""
     if _ATTRIBUTE_SPECIAL.search(value) is None:
         return value
     return _ATTRIBUTE_SPECIAL.sub(lambda match: _ATTRIBUTE_ESCAPES[match.group()], value)
 
 
+def refuse_not_xml(text: str) -> None:
+    """Refuse, as lxml does, text holding characters XML cannot carry (NUL, control characters)."""
+    if _NOT_XML.search(text):
+        raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
+
+
 def _element_text(name: str, attrib: dict, children: str = "") -> str:
-    attributes = "".join([f' {key}="{_escape(value)}"' for key, value in attrib.items()])
+    attributes = "".join([f' {key}="{attribute_escape(value)}"' for key, value in attrib.items()])
     return f"<{name}{attributes}>{children}</{name}>" if children else f"<{name}{attributes}/>"
 
 

@@ -2,9 +2,10 @@
 device setting, one Good per item with its positions nested (Розница 2.2)."""
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Context as DecimalContext
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any, Iterable, Iterator
@@ -13,7 +14,7 @@ from django.db import transaction
 from django.db.models import Min, Sum
 
 from common.money import to_money, to_quantity
-from offline_exchange.format.builders import BuildError, good_fragments
+from offline_exchange.format.builders import BuildError, refuse_not_xml
 from offline_exchange.format.codes import position_code
 from offline_exchange.format.documents import (
     AlcoholData,
@@ -25,6 +26,7 @@ from offline_exchange.format.documents import (
     PriceListData,
     UnitData,
 )
+from offline_exchange.format.goods_text import GoodsTextWriter
 from offline_exchange.format.versions import FormatVersion, get_format, refusal
 from offline_exchange.models import ExchangeSettings, OfflineDevice, SkuCode
 from offline_exchange.services.batching import chunks, fetch_rows, of_items
@@ -60,25 +62,26 @@ def _latest_prices(price_type_id: int | None, item_ids: list[int], on: date) -> 
     if price_type_id is None:
         return prices
     for chunk in chunks(item_ids):
-        rows = (
+        rows = _rows(
             Price.objects.filter(price_type_id=price_type_id, date__lte=on, **of_items("item_id", chunk))
             .order_by("item_id", "characteristic_id", "date", "id")
             .values_list("item_id", "characteristic_id", "value")
         )
         for item_id, ch_id, value in rows:
             prices[(item_id, ch_id)] = value  # later dates overwrite earlier ones
-    return prices
+    return {key: _decimal(value) for key, value in prices.items()}
 
 
 def _balances(warehouse_id: int, item_ids: list[int]) -> dict[tuple[int, int | None], Decimal]:
     balances: dict[tuple[int, int | None], Decimal] = {}
     for chunk in chunks(item_ids):
-        rows = (
+        rows = _rows(
             StockBalance.objects.filter(warehouse_id=warehouse_id, **of_items("item_id", chunk))
-            .values("item_id", "characteristic_id").annotate(total=Sum("quantity"))
+            .values("item_id", "characteristic_id").annotate(total=Sum("quantity")).values_list(
+                "item_id", "characteristic_id", "total")
         )
-        for row in rows:
-            balances[(row["item_id"], row["characteristic_id"])] = row["total"]
+        for item_id, ch_id, total in rows:
+            balances[(item_id, ch_id)] = _decimal(total)
     return balances
 
 
@@ -292,21 +295,25 @@ def position_name(item_name: str, characteristic: str = "", pack: str = "") -> s
 
 
 def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date,
-                    positions: dict[int, set[Scope] | None] | None = None
-                    ) -> tuple[list[tuple[int, GoodData]], list[UnitData], int]:
+                    positions: dict[int, set[Scope] | None] | None = None, writer=None
+                    ) -> tuple[list[tuple[int, Any]], list[UnitData], int]:
     """The Goods of these items in id order, in the device's shape: one Good per position (PROTOCOL §5.1;
     an item's Goods follow one another, by code) or one Good per item with its positions nested (Розница
     2.2). Goods the device's format cannot carry are left out (the plan names them). With `positions`
-    (the per-position shape), an item named there gets the Goods of those of its positions only."""
+    (the per-position shape), an item named there gets the Goods of those of its positions only.
+
+    The `writer` makes each Good: `_DataWriter` (the default) the format's dataclasses, `GoodsTextWriter`
+    its text; the walk over the positions below is the same for both."""
     fmt = device_format(device)
+    writer = writer or _DataWriter()
     per_position = device.goods_shape == OfflineDevice.GoodsShape.POSITIONS
     export_groups = device.rule.export_groups
     batch = _batch_read(device=device, ids=ids, on=on)
-    goods: list[tuple[int, GoodData]] = []
+    goods: list[tuple[int, Any]] = []
     units: dict[int, UnitData] = {}
     without_price = 0
     for row in batch.items:
-        item = _item_positions(row, batch, fmt=fmt, per_position=per_position, export_groups=export_groups)
+        item = _item_positions(row, batch, writer, fmt=fmt, per_position=per_position, export_groups=export_groups)
         if item is None:
             continue
         if item.price is None:
@@ -320,47 +327,103 @@ def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date,
     return goods, sorted(units.values(), key=lambda u: u.code), without_price
 
 
+class _DataWriter:
+    """Goods as the format's dataclasses, for the tree builder (`price_list_collect`); the same calls as
+    `GoodsTextWriter`, which writes them as text."""
+
+    @staticmethod
+    def item(*, name: str, alcohol: AlcoholData | None, **common) -> tuple[AlcoholData | None, dict]:
+        return alcohol, common
+
+    @staticmethod
+    def barcodes(rows: list[tuple[str, str]]) -> list[BarcodeData]:
+        return [BarcodeData(value=value, type=kind) for value, kind in rows]
+
+    pack = staticmethod(PackData)
+    characteristic = staticmethod(CharacteristicData)
+
+    @staticmethod
+    def good(item: tuple[AlcoholData | None, dict], name: str, **fields) -> GoodData:
+        alcohol, common = item
+        return GoodData(name=name, alcohol=alcohol, **common, **fields)
+
+
+# The rows a batch reads, as plain tuples: a first full list reads every item, characteristic and pack of
+# the catalog, and Django's model instances and per-value converters cost more than the rest of the build.
+_ItemRow = namedtuple("_ItemRow", _ITEM_FIELDS)
+_CharRow = namedtuple("_CharRow", "id uuid name")
+_PackRow = namedtuple("_PackRow", "id uuid name coefficient")
+# SQLite gives a decimal column as float or int; Django's own converter reads it with 15 digits.
+_FROM_FLOAT = DecimalContext(prec=15).create_decimal_from_float
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or isinstance(value, Decimal):
+        return value  # PostgreSQL's numeric
+    return _FROM_FLOAT(value)
+
+
+def _uuid_text(value) -> str:
+    """A UUID column's text: SQLite keeps 32 hex digits, PostgreSQL's binary rows give uuid.UUID."""
+    if isinstance(value, str):
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(value)
+
+
+def _item_row(row: tuple) -> _ItemRow:
+    item = _ItemRow._make(row)
+    # SQLite's booleans are 0 and 1: the dataclasses carry them as bool.
+    return item._replace(uuid=_uuid_text(item.uuid), is_weight=bool(item.is_weight),
+                         is_alcohol=bool(item.is_alcohol), alcohol_is_excisable=bool(item.alcohol_is_excisable),
+                         alcohol_is_draught=bool(item.alcohol_is_draught), is_excisable=bool(item.is_excisable),
+                         alcohol_volume=_decimal(item.alcohol_volume), alcohol_strength=_decimal(item.alcohol_strength))
+
+
+def _rows(queryset) -> list[tuple]:
+    return fetch_rows(*queryset.query.sql_with_params())
+
+
 @dataclass
 class _Batch:
-    """What the Goods of a batch of items are made of, by item. Rows, not model instances: a first full list
-    reads every item, characteristic and pack."""
+    """What the Goods of a batch of items are made of, by item."""
 
-    items: list
+    items: list[_ItemRow]
     sku: dict[str, int]  # SKU numbers by position key
-    chars: dict[int, list]
-    packs: dict[int, list]
-    barcodes: dict[tuple[int, int | None, int | None], list[BarcodeData]]
+    chars: dict[int, list[_CharRow]]
+    packs: dict[int, list[_PackRow]]
+    barcodes: dict[tuple[int, int | None, int | None], list[tuple[str, str]]]  # (value, type) by position
     units: dict[int, Unit]
     groups: dict[int, ItemGroup]
     prices: dict[tuple[int, int | None], Decimal]  # in force on the list's day, by (item, characteristic)
     balances: dict[tuple[int, int | None], Decimal]  # in base units, by (item, characteristic); {}: not sent
     item_balances: dict[int, Decimal]  # an item's over all its characteristics
-    # The barcodes of positions that have none (shared: nothing appends to a Good's barcodes).
-    no_barcodes: list[BarcodeData] = field(default_factory=list)
 
 
 def _batch_read(*, device: OfflineDevice, ids: list[int], on: date) -> _Batch:
+    """One query per kind of data per 2,000 items, read as raw rows."""
     warehouse = device.rule.warehouse
     store = warehouse.store
     sku: dict[str, int] = {}
-    items: list = []
-    chars: dict[int, list] = defaultdict(list)
-    packs: dict[int, list] = defaultdict(list)
-    barcodes: dict[tuple[int, int | None, int | None], list[BarcodeData]] = defaultdict(list)
+    items: list[_ItemRow] = []
+    chars: dict[int, list[_CharRow]] = defaultdict(list)
+    packs: dict[int, list[_PackRow]] = defaultdict(list)
+    barcodes: dict[tuple[int, int | None, int | None], list[tuple[str, str]]] = defaultdict(list)
     wanted = set(ids)
     for chunk in chunks(ids):
-        sku.update(SkuCode.objects.filter(**of_items("item_id", chunk)).values_list("position_key", "number"))
-        items.extend(item for item in Item.objects.filter(**of_items("pk", chunk)).order_by("pk")
-                     .values_list(*_ITEM_FIELDS, named=True) if item.id in wanted)
-        for ch in (Characteristic.objects.filter(**of_items("item_id", chunk)).order_by("item_id", "name", "pk")
-                   .values_list("id", "uuid", "name", "item_id", named=True)):
-            chars[ch.item_id].append(ch)
-        for pack in (Pack.objects.filter(**of_items("item_id", chunk)).order_by("item_id", "coefficient", "pk")
-                     .values_list("id", "uuid", "name", "coefficient", "item_id", named=True)):
-            packs[pack.item_id].append(pack)
-        for row in Barcode.objects.filter(**of_items("item_id", chunk)).order_by("value").values_list(
-                "item_id", "characteristic_id", "pack_id", "value", "barcode_type"):
-            barcodes[(row[0], row[1], row[2])].append(BarcodeData(value=row[3], type=row[4]))
+        sku.update(_rows(SkuCode.objects.filter(**of_items("item_id", chunk)).values_list("position_key", "number")))
+        items.extend(_item_row(row) for row in _rows(Item.objects.filter(**of_items("pk", chunk)).order_by("pk")
+                                                     .values_list(*_ITEM_FIELDS)) if row[0] in wanted)
+        for pk, uuid, name, item_id in _rows(Characteristic.objects.filter(**of_items("item_id", chunk))
+                                             .order_by("item_id", "name", "pk").values_list("id", "uuid", "name", "item_id")):
+            chars[item_id].append(_CharRow(pk, _uuid_text(uuid), name))
+        for pk, uuid, name, coefficient, item_id in _rows(
+                Pack.objects.filter(**of_items("item_id", chunk)).order_by("item_id", "coefficient", "pk")
+                .values_list("id", "uuid", "name", "coefficient", "item_id")):
+            packs[item_id].append(_PackRow(pk, _uuid_text(uuid), name, _decimal(coefficient)))
+        for item_id, ch_id, pack_id, value, kind in _rows(
+                Barcode.objects.filter(**of_items("item_id", chunk)).order_by("value")
+                .values_list("item_id", "characteristic_id", "pack_id", "value", "barcode_type")):
+            barcodes[(item_id, ch_id, pack_id)].append((value, kind))
 
     # Few units and groups for many items: read once, not joined to every item.
     units = Unit.objects.in_bulk({item.base_unit_id for item in items})
@@ -380,44 +443,44 @@ def _item_balances(balances: dict[tuple[int, int | None], Decimal]) -> dict[int,
 
 @dataclass
 class _ItemPositions:
-    """One item as its Goods show it: what each of its Goods repeats, its own price and balance, and its
-    positions' codes, barcodes, prices and balances."""
+    """One item as its Goods show it: what each of its Goods repeats (`head`, made by the writer once), its
+    own price and balance, and its positions' codes, barcodes, prices and balances."""
 
-    row: Any  # the item's `_ITEM_FIELDS`
+    row: _ItemRow
     batch: _Batch
+    writer: Any  # _DataWriter or GoodsTextWriter
     per_position: bool
     unit: Unit
-    common: dict  # the Good's attributes every position of the item repeats
-    alcohol: AlcoholData | None
+    head: Any  # the writer's `item`
     price: Decimal | None
     balance: Decimal | None
 
     @property
-    def characteristics(self) -> list:
+    def characteristics(self) -> list[_CharRow]:
         return self.batch.chars.get(self.row.id, [])
 
     @property
-    def packs(self) -> list:
+    def packs(self) -> list[_PackRow]:
         return self.batch.packs.get(self.row.id, [])
 
     def code(self, ch_id: int | None = None, pack_id: int | None = None) -> str | None:
         return _code(self.batch, self.row, ch_id, pack_id)
 
-    def barcodes(self, ch_id: int | None = None, pack_id: int | None = None) -> list[BarcodeData]:
+    def barcodes(self, ch_id: int | None = None, pack_id: int | None = None):
         # A weighed good's barcodes are printed by the scales and carry its code: none are sent.
         if self.row.is_weight:
-            return self.batch.no_barcodes
-        return self.batch.barcodes.get((self.row.id, ch_id, pack_id), self.batch.no_barcodes)
+            return self.writer.barcodes(())
+        return self.writer.barcodes(self.batch.barcodes.get((self.row.id, ch_id, pack_id), ()))
 
     def of_characteristic(self, ch_id: int) -> tuple[Decimal | None, Decimal | None]:
         """A characteristic's price (the item's when it has none of its own) and balance."""
         return self.batch.prices.get((self.row.id, ch_id), self.price), self.batch.balances.get((self.row.id, ch_id))
 
-    def good(self, name: str, **fields) -> GoodData:
-        return GoodData(name=name, alcohol=self.alcohol, **self.common, **fields)
+    def good(self, name: str, **fields):
+        return self.writer.good(self.head, name, **fields)
 
 
-def _item_positions(row, batch: _Batch, *, fmt: FormatVersion, per_position: bool,
+def _item_positions(row: _ItemRow, batch: _Batch, writer, *, fmt: FormatVersion, per_position: bool,
                     export_groups: bool) -> _ItemPositions | None:
     """The item's positions; None when the item has no code or its format cannot carry it (changed since
     the plan named it; the next list names it)."""
@@ -425,18 +488,18 @@ def _item_positions(row, batch: _Batch, *, fmt: FormatVersion, per_position: boo
     if _code(batch, row) is None or refusal(fmt, tax_rate=tax_rate, marked=row.marking_kind is not None):
         return None
     unit = batch.units[row.base_unit_id]
-    common = dict(
-        uuid=str(row.uuid), tax_rate=tax_rate, calculation_subject=row.calculation_subject,
+    group = {}
+    if row.group_id and export_groups:
+        found = batch.groups[row.group_id]
+        group = dict(group_code=found.code, group_uuid=str(found.uuid))
+    head = writer.item(
+        name=row.name, uuid=row.uuid, tax_rate=tax_rate, calculation_subject=row.calculation_subject,
         unit_code=unit.okei_code, unit_uuid=str(unit.uuid), article=row.article, description=row.description,
         is_weight=row.is_weight, marked_type_code=row.marking_kind, classification_code=row.classification_code,
-        is_excisable=row.is_excisable,
+        is_excisable=row.is_excisable, alcohol=_alcohol(row), **group,
     )
-    if row.group_id and export_groups:
-        group = batch.groups[row.group_id]
-        common.update(group_code=group.code, group_uuid=str(group.uuid))
-    return _ItemPositions(row=row, batch=batch, per_position=per_position, unit=unit, common=common,
-                          alcohol=_alcohol(row), price=batch.prices.get((row.id, None)),
-                          balance=batch.item_balances.get(row.id))
+    return _ItemPositions(row=row, batch=batch, writer=writer, per_position=per_position, unit=unit, head=head,
+                          price=batch.prices.get((row.id, None)), balance=batch.item_balances.get(row.id))
 
 
 def _code(batch: _Batch, row, ch_id: int | None = None, pack_id: int | None = None) -> str | None:
@@ -463,14 +526,14 @@ def _money_or_none(value: Decimal | None) -> Decimal | None:
     return to_money(value) if value is not None else None
 
 
-def _pack_data(item: _ItemPositions, pack, ch_id: int | None, unit_price: Decimal | None,
-               balance: Decimal | None) -> PackData | None:
+def _pack(item: _ItemPositions, pack: _PackRow, ch_id: int | None, unit_price: Decimal | None,
+          balance: Decimal | None):
     """A pack position (of the item, or of its characteristic) priced from the unit price; None without an SKU."""
     code = item.code(ch_id, pack.id)
     if code is None:
         return None
-    return PackData(
-        code=code, uuid=str(pack.uuid), name=pack.name, units_per_pack=pack.coefficient,
+    return item.writer.pack(
+        code=code, uuid=pack.uuid, name=pack.name, units_per_pack=pack.coefficient,
         price=to_money(unit_price * pack.coefficient) if unit_price is not None else None,
         balance=_pack_balance(balance, pack.coefficient, per_position=item.per_position),
         barcodes=item.barcodes(ch_id, pack.id),
@@ -484,7 +547,7 @@ def _pack_balance(balance: Decimal | None, coefficient: Decimal, *, per_position
     return _positive(balance / coefficient) if balance else None
 
 
-def _position_goods(item: _ItemPositions, scopes: set[Scope] | None) -> list[GoodData]:
+def _position_goods(item: _ItemPositions, scopes: set[Scope] | None) -> list:
     """One Good per position of the item, by code; with `scopes`, of those positions only."""
     found = [(int(code), good) for code, ch_id, pack_id, good in _each_position(item)
              if position_in_scopes(scopes, ch_id, pack_id)]
@@ -492,17 +555,19 @@ def _position_goods(item: _ItemPositions, scopes: set[Scope] | None) -> list[Goo
     return [good for _number, good in found]
 
 
-def _each_position(item: _ItemPositions) -> Iterator[tuple[str, int | None, int | None, GoodData]]:
+def _each_position(item: _ItemPositions) -> Iterator[tuple[str, int | None, int | None, Any]]:
     """(code, characteristic, pack, Good) of each position of the item that has an SKU."""
     name = item.row.name
+    writer = item.writer
     if not item.characteristics:
         code = item.code()
         yield code, None, None, item.good(name, code=code, price=_money_or_none(item.price),
                                           balance=_positive(item.balance), barcodes=item.barcodes())
         for pack in item.packs:
-            data = _pack_data(item, pack, None, item.price, item.balance)
+            data = _pack(item, pack, None, item.price, item.balance)
             if data is not None:
-                yield data.code, None, pack.id, item.good(position_name(name, pack=pack.name), packs=[data])
+                yield item.code(None, pack.id), None, pack.id, item.good(position_name(name, pack=pack.name),
+                                                                         packs=[data])
         return
     # An item with characteristics is sold by characteristic: its positions are the characteristics and
     # their packs (the item's own code names it in uploads and orders only).
@@ -510,39 +575,38 @@ def _each_position(item: _ItemPositions) -> Iterator[tuple[str, int | None, int 
         price, balance = item.of_characteristic(ch.id)
         code = item.code(ch.id)
         if code is not None:
-            yield code, ch.id, None, item.good(position_name(name, ch.name), characteristics=[CharacteristicData(
-                code=code, uuid=str(ch.uuid), name=ch.name, price=_money_or_none(price), balance=_positive(balance),
+            yield code, ch.id, None, item.good(position_name(name, ch.name), characteristics=[writer.characteristic(
+                code=code, uuid=ch.uuid, name=ch.name, price=_money_or_none(price), balance=_positive(balance),
                 barcodes=item.barcodes(ch.id))])
         for pack in item.packs:
-            data = _pack_data(item, pack, ch.id, price, balance)
+            data = _pack(item, pack, ch.id, price, balance)
             if data is not None:
-                yield data.code, ch.id, pack.id, item.good(
+                yield item.code(ch.id, pack.id), ch.id, pack.id, item.good(
                     position_name(name, ch.name, pack.name),
-                    characteristics=[CharacteristicData(code="", uuid=str(ch.uuid), name=ch.name, packs=[data])])
+                    characteristics=[writer.characteristic(code="", uuid=ch.uuid, name=ch.name, packs=[data])])
 
 
-def _nested_good(item: _ItemPositions) -> GoodData:
+def _nested_good(item: _ItemPositions):
     """The item's one Good with its positions inside (Розница 2.2): characteristics with their packs, or packs."""
-    good = item.good(item.row.name, code=item.code(), price=_money_or_none(item.price),
-                     balance=_positive(item.balance), barcodes=item.barcodes())
+    fields = dict(code=item.code(), price=_money_or_none(item.price), balance=_positive(item.balance),
+                  barcodes=item.barcodes())
     if not item.characteristics:
-        good.packs = _packs_data(item, None, item.price, item.balance)
-        return good
+        return item.good(item.row.name, packs=_packs(item, None, item.price, item.balance), **fields)
+    characteristics = []
     for ch in item.characteristics:
         code = item.code(ch.id)
         if code is None:
             continue
         price, balance = item.of_characteristic(ch.id)
-        good.characteristics.append(CharacteristicData(
-            code=code, uuid=str(ch.uuid), name=ch.name, price=_money_or_none(price), balance=_positive(balance),
-            barcodes=item.barcodes(ch.id), packs=_packs_data(item, ch.id, price, balance),
+        characteristics.append(item.writer.characteristic(
+            code=code, uuid=ch.uuid, name=ch.name, price=_money_or_none(price), balance=_positive(balance),
+            barcodes=item.barcodes(ch.id), packs=_packs(item, ch.id, price, balance),
         ))
-    return good
+    return item.good(item.row.name, characteristics=characteristics, **fields)
 
 
-def _packs_data(item: _ItemPositions, ch_id: int | None, unit_price: Decimal | None,
-                balance: Decimal | None) -> list[PackData]:
-    return [data for data in (_pack_data(item, pack, ch_id, unit_price, balance) for pack in item.packs)
+def _packs(item: _ItemPositions, ch_id: int | None, unit_price: Decimal | None, balance: Decimal | None) -> list:
+    return [data for data in (_pack(item, pack, ch_id, unit_price, balance) for pack in item.packs)
             if data is not None]
 
 
@@ -574,18 +638,31 @@ def price_list_cache_fill(*, device: OfflineDevice, ids: list[int], on: date, bl
                                                            versions=versions))
         built: dict[int, tuple[bytes, date | None]] = {}
         if missing:
-            goods, _units, _without_price = _goods_of_items(device=device, ids=missing, on=on)
             next_dates = _next_price_dates(store.retail_price_type_id if store else None, missing, on)
-            # An item's cached entry is the Goods of all its positions, one after another.
-            joined: dict[int, list[bytes]] = defaultdict(list)
-            for (item_id, _good), fragment in zip(goods, good_fragments([good for _item_id, good in goods], fmt)):
-                joined[item_id].append(fragment)
-            built = {item_id: (b"".join(fragments), next_dates.get(item_id)) for item_id, fragments in joined.items()}
+            built = {item_id: (text, next_dates.get(item_id))
+                     for item_id, text in _goods_text(device=device, fmt=fmt, ids=missing, on=on).items()}
             goods_cache_store(variant=variant, on=on, versions=versions, goods=[
                 (item_id, fragment, valid_until) for item_id, (fragment, valid_until) in built.items()])
         if block:
             _block_store(variant_key=variant.pk, ids=block, built=built, on=on, versions=versions, seq=seq)
         return len(built)
+
+
+def _goods_text(*, device: OfflineDevice, fmt: FormatVersion, ids: list[int], on: date,
+                positions: dict[int, set[Scope] | None] | None = None) -> dict[int, bytes]:
+    """The Goods of these items as text, each item's Goods joined (a cached entry is the Goods of all the
+    item's positions, one after another), by item in id order."""
+    goods, _units, _without_price = _goods_of_items(device=device, ids=ids, on=on, positions=positions,
+                                                    writer=GoodsTextWriter(fmt))
+    joined: dict[int, list[str]] = defaultdict(list)
+    for item_id, text in goods:
+        joined[item_id].append(text)
+    found = {}
+    for item_id, texts in joined.items():
+        text = "".join(texts)
+        refuse_not_xml(text)  # as lxml refuses it
+        found[item_id] = text.encode()
+    return found
 
 
 def _block_store(*, variant_key: str, ids: list[int], built: dict[int, tuple[bytes, date | None]], on: date,
@@ -622,10 +699,8 @@ def price_list_positions_serialized(*, device: OfflineDevice, positions: dict[in
     changed), built from the base: the cache holds whole items. Few, as the changes that name them."""
     if not positions:
         return []
-    fmt = device_format(device)
-    goods, _units, _without_price = _goods_of_items(device=device, ids=sorted(positions), on=on or price_day(),
-                                                    positions=positions)
-    return good_fragments([good for _item_id, good in goods], fmt)
+    return list(_goods_text(device=device, fmt=device_format(device), ids=sorted(positions), on=on or price_day(),
+                            positions=positions).values())
 
 
 def price_list_block_fill(*, device: OfflineDevice, ids: list[int], on: date) -> bool:
