@@ -38,6 +38,8 @@ class GoodsTextWriter:
 
     def __init__(self, fmt: FormatVersion):
         self.fmt = fmt
+        # The unit's and group's attributes, escaped once per unit and group: thousands of items share them.
+        self._placed: dict[tuple[str, str, str, str], str] = {}
 
     def item(self, *, name: str, uuid: str, tax_rate: str, calculation_subject: int, unit_code: str,
              unit_uuid: str, article: str, description: str, is_weight: bool, marked_type_code: int | None,
@@ -49,11 +51,17 @@ class GoodsTextWriter:
             raise BuildError(f"ставка НДС {tax_rate} не поддерживается форматом {fmt.label}: «{name}»")
         if marked_type_code is not None and not fmt.marking:
             raise BuildError(f"маркируемая продукция не передается в формате {fmt.label}: «{name}»")
-        tail = [f' TaxRate="{attribute_escape(tax_rate)}" CalculationSubject="{calculation_subject}"']
-        for attribute, value in (("UnitCode", unit_code), ("UnitUUID", unit_uuid), ("GroupCode", group_code),
-                                 ("GroupUUID", group_uuid), ("Article", article), ("Description", description)):
-            if value:
-                tail.append(f' {attribute}="{attribute_escape(value)}"')
+        placed = self._placed.get((unit_code, unit_uuid, group_code, group_uuid))
+        if placed is None:
+            placed = self._placed[(unit_code, unit_uuid, group_code, group_uuid)] = "".join([
+                f' {attribute}="{attribute_escape(value)}"' for attribute, value in (
+                    ("UnitCode", unit_code), ("UnitUUID", unit_uuid), ("GroupCode", group_code),
+                    ("GroupUUID", group_uuid)) if value])
+        tail = [f' TaxRate="{attribute_escape(tax_rate)}" CalculationSubject="{calculation_subject}"', placed]
+        if article:
+            tail.append(f' Article="{attribute_escape(article)}"')
+        if description:
+            tail.append(f' Description="{attribute_escape(description)}"')
         if is_weight:
             tail.append(' IsWeight="true"')
         flags = []

@@ -318,7 +318,8 @@ def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date,
             continue
         if item.price is None:
             without_price += 1
-        units.setdefault(item.unit.pk, _unit_data(item.unit))
+        if item.unit.pk not in units:
+            units[item.unit.pk] = _unit_data(item.unit)
         if per_position:
             scopes = positions.get(row.id) if positions else None
             goods.extend((row.id, good) for good in _position_goods(item, scopes))
@@ -371,12 +372,14 @@ def _uuid_text(value) -> str:
 
 
 def _item_row(row: tuple) -> _ItemRow:
-    item = _ItemRow._make(row)
+    (pk, uuid, name, article, description, vat_rate, is_weight, marking_kind, calculation_subject, base_unit_id,
+     group_id, is_alcohol, alcohol_is_excisable, alcohol_kind_code, alcohol_volume, alcohol_strength,
+     alcohol_vendor_inn, alcohol_vendor_kpp, alcohol_is_draught, classification_code, is_excisable) = row
     # SQLite's booleans are 0 and 1: the dataclasses carry them as bool.
-    return item._replace(uuid=_uuid_text(item.uuid), is_weight=bool(item.is_weight),
-                         is_alcohol=bool(item.is_alcohol), alcohol_is_excisable=bool(item.alcohol_is_excisable),
-                         alcohol_is_draught=bool(item.alcohol_is_draught), is_excisable=bool(item.is_excisable),
-                         alcohol_volume=_decimal(item.alcohol_volume), alcohol_strength=_decimal(item.alcohol_strength))
+    return _ItemRow(pk, _uuid_text(uuid), name, article, description, vat_rate, bool(is_weight), marking_kind,
+                    calculation_subject, base_unit_id, group_id, bool(is_alcohol), bool(alcohol_is_excisable),
+                    alcohol_kind_code, _decimal(alcohol_volume), _decimal(alcohol_strength), alcohol_vendor_inn,
+                    alcohol_vendor_kpp, bool(alcohol_is_draught), classification_code, bool(is_excisable))
 
 
 def _rows(queryset) -> list[tuple]:
@@ -388,12 +391,13 @@ class _Batch:
     """What the Goods of a batch of items are made of, by item."""
 
     items: list[_ItemRow]
-    sku: dict[str, int]  # SKU numbers by position key
+    sku: dict[tuple[int, int | None, int | None], int]  # SKU numbers by (item, characteristic, pack)
     chars: dict[int, list[_CharRow]]
     packs: dict[int, list[_PackRow]]
     barcodes: dict[tuple[int, int | None, int | None], list[tuple[str, str]]]  # (value, type) by position
     units: dict[int, Unit]
-    groups: dict[int, ItemGroup]
+    unit_uuids: dict[int, str]
+    group_keys: dict[int, tuple[str, str]]  # (code, UUID) by group
     prices: dict[tuple[int, int | None], Decimal]  # in force on the list's day, by (item, characteristic)
     balances: dict[tuple[int, int | None], Decimal]  # in base units, by (item, characteristic); {}: not sent
     item_balances: dict[int, Decimal]  # an item's over all its characteristics
@@ -403,14 +407,16 @@ def _batch_read(*, device: OfflineDevice, ids: list[int], on: date) -> _Batch:
     """One query per kind of data per 2,000 items, read as raw rows."""
     warehouse = device.rule.warehouse
     store = warehouse.store
-    sku: dict[str, int] = {}
+    sku: dict[tuple[int, int | None, int | None], int] = {}
     items: list[_ItemRow] = []
     chars: dict[int, list[_CharRow]] = defaultdict(list)
     packs: dict[int, list[_PackRow]] = defaultdict(list)
     barcodes: dict[tuple[int, int | None, int | None], list[tuple[str, str]]] = defaultdict(list)
     wanted = set(ids)
     for chunk in chunks(ids):
-        sku.update(_rows(SkuCode.objects.filter(**of_items("item_id", chunk)).values_list("position_key", "number")))
+        sku.update(((item_id, ch_id, pack_id), number) for item_id, ch_id, pack_id, number in _rows(
+            SkuCode.objects.filter(**of_items("item_id", chunk)).values_list(
+                "item_id", "characteristic_id", "pack_id", "number")))
         items.extend(_item_row(row) for row in _rows(Item.objects.filter(**of_items("pk", chunk)).order_by("pk")
                                                      .values_list(*_ITEM_FIELDS)) if row[0] in wanted)
         for pk, uuid, name, item_id in _rows(Characteristic.objects.filter(**of_items("item_id", chunk))
@@ -430,7 +436,9 @@ def _batch_read(*, device: OfflineDevice, ids: list[int], on: date) -> _Batch:
     groups = ItemGroup.objects.in_bulk({item.group_id for item in items if item.group_id})
     prices = _latest_prices(store.retail_price_type_id if store else None, ids, on)
     balances = _balances(warehouse.pk, ids) if device.export_balances else {}
-    return _Batch(items=items, sku=sku, chars=chars, packs=packs, barcodes=barcodes, units=units, groups=groups,
+    return _Batch(items=items, sku=sku, chars=chars, packs=packs, barcodes=barcodes, units=units,
+                  unit_uuids={pk: str(unit.uuid) for pk, unit in units.items()},
+                  group_keys={pk: (group.code, str(group.uuid)) for pk, group in groups.items()},
                   prices=prices, balances=balances, item_balances=_item_balances(balances))
 
 
@@ -488,15 +496,13 @@ def _item_positions(row: _ItemRow, batch: _Batch, writer, *, fmt: FormatVersion,
     if _code(batch, row) is None or refusal(fmt, tax_rate=tax_rate, marked=row.marking_kind is not None):
         return None
     unit = batch.units[row.base_unit_id]
-    group = {}
-    if row.group_id and export_groups:
-        found = batch.groups[row.group_id]
-        group = dict(group_code=found.code, group_uuid=str(found.uuid))
+    group_code, group_uuid = batch.group_keys[row.group_id] if row.group_id and export_groups else ("", "")
     head = writer.item(
         name=row.name, uuid=row.uuid, tax_rate=tax_rate, calculation_subject=row.calculation_subject,
-        unit_code=unit.okei_code, unit_uuid=str(unit.uuid), article=row.article, description=row.description,
-        is_weight=row.is_weight, marked_type_code=row.marking_kind, classification_code=row.classification_code,
-        is_excisable=row.is_excisable, alcohol=_alcohol(row), **group,
+        unit_code=unit.okei_code, unit_uuid=batch.unit_uuids[unit.pk], article=row.article,
+        description=row.description, is_weight=row.is_weight, marked_type_code=row.marking_kind,
+        classification_code=row.classification_code, is_excisable=row.is_excisable, alcohol=_alcohol(row),
+        group_code=group_code, group_uuid=group_uuid,
     )
     return _ItemPositions(row=row, batch=batch, writer=writer, per_position=per_position, unit=unit, head=head,
                           price=batch.prices.get((row.id, None)), balance=batch.item_balances.get(row.id))
@@ -504,7 +510,7 @@ def _item_positions(row: _ItemRow, batch: _Batch, writer, *, fmt: FormatVersion,
 
 def _code(batch: _Batch, row, ch_id: int | None = None, pack_id: int | None = None) -> str | None:
     """A position's code (a weighed good's by its scale code); None: the position has no SKU."""
-    number = batch.sku.get(SkuCode.key_for(row.id, ch_id, pack_id))
+    number = batch.sku.get((row.id, ch_id, pack_id))
     return None if number is None else position_code(number, is_weight=row.is_weight)
 
 
@@ -549,6 +555,10 @@ def _pack_balance(balance: Decimal | None, coefficient: Decimal, *, per_position
 
 def _position_goods(item: _ItemPositions, scopes: set[Scope] | None) -> list:
     """One Good per position of the item, by code; with `scopes`, of those positions only."""
+    if scopes is None and not item.characteristics and not item.packs:
+        # Most items are one position: their Good without the walk (a full list writes every item's).
+        return [item.good(item.row.name, code=item.code(), price=_money_or_none(item.price),
+                          balance=_positive(item.balance), barcodes=item.barcodes())]
     found = [(int(code), good) for code, ch_id, pack_id, good in _each_position(item)
              if position_in_scopes(scopes, ch_id, pack_id)]
     found.sort(key=itemgetter(0))
@@ -657,12 +667,9 @@ def _goods_text(*, device: OfflineDevice, fmt: FormatVersion, ids: list[int], on
     joined: dict[int, list[str]] = defaultdict(list)
     for item_id, text in goods:
         joined[item_id].append(text)
-    found = {}
-    for item_id, texts in joined.items():
-        text = "".join(texts)
-        refuse_not_xml(text)  # as lxml refuses it
-        found[item_id] = text.encode()
-    return found
+    found = {item_id: "".join(texts) for item_id, texts in joined.items()}
+    refuse_not_xml("".join(found.values()))  # as lxml refuses it; one scan of the whole batch
+    return {item_id: text.encode() for item_id, text in found.items()}
 
 
 def _block_store(*, variant_key: str, ids: list[int], built: dict[int, tuple[bytes, date | None]], on: date,
