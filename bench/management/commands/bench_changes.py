@@ -51,7 +51,8 @@ class Command(BaseCommand):
             f"{imported['limit_seconds']} s | import / limit = {imported['ratio']}x")
         out(f"next incremental list of one register after the repricing: {incremental['goods']} goods in "
             f"{incremental['packages']} packages, {incremental['megabytes']} MB, {incremental['seconds']} s, "
-            f"peak RSS {incremental['peak_rss_mb']} MB")
+            f"peak RSS {incremental['peak_rss_mb']} MB | lxml limit (serializing the same documents from trees; "
+            f"median of 5) {incremental['lxml_seconds']} s | ours / limit = {incremental['ratio_to_lxml']}x")
         part, whole = positions["positions"], positions["whole"]
         out(f"one size repriced in {part['items']} goods: next incremental list {part['goods']} Goods, "
             f"{part['megabytes']} MB, {part['seconds']} s | the same goods changed whole (limit: what an item-level "
