@@ -235,8 +235,11 @@ def _plan_with_sku(*, variant_key: str, rows: list[tuple], on: date, every: bool
         sku_generate(positions=positions_for_items(uncached))
     with_sku = cached.intersection(selected)
     for chunk in chunks(uncached):
-        with_sku.update(SkuCode.objects.filter(characteristic=None, pack=None, **of_items("item_id", chunk))
-                        .values_list("item_id", flat=True))
+        # By the items' range and the positions' ids read back: filtered on characteristic IS NULL, SQLite
+        # walks that index's every base position of the catalog for each chunk.
+        with_sku.update(item_id for item_id, ch_id, pack_id in _rows(
+            SkuCode.objects.filter(**of_items("item_id", chunk)).order_by().values_list(
+                "item_id", "characteristic_id", "pack_id")) if ch_id is None and pack_id is None)
     return ([pk for pk in selected if pk in with_sku], [pk for pk in uncached if pk in with_sku],
             [row for row in rows if row[0] in with_sku])
 
@@ -246,8 +249,8 @@ def _refused(fmt: FormatVersion, ids: list[int]) -> list[tuple[int, str, str]]:
     left_out: list[tuple[int, str, str]] = []
     wanted = set(ids)
     for chunk in chunks(ids):
-        for pk, name, rate, marking in (Item.objects.filter(**of_items("pk", chunk)).order_by("pk")
-                                        .values_list("pk", "name", "vat_rate", "marking_kind")):
+        for pk, name, rate, marking in _rows(Item.objects.filter(**of_items("pk", chunk)).order_by("pk")
+                                             .values_list("pk", "name", "vat_rate", "marking_kind")):
             reason = refusal(fmt, tax_rate=format_tax_rate(rate), marked=marking is not None) if pk in wanted else ""
             if reason:
                 left_out.append((pk, name, reason))
@@ -415,7 +418,7 @@ def _batch_read(*, device: OfflineDevice, ids: list[int], on: date) -> _Batch:
     wanted = set(ids)
     for chunk in chunks(ids):
         sku.update(((item_id, ch_id, pack_id), number) for item_id, ch_id, pack_id, number in _rows(
-            SkuCode.objects.filter(**of_items("item_id", chunk)).values_list(
+            SkuCode.objects.filter(**of_items("item_id", chunk)).order_by().values_list(
                 "item_id", "characteristic_id", "pack_id", "number")))
         items.extend(_item_row(row) for row in _rows(Item.objects.filter(**of_items("pk", chunk)).order_by("pk")
                                                      .values_list(*_ITEM_FIELDS)) if row[0] in wanted)

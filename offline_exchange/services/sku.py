@@ -1,13 +1,12 @@
 """SKU codes: one number per position (item, characteristic, pack), lowest free first."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from django.db import transaction
 
 from offline_exchange.models import ExchangeRule, ExchangeSettings, SkuCode
-from offline_exchange.services.batching import chunks, of_items
+from offline_exchange.services.batching import chunks, fetch_rows, of_items
 from offline_exchange.services.rules import rule_items
 from retail.models import Characteristic, Item, Pack
 
@@ -18,8 +17,10 @@ class SkuRangeExhaustedError(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):
+    """A position (item, characteristic, pack); a tuple: a price list's plan makes one per position of the
+    catalog, and a frozen dataclass costs several times as much to make."""
+
     item_id: int
     characteristic_id: int | None
     pack_id: int | None
@@ -30,6 +31,11 @@ class Position:
         return SkuCode.key_for(self.item_id, self.characteristic_id, self.pack_id)
 
 
+def _rows(queryset) -> list[tuple]:
+    # Raw rows: a price list's plan asks for the positions of the whole catalog.
+    return fetch_rows(*queryset.query.sql_with_params())
+
+
 def positions_for_items(item_ids: Iterable[int]) -> list[Position]:
     """Base position of each item, each characteristic, each pack (per characteristic if both)."""
     item_ids = list(item_ids)
@@ -38,11 +44,13 @@ def positions_for_items(item_ids: Iterable[int]) -> list[Position]:
     packs: dict[int, list[int]] = {}
     wanted = set(item_ids)
     for chunk in chunks(sorted(wanted)):
-        weights.update(row for row in Item.objects.filter(**of_items("pk", chunk)).values_list("pk", "is_weight")
-                       if row[0] in wanted)
-        for item_id, ch_id in Characteristic.objects.filter(**of_items("item_id", chunk)).values_list("item_id", "pk"):
+        weights.update((pk, bool(is_weight)) for pk, is_weight in _rows(
+            Item.objects.filter(**of_items("pk", chunk)).values_list("pk", "is_weight")) if pk in wanted)
+        for item_id, ch_id in _rows(Characteristic.objects.filter(**of_items("item_id", chunk))
+                                    .values_list("item_id", "pk")):
             chars.setdefault(item_id, []).append(ch_id)
-        for item_id, pack_id in Pack.objects.filter(**of_items("item_id", chunk)).values_list("item_id", "pk"):
+        for item_id, pack_id in _rows(Pack.objects.filter(**of_items("item_id", chunk))
+                                      .values_list("item_id", "pk")):
             packs.setdefault(item_id, []).append(pack_id)
     positions: list[Position] = []
     for item_id in item_ids:
@@ -82,7 +90,8 @@ def sku_generate(*, positions: list[Position]) -> int:
     config = ExchangeSettings.objects.select_for_update().get_or_create(pk=1)[0]
     existing: set[str] = set()
     for chunk in chunks(sorted({p.item_id for p in positions})):
-        existing.update(SkuCode.objects.filter(**of_items("item_id", chunk)).values_list("position_key", flat=True))
+        existing.update(key for key, in _rows(SkuCode.objects.filter(**of_items("item_id", chunk)).order_by()
+                                               .values_list("position_key")))
     seen: set[str] = set()
     missing: list[Position] = []
     for position in positions:
