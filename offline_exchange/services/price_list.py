@@ -379,9 +379,11 @@ def _item_row(row: tuple) -> _ItemRow:
      group_id, is_alcohol, alcohol_is_excisable, alcohol_kind_code, alcohol_volume, alcohol_strength,
      alcohol_vendor_inn, alcohol_vendor_kpp, alcohol_is_draught, classification_code, is_excisable) = row
     # SQLite's booleans are 0 and 1: the dataclasses carry them as bool.
+    if is_alcohol:
+        alcohol_volume, alcohol_strength = _decimal(alcohol_volume), _decimal(alcohol_strength)
     return _ItemRow(pk, _uuid_text(uuid), name, article, description, vat_rate, bool(is_weight), marking_kind,
                     calculation_subject, base_unit_id, group_id, bool(is_alcohol), bool(alcohol_is_excisable),
-                    alcohol_kind_code, _decimal(alcohol_volume), _decimal(alcohol_strength), alcohol_vendor_inn,
+                    alcohol_kind_code, alcohol_volume, alcohol_strength, alcohol_vendor_inn,
                     alcohol_vendor_kpp, bool(alcohol_is_draught), classification_code, bool(is_excisable))
 
 
@@ -452,7 +454,7 @@ def _item_balances(balances: dict[tuple[int, int | None], Decimal]) -> dict[int,
     return totals
 
 
-@dataclass
+@dataclass(slots=True)
 class _ItemPositions:
     """One item as its Goods show it: what each of its Goods repeats (`head`, made by the writer once), its
     own price and balance, and its positions' codes, barcodes, prices and balances."""
@@ -504,11 +506,12 @@ def _item_positions(row: _ItemRow, batch: _Batch, writer, *, fmt: FormatVersion,
         name=row.name, uuid=row.uuid, tax_rate=tax_rate, calculation_subject=row.calculation_subject,
         unit_code=unit.okei_code, unit_uuid=batch.unit_uuids[unit.pk], article=row.article,
         description=row.description, is_weight=row.is_weight, marked_type_code=row.marking_kind,
-        classification_code=row.classification_code, is_excisable=row.is_excisable, alcohol=_alcohol(row),
+        classification_code=row.classification_code, is_excisable=row.is_excisable,
+        alcohol=_alcohol(row) if row.is_alcohol else None,
         group_code=group_code, group_uuid=group_uuid,
     )
-    return _ItemPositions(row=row, batch=batch, writer=writer, per_position=per_position, unit=unit, head=head,
-                          price=batch.prices.get((row.id, None)), balance=batch.item_balances.get(row.id))
+    return _ItemPositions(row, batch, writer, per_position, unit, head, batch.prices.get((row.id, None)),
+                          batch.item_balances.get(row.id))
 
 
 def _code(batch: _Batch, row, ch_id: int | None = None, pack_id: int | None = None) -> str | None:
