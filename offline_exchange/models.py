@@ -515,7 +515,10 @@ OPERATION_NAMES = {
     "PostDocs": "Загрузка документов",
     "(неизвестна)": "Неизвестная операция",
 }
-DOC_TYPE_NAMES = {"SaleReports": "отчеты о продажах", "Order": "заказы"}
+# The DocType of an upload as the journal names it (the device's word stays in the entry).
+DOC_TYPE_NAMES = {"SaleReports": "отчеты о продажах", "SalesReport": "отчеты о продажах",
+                  "SaleReport": "отчеты о продажах", "Order": "заказы",
+                  "AlcoholTareOpening": "вскрытия алкогольной тары", "PriceCheckerReport": "отчеты о ценниках"}
 
 
 class ExchangeJournalEntry(models.Model):

@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from backoffice.admin.rights import StoreScopedAdminMixin, SyncUsersFieldMixin
 from common.ru import datetime_text
 from offline_exchange.models import (
+    DOC_TYPE_NAMES,
     OPERATION_NAMES,
     CashRegister,
     DeviceCodeAlias,
@@ -338,6 +339,22 @@ class OperationFilter(admin.SimpleListFilter):
         return queryset.filter(operation=self.value()) if self.value() else queryset
 
 
+class DocTypeFilter(admin.SimpleListFilter):
+    """The uploads' document types by their Russian names («отчеты о продажах», not «SaleReports»)."""
+
+    title = "тип документа"
+    parameter_name = "doc_type__exact"
+
+    def lookups(self, request, model_admin):
+        used = (model_admin.get_queryset(request).exclude(doc_type="").order_by()
+                .values_list("doc_type", flat=True).distinct())
+        return sorted(((name, DOC_TYPE_NAMES.get(name, f"прочие: {name}")) for name in used),
+                      key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(doc_type=self.value()) if self.value() else queryset
+
+
 @admin.register(ExchangeJournalEntry)
 class ExchangeJournalEntryAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     """Read only: a journal entry is what happened; nobody edits or deletes it here (the purge does)."""
@@ -348,9 +365,9 @@ class ExchangeJournalEntryAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["device", "user"]
     fields = ["created_text", "operation_text", "status", "device", "device_ref", "user", "address", "user_agent",
-              "duration_ms", "request_bytes", "response_bytes", "repeats", "last_text", "transfer_id", "doc_type",
+              "duration_ms", "request_bytes", "response_bytes", "repeats", "last_text", "transfer_id", "doc_type_text",
               "error", "note", "warning", "document_text"]
-    list_filter = ["status", OperationFilter, "doc_type", "device", ("created_at", admin.DateFieldListFilter)]
+    list_filter = ["status", OperationFilter, DocTypeFilter, "device", ("created_at", admin.DateFieldListFilter)]
     actions = ["reload_from_journal"]
 
     @admin.display(description="Время", ordering="created_at")
@@ -364,6 +381,13 @@ class ExchangeJournalEntryAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description="Операция", ordering="operation")
     def operation_text(self, obj):
         return obj.operation_text
+
+    @admin.display(description="Тип документа")
+    def doc_type_text(self, obj):
+        if not obj.doc_type:
+            return "—"
+        # The Russian name, and the device's own word as a code to search for.
+        return format_html("{} <code>{}</code>", DOC_TYPE_NAMES.get(obj.doc_type, "прочие"), obj.doc_type)
 
     @admin.display(description="Ошибка, предупреждение")
     def short_error(self, obj):

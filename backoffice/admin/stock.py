@@ -81,14 +81,20 @@ class StockDocumentAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleHisto
     date_hierarchy = "date"
     actions = ["post_selected", "unpost_selected"]
     header_fields = ["warehouse"]
-    readonly_fields = ["number", "posted"]
+    readonly_fields = ["number", "posted_state"]
 
     @admin.display(description="Дата", ordering="date")
     def date_shown(self, obj):
         return datetime_text(obj.date)
 
+    @admin.display(description="Проведен")
+    def posted_state(self, obj):
+        # Words, not Django's red ✖: a document being filled is not posted yet, which is no alarm.
+        return "Да" if obj is not None and obj.posted else "Нет"
+
     def get_fieldsets(self, request, obj=None):
-        fieldsets = [(None, {"fields": ["number", "date", "organization"] + self.header_fields + ["posted", "comment"]})]
+        fieldsets = [(None, {"fields": ["number", "date", "organization"] + self.header_fields
+                              + ["posted_state", "comment"]})]
         # A viewer cannot fill lines: without this the scan inputs showed as «Barcode: None».
         if self.has_change_permission(request, obj) or (obj is None and self.has_add_permission(request)):
             fieldsets.append(("Подбор строк", {"fields": ["barcode", "lines_file"]}))

@@ -11,6 +11,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from common.ru import quantity_text
+
 QTY = {"max_digits": 15, "decimal_places": 3}
 MONEY = {"max_digits": 15, "decimal_places": 2}
 
@@ -68,7 +70,7 @@ class StockMovement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.item}: {self.quantity}"
+        return f"{self.item}: {quantity_text(self.quantity)}"
 
 
 class StockDocument(models.Model):
