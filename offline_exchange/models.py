@@ -528,6 +528,9 @@ class ExchangeJournalEntry(models.Model):
         # Written before a PostDocs document is processed, so an upload survives whatever happens next.
         RECEIVED = "received", "Принят, обрабатывается"
         OK = "ok", "Успешно"
+        # Taken (the device was told «успешно»), but a report was saved without being posted: a task for the
+        # store admin, shown as such in the journal.
+        WARNING = "warning", "Предупреждение"
         REFUSED = "refused", "Отклонено сервером"
         FAULT = "fault", "Ошибка"
         DENIED = "denied", "Доступ запрещен"

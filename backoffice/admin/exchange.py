@@ -44,7 +44,7 @@ from offline_exchange.services.feed import (
     price_list_pending_count,
 )
 from offline_exchange.services.health import ERROR_STATUSES, ago_text, device_health
-from offline_exchange.services.journal import TWO_CLIENTS_WARNING
+from offline_exchange.services.journal import TWO_CLIENTS_WARNING, journal_upload_result
 from offline_exchange.services.lockout import lockout_state
 from offline_exchange.services.registers import (
     device_connection,
@@ -315,13 +315,22 @@ class TransferAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
 DOCUMENT_SHOWN = 200_000
 
 
+def upload_result_record(entry: ExchangeJournalEntry | None, result) -> None:
+    """The journal entry of an upload posted again says how it stands now (its «Предупреждение» goes once
+    every report of it is posted)."""
+    if entry is not None:
+        journal_upload_result(entry=entry, success=result.success, description=result.description,
+                              unposted=any(not report.posted for report in result.reports))
+
+
 def reload_entry(model_admin, request, entry: ExchangeJournalEntry) -> None:
-    """«Перезагрузить из журнала» of one stored upload, told to the admin as the device would be."""
+    """One stored upload posted again («Провести»), told to the admin as the device would be."""
     try:
         result = sales_reports_reload(entry=entry, user=request.user)
     except ValueError as exc:
         model_admin.message_user(request, f"{entry}: {exc}", messages.ERROR)
         return
+    upload_result_record(entry, result)
     level = messages.SUCCESS if result.success and result.description == SUCCESS else messages.WARNING
     model_admin.message_user(request, f"{entry}: {result.description}", level)
 
@@ -413,7 +422,7 @@ class ExchangeJournalEntryAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
-    @admin.action(description="Перезагрузить из журнала", permissions=["view"])
+    @admin.action(description="Провести отчеты загрузки", permissions=["view"])
     def reload_from_journal(self, request, queryset):
         if not request.user.has_perm("retail.change_retailsalesreport"):
             self.message_user(request, "Нет права изменять отчеты о розничных продажах.", messages.ERROR)
@@ -452,9 +461,10 @@ def _journal_url(**filters) -> str:
 
 
 def _last_ok(operations: list[str]):
-    # A poll answered «not formed yet» delivered nothing.
+    # A poll answered «not formed yet» delivered nothing; an upload with a report left unposted was taken.
     return Subquery(ExchangeJournalEntry.objects.filter(
-        device=OuterRef("pk"), operation__in=operations, status=ExchangeJournalEntry.Status.OK,
+        device=OuterRef("pk"), operation__in=operations,
+        status__in=[ExchangeJournalEntry.Status.OK, ExchangeJournalEntry.Status.WARNING],
     ).exclude(note=NOT_FORMED_NOTE).order_by("-created_at").values("created_at")[:1])
 
 

@@ -287,7 +287,7 @@ def _unknown_text(unknown: dict[tuple, list]) -> str:
     more = len(unknown) - UNKNOWN_SHOWN
     return ("не найдены товары по кодам из чеков — " + "; ".join(parts)
             + (f"; и еще {more} кодов" if more > 0 else "")
-            + ". Сопоставьте коды с номенклатурой на странице отчета и перепроведите его из журнала")
+            + ". Сопоставьте коды с номенклатурой на странице отчета и нажмите «Провести»")
 
 
 @dataclass
@@ -616,7 +616,7 @@ def sales_reports_reload(*, entry: ExchangeJournalEntry, user=None) -> PostDocsR
 
 
 def sales_report_repost(*, report: RetailSalesReport, user=None) -> PostDocsResult:
-    """«Перепровести из журнала»: the report's stored upload imported again. The import finds the report
+    """«Провести» on the report's page: its stored upload imported again. The import finds the report
     by its shift and replaces its lines and movements, so no second report appears and stock moves once."""
     if report.journal_entry_id is None:
         raise ValueError("У отчета нет записи журнала обмена: перепроводить нечего.")
