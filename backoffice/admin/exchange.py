@@ -1,13 +1,21 @@
 """Exchange set-up in the order of the 1С:Розница instruction, plus the journal and transfers."""
+import json
 import re
 from datetime import timedelta
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template import loader
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -47,15 +55,18 @@ from offline_exchange.services.health import ERROR_STATUSES, ago_text, device_he
 from offline_exchange.services.journal import TWO_CLIENTS_WARNING, journal_upload_result
 from offline_exchange.services.lockout import lockout_state
 from offline_exchange.services.registers import (
+    SYNC_GROUP,
     device_connection,
     device_free_for_register,
     payment_mappings_number,
+    sync_user_create,
+    sync_user_missing,
 )
 from offline_exchange.services.rules import rule_goods_count
-from offline_exchange.services.sales import SUCCESS, sales_reports_reload
+from offline_exchange.services.sales import SUCCESS, sales_report_reasons_short, sales_reports_reload
 from offline_exchange.services.sku import SkuRangeExhaustedError, sku_generate_for_rule
 from offline_exchange.services.transfers import NOT_FORMED_NOTE
-from retail.models import Item, RetailSalesReport
+from retail.models import Item, RetailSalesReport, SalesReportGoodsLine, SalesReportReturnedLine
 
 
 @admin.register(ExchangeSettings)
@@ -149,6 +160,57 @@ class ExchangeRuleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         self.message_user(request, f"Создано кодов SKU: {total}.", messages.SUCCESS)
 
 
+class SyncUsersField(forms.ModelMultipleChoiceField):
+    """The device's logins: a login the list does not offer is refused by name, with what it lacks and a link
+    to its page, never as Django's «Выберите корректный вариант. 4 нет среди допустимых значений»."""
+
+    def _check_values(self, value):
+        try:
+            return super()._check_values(value)
+        except ValidationError as exc:
+            if exc.code != "invalid_choice":
+                raise
+            asked = [str(pk) for pk in value if str(pk).isdigit()]
+            offered = {str(pk) for pk in self.queryset.filter(pk__in=asked).values_list("pk", flat=True)}
+            problems = []
+            for user in User.objects.filter(pk__in=asked).exclude(pk__in=offered).order_by("username"):
+                missing = sync_user_missing(user=user) or "пользователь недоступен для выбора"
+                problems.append(ValidationError(format_html(
+                    'Пользователь «{}» не может выполнять обмен: {}. Откройте <a href="{}" target="_blank">'
+                    "карточку пользователя</a>, добавьте его в группу «{}» и отметьте «Активный», затем "
+                    "запишите оборудование снова.", user.username, missing,
+                    reverse("admin:auth_user_change", args=[user.pk]), SYNC_GROUP), code="invalid_choice"))
+            if len(problems) < len(set(asked) - offered) or not problems:
+                problems.append(ValidationError("Выбранный пользователь не найден: обновите страницу и выберите "
+                                                "пользователя снова.", code="invalid_choice"))
+            raise ValidationError(problems) from None
+
+
+class SyncUserAddWrapper(RelatedFieldWidgetWrapper):
+    """«+» beside «Пользователи синхронизации» creates a login for this device's phone, not a bare user."""
+
+    template_name = "admin/offline_exchange/offlinedevice/sync_users_wrapper.html"
+    add_url = ""
+
+    def get_related_url(self, info, action, *args):
+        if action == "add" and self.add_url:
+            return self.add_url
+        return super().get_related_url(info, action, *args)
+
+    def _render(self, template_name, context, renderer=None):
+        # The project's templates (templates/), which the forms' own renderer does not search.
+        return mark_safe(loader.render_to_string(template_name, context))
+
+
+class SyncUserForm(UserCreationForm):
+    """A sync login: a name and a password (checked by the password rules), nothing else to decide."""
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ["username"]
+        labels = {"username": "Имя пользователя (логин на кассе)"}
+
+
 @admin.register(OfflineDevice)
 class OfflineDeviceAdmin(StoreScopedAdminMixin, SyncUsersFieldMixin, admin.ModelAdmin):
     list_display = ["name", "device_id", "organization", "rule", "format_version", "exchange_kind", "in_use",
@@ -162,6 +224,61 @@ class OfflineDeviceAdmin(StoreScopedAdminMixin, SyncUsersFieldMixin, admin.Model
         ("Доступ", {"fields": ["users"]}),
     ]
     filter_horizontal = ["users"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "users":
+            kwargs["form_class"] = SyncUsersField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        field = form.base_fields.get("users")
+        if field is not None and isinstance(field.widget, RelatedFieldWidgetWrapper):
+            field.widget.__class__ = SyncUserAddWrapper
+            field.widget.add_url = (reverse("admin:offline_exchange_offlinedevice_sync_user", args=[obj.pk])
+                                    if obj is not None and obj.pk else
+                                    reverse("admin:offline_exchange_offlinedevice_sync_user_new"))
+        return form
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("sync-user/add/", view(self.sync_user_view), name="offline_exchange_offlinedevice_sync_user_new"),
+            path("<path:object_id>/sync-user/add/", view(self.sync_user_view),
+                 name="offline_exchange_offlinedevice_sync_user"),
+        ] + super().get_urls()
+
+    def sync_user_view(self, request, object_id=None):
+        """A login for the device's phone: in the sync group, bound to the device (when it is written already;
+        on a new device's form the login is put into its list, bound when the device is written)."""
+        device = None
+        if object_id is not None:
+            device = self.get_object(request, object_id)
+            if device is None:
+                raise Http404("Оборудование не найдено.")
+            if not self.has_change_permission(request, device):
+                raise PermissionDenied
+        elif not self.has_add_permission(request):
+            raise PermissionDenied
+        if not request.user.has_perm("auth.add_user"):
+            raise PermissionDenied
+        popup = IS_POPUP_VAR in request.GET or IS_POPUP_VAR in request.POST
+        form = SyncUserForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            user = sync_user_create(username=form.cleaned_data["username"],
+                                    password=form.cleaned_data["password1"], device=device)
+            if popup:
+                data = json.dumps({"value": str(user.pk), "obj": str(user)})
+                return TemplateResponse(request, "admin/popup_response.html", {"popup_response_data": data})
+            self.message_user(request, f"Пользователь синхронизации «{user}» создан"
+                              + (f" и привязан к оборудованию «{device}»." if device else "."), messages.SUCCESS)
+            return HttpResponseRedirect(
+                reverse("admin:offline_exchange_offlinedevice_change", args=[device.pk]) if device
+                else reverse("admin:offline_exchange_offlinedevice_add"))
+        context = {**self.admin_site.each_context(request), "title": "Пользователь синхронизации (создание)",
+                   "form": form, "device": device, "group": SYNC_GROUP, "is_popup": popup,
+                   "is_popup_var": IS_POPUP_VAR, "opts": self.opts}
+        return TemplateResponse(request, "admin/offline_exchange/offlinedevice/sync_user_add.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         device = self.get_object(request, object_id)
@@ -400,10 +517,28 @@ class ExchangeJournalEntryAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Ошибка, предупреждение")
     def short_error(self, obj):
+        if obj.status == ExchangeJournalEntry.Status.WARNING:
+            return self._unposted(obj)
         if obj.warning:
             return format_html("{}<br>⚠ {}", obj.error[:120], obj.warning[:120]) if obj.error \
                 else f"⚠ {obj.warning[:120]}"
         return obj.error[:120]
+
+    @staticmethod
+    def _unposted(obj):
+        """An upload taken with reports left unposted: each such report, linked, and why in a few words."""
+        reports = RetailSalesReport.objects.filter(journal_entry=obj, posted=False).order_by("number")
+        lines = []
+        for report in reports:
+            unknown = len({(code, uuid) for model in (SalesReportGoodsLine, SalesReportReturnedLine)
+                           for code, uuid in model.objects.filter(report=report, item__isnull=True)
+                           .values_list("sent_code", "sent_good_uuid")})
+            reasons = "; ".join(sales_report_reasons_short(report=report, unknown_codes=unknown))
+            lines.append((reverse("admin:retail_retailsalesreport_change", args=[report.pk]), report.number,
+                          reasons or "причина не указана"))
+        if not lines:  # posted since, or a report sent again into another upload
+            return format_html("⚠ {}", _short(obj.error, 120)) if obj.error else "—"
+        return format_html_join(mark_safe("<br>"), '⚠ <a href="{}">Отчет {}</a> не проведен: {}', lines)
 
     def get_urls(self):
         download = path("<int:pk>/document/", self.admin_site.admin_view(self.document_view),
