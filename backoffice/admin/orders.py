@@ -8,7 +8,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-# The catalog admins import and export through the limited mixin (file limits, CSV/XLSX only).
+from backoffice.admin.lines import DocumentLinesMixin, pk_of
 from backoffice.admin.rights import StoreScopedAdminMixin
 from backoffice.admin.stock import (
     OrderFollowsSalesMixin,  # also registers the store documents' admins
@@ -19,8 +19,11 @@ from retail.models import (
     CustomerOrder,
     CustomerOrderLine,
     CustomerOrderPayment,
+    Store,
 )
+from retail.rights import scope_queryset
 from retail.services.orders import (
+    OrderTotals,
     order_lines_write,
     order_number_taken,
     order_save,
@@ -94,8 +97,9 @@ class CustomerOrderForm(forms.ModelForm):
 
 
 @admin.register(CustomerOrder)
-class CustomerOrderAdmin(StoreScopedAdminMixin, OrderFollowsSalesMixin, admin.ModelAdmin):
+class CustomerOrderAdmin(DocumentLinesMixin, StoreScopedAdminMixin, OrderFollowsSalesMixin, admin.ModelAdmin):
     form = CustomerOrderForm
+    lines_kind = "order"
     change_form_template = "admin/retail/customerorder/change_form.html"
     list_display = ["number", "date_shown", "status", "is_cancelled", "counterparty", "store", "total_shown",
                     "courier_cash_register"]
@@ -155,8 +159,14 @@ class CustomerOrderAdmin(StoreScopedAdminMixin, OrderFollowsSalesMixin, admin.Mo
         lines = formset.save(commit=False)
         order_lines_write(order=form.instance, lines=lines, deleted=formset.deleted_objects)
 
+    def lines_price_type_id(self, request):
+        """An order's lines are priced at its store's retail price (a store of the user's)."""
+        store = scope_queryset(Store.objects.all(), request.user).filter(pk=pk_of(request.GET.get("store"))).first()
+        return store.retail_price_type_id if store is not None else None
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["order_totals"] = order_totals(order=obj) if obj is not None else None
+        context["order_totals"] = order_totals(order=obj) if obj is not None else OrderTotals()
+        context["lines_config"] = self.lines_config()
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
+from backoffice.admin.lines import DocumentLinesMixin
 from backoffice.admin.rights import GuardedHistoryMixin, StoreScopedAdminMixin
 from common.ru import datetime_text, money_text, quantity_text
 from retail.models import (
@@ -70,7 +71,7 @@ class LineInline(admin.TabularInline):
         return getattr(self, "readonly_line_fields", [])
 
 
-class StockDocumentAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
+class StockDocumentAdmin(DocumentLinesMixin, StoreScopedAdminMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
     """What every store document's admin does, as in 1С:Розница's document forms."""
 
     form = StockDocumentForm
@@ -182,6 +183,8 @@ class StockDocumentAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleHisto
         self.message_user(request, f"Отменено проведение документов: {queryset.count()}.", messages.SUCCESS)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["lines_config"] = self.lines_config()
+        context["lines_total"] = getattr(obj, "total", None) if obj is not None and obj.pk else None
         context["movements"] = []
         if obj is not None and obj.pk:
             from django.contrib.contenttypes.models import ContentType
@@ -212,6 +215,7 @@ class GoodsReceiptLineInline(LineInline):
 @admin.register(GoodsReceipt)
 class GoodsReceiptAdmin(StockDocumentAdmin):
     inlines = [GoodsReceiptLineInline]
+    lines_kind = "receipt"
     header_fields = ["warehouse", "supplier", "supplier_document", "retail_price_type"]
     list_display = ["number", "date_shown", "warehouse", "supplier", "posted", "organization", "comment"]
 
@@ -241,6 +245,7 @@ class StockCountLineInline(LineInline):
 @admin.register(StockCount)
 class StockCountAdmin(StockDocumentAdmin):
     inlines = [StockCountLineInline]
+    lines_quantity_field = "counted_quantity"
 
 
 class StockTransferLineInline(LineInline):
@@ -264,6 +269,7 @@ class PriceSettingLineInline(LineInline):
 @admin.register(PriceSetting)
 class PriceSettingAdmin(StockDocumentAdmin):
     inlines = [PriceSettingLineInline]
+    lines_kind, lines_quantity_field = "price_setting", "price"
     header_fields = ["price_type"]
     list_display = ["number", "date_shown", "price_type", "posted", "organization", "comment"]
     list_filter = ["posted", "price_type", ("date", admin.DateFieldListFilter)]
