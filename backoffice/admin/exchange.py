@@ -487,6 +487,8 @@ class ExchangeJournalEntryAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
 
     list_display = ["created_text", "operation_text", "status", "device", "device_ref", "user", "address",
                     "repeats", "duration_ms", "short_error"]
+    list_priority = {"created_text": 1, "operation_text": 1, "status": 1, "device": 1, "short_error": 1, "user": 2,
+                     "address": 3, "duration_ms": 3, "device_ref": 4, "repeats": 4}
     search_fields = ["device_ref", "error", "note", "address"]
     date_hierarchy = "created_at"
     list_select_related = ["device", "user"]

@@ -103,6 +103,8 @@ class CustomerOrderAdmin(DocumentLinesMixin, StoreScopedAdminMixin, OrderFollows
     change_form_template = "admin/retail/customerorder/change_form.html"
     list_display = ["number", "date_shown", "status", "is_cancelled", "counterparty", "store", "total_shown",
                     "courier_cash_register"]
+    list_priority = {"number": 1, "date_shown": 1, "status": 1, "total_shown": 1, "is_cancelled": 2,
+                     "counterparty": 2, "store": 3, "courier_cash_register": 3}
     list_filter = ["status", "is_cancelled", "store", "courier_cash_register"]
     search_fields = ["number", "counterparty__name", "phone"]
     inlines = [OrderLineInline, OrderPaymentInline]

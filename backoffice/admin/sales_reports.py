@@ -44,6 +44,9 @@ class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleH
     list_display = ["posted_icon", "number", "date_shown", "store", "cash_register", "shift_number", "total_shown",
                     "returns_shown"]
     list_display_links = ["number"]
+    # In sight at any width (1 never gives way); the others give way from the highest number.
+    list_priority = {"posted_icon": 1, "number": 1, "date_shown": 1, "shift_number": 1, "total_shown": 1,
+                     "returns_shown": 1, "cash_register": 2, "store": 3}
     list_filter = ["posted", "store", "cash_register", "device", ("date", admin.DateFieldListFilter), "shift_closed"]
     list_select_related = ["store", "cash_register"]
     search_fields = ["number", "shift_number", "not_posted_reasons"]

@@ -3,6 +3,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -77,6 +78,8 @@ class StockDocumentAdmin(DocumentLinesMixin, StoreScopedAdminMixin, GuardedHisto
     form = StockDocumentForm
     change_form_template = "admin/retail/stock_document/change_form.html"
     list_display = ["number", "date_shown", "warehouse", "posted", "organization", "comment"]
+    list_priority = {"number": 1, "date_shown": 1, "posted": 1, "warehouse": 1, "total_shown": 1, "price_type": 1,
+                     "supplier": 2, "reason": 2, "to_warehouse": 2, "organization": 3, "comment": 4}
     list_filter = ["posted", "warehouse", ("date", admin.DateFieldListFilter)]
     search_fields = ["number", "comment"]
     date_hierarchy = "date"
@@ -217,7 +220,14 @@ class GoodsReceiptAdmin(StockDocumentAdmin):
     inlines = [GoodsReceiptLineInline]
     lines_kind = "receipt"
     header_fields = ["warehouse", "supplier", "supplier_document", "retail_price_type"]
-    list_display = ["number", "date_shown", "warehouse", "supplier", "posted", "organization", "comment"]
+    list_display = ["number", "date_shown", "warehouse", "supplier", "total_shown", "posted", "organization", "comment"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(lines_total=Sum("lines__amount"))
+
+    @admin.display(description="Сумма", ordering="lines_total")
+    def total_shown(self, obj):
+        return money_text(getattr(obj, "lines_total", None) or 0)
 
 
 class WriteOffLineInline(LineInline):
