@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 
 from backoffice.admin.rights import StoreScopedAdminMixin, SyncUsersFieldMixin
 from common.ru import datetime_text
+from offline_exchange.format.contents import GOOD_COLUMNS, ORDER_COLUMNS
 from offline_exchange.models import (
     DOC_TYPE_NAMES,
     OPERATION_NAMES,
@@ -54,6 +55,7 @@ from offline_exchange.services.feed import (
 from offline_exchange.services.health import ERROR_STATUSES, ago_text, device_health
 from offline_exchange.services.journal import TWO_CLIENTS_WARNING, journal_upload_result
 from offline_exchange.services.lockout import lockout_state
+from offline_exchange.services.received import ROWS_SHOWN, register_orders, transfer_goods
 from offline_exchange.services.registers import (
     SYNC_GROUP,
     device_connection,
@@ -288,6 +290,9 @@ class OfflineDeviceAdmin(StoreScopedAdminMixin, SyncUsersFieldMixin, admin.Model
             extra_context["connection"] = device_connection(device=device,
                                                             server=request.build_absolute_uri("/"))
             extra_context["cash_register_link"] = self._cash_register_link(request, device)
+            latest = device.transfers.order_by("-created_at").first()
+            extra_context["received_url"] = (reverse("admin:offline_exchange_transfer_received", args=[latest.pk])
+                                             if latest is not None else "")
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _cash_register_link(self, request, device):
@@ -399,11 +404,11 @@ class TransferPackageInline(admin.TabularInline):
 @admin.register(Transfer)
 class TransferAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "device", "goods_count", "skipped_without_sku", "package_total", "created_text",
-                    "completed_text"]
+                    "completed_text", "received_link"]
     list_filter = ["state", "full", "device"]
     list_select_related = ["device"]
-    fields = ["title", "device", "full", "state", "error", "goods_count", "skipped_without_sku", "left_out",
-              "package_total", "built_packages", "created_text", "completed_text", "id"]
+    fields = ["title", "received_link", "device", "full", "state", "error", "goods_count", "skipped_without_sku",
+              "left_out", "package_total", "built_packages", "created_text", "completed_text", "id"]
     readonly_fields = fields
     inlines = [TransferPackageInline]
 
@@ -413,6 +418,36 @@ class TransferAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description="Передача")
     def title(self, obj):
         return str(obj)
+
+    @admin.display(description="Что получила касса")
+    def received_link(self, obj):
+        return format_html('<a href="{}">Товары, цены, остатки и заказы</a>',
+                           reverse("admin:offline_exchange_transfer_received", args=[obj.pk]))
+
+    def get_urls(self):
+        return [path("<path:object_id>/received/", self.admin_site.admin_view(self.received_view),
+                     name="offline_exchange_transfer_received")] + super().get_urls()
+
+    def received_view(self, request, object_id):
+        """«Что получила касса»: the transfer's goods as its packages carry them (one package, or every one
+        matching a search), and the orders on the register."""
+        transfer = self.get_object(request, object_id)
+        if transfer is None:
+            raise Http404("Передача прайс-листа не найдена: ее заменила следующая передача этому оборудованию.")
+        if not self.has_view_permission(request, transfer):
+            raise PermissionDenied
+        term = request.GET.get("q", "").strip()[:100]
+        number = request.GET.get("package", "")
+        package = int(number) if number.isdigit() else None
+        goods = transfer_goods(transfer=transfer, package=package, term=term)
+        shown = package if package is not None or term else (goods.packages[0].number if goods.packages else None)
+        context = {
+            **self.admin_site.each_context(request), "opts": self.opts, "transfer": transfer,
+            "title": f"Что получила касса «{transfer.device}»", "goods": goods, "term": term, "package": shown,
+            "orders": register_orders(device=transfer.device), "rows_shown": ROWS_SHOWN,
+            "columns": GOOD_COLUMNS, "order_columns": ORDER_COLUMNS,
+        }
+        return TemplateResponse(request, "admin/offline_exchange/transfer/received.html", context)
 
     @admin.display(description="Создана", ordering="created_at")
     def created_text(self, obj):
@@ -493,7 +528,7 @@ class ExchangeJournalEntryAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["device", "user"]
     fields = ["created_text", "operation_text", "status", "device", "device_ref", "user", "address", "user_agent",
-              "duration_ms", "request_bytes", "response_bytes", "repeats", "last_text", "transfer_id", "doc_type_text",
+              "duration_ms", "request_bytes", "response_bytes", "repeats", "last_text", "transfer_text", "doc_type_text",
               "error", "note", "warning", "document_text"]
     list_filter = ["status", OperationFilter, DocTypeFilter, "device", ("created_at", admin.DateFieldListFilter)]
     actions = ["reload_from_journal"]
@@ -509,6 +544,20 @@ class ExchangeJournalEntryAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description="Операция", ordering="operation")
     def operation_text(self, obj):
         return obj.operation_text
+
+    @admin.display(description="Передача")
+    def transfer_text(self, obj):
+        if obj.transfer_id is None:
+            return "—"
+        transfer = self.transfer_of(obj)
+        if transfer is None:
+            return format_html("{} (передача заменена следующей)", obj.transfer_id)
+        return format_html('<a href="{}">Что получила касса</a> — {}',
+                           reverse("admin:offline_exchange_transfer_received", args=[transfer.pk]), transfer)
+
+    @staticmethod
+    def transfer_of(entry):
+        return Transfer.objects.filter(pk=entry.transfer_id, device_id=entry.device_id).first()
 
     @admin.display(description="Тип документа")
     def doc_type_text(self, obj):

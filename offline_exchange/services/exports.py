@@ -136,6 +136,12 @@ def orders_export(*, device: OfflineDevice) -> bytes:
     orders_qs = CustomerOrder.objects.filter(courier_cash_register__device=device)
     if changed is not None:
         orders_qs = orders_qs.filter(pk__in=sorted(changed))
+    content = _orders_content(orders_qs, fmt)
+    OfflineDevice.objects.filter(pk=device.pk).update(orders_watermark=upto)
+    return content
+
+
+def _orders_content(orders_qs, fmt) -> bytes:
     orders = list(
         orders_qs.select_related("counterparty")
         .prefetch_related("lines__item", "lines__characteristic", "lines__pack", "payments")
@@ -143,8 +149,11 @@ def orders_export(*, device: OfflineDevice) -> bytes:
     )
     item_ids = {line.item_id for order in orders for line in order.lines.all()}
     sku = dict(SkuCode.objects.filter(item_id__in=item_ids).values_list("position_key", "number"))
-    content = build_orders(
-        [_order_data(order, sku) for order in orders if order_is_exportable(order)], fmt,
-    )
-    OfflineDevice.objects.filter(pk=device.pk).update(orders_watermark=upto)
-    return content
+    return build_orders([_order_data(order, sku) for order in orders if order_is_exportable(order)], fmt)
+
+
+def orders_document(*, device: OfflineDevice) -> bytes:
+    """Every open courier order of the device's register as GetDocs writes it, read only (nothing moves):
+    what the register holds once it has taken the orders sent to it («Что получила касса»)."""
+    return _orders_content(CustomerOrder.objects.filter(courier_cash_register__device=device),
+                           get_format(device.format_version))
