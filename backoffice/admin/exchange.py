@@ -236,7 +236,11 @@ class OfflineDeviceAdmin(StoreScopedAdminMixin, SyncUsersFieldMixin, admin.Model
         form = super().get_form(request, obj, change, **kwargs)
         field = form.base_fields.get("users")
         if field is not None and isinstance(field.widget, RelatedFieldWidgetWrapper):
-            field.widget.__class__ = SyncUserAddWrapper
+            wrapper = field.widget
+            field.widget = SyncUserAddWrapper(
+                wrapper.widget, wrapper.rel, wrapper.admin_site, can_add_related=wrapper.can_add_related,
+                can_change_related=wrapper.can_change_related, can_delete_related=wrapper.can_delete_related,
+                can_view_related=wrapper.can_view_related)
             field.widget.add_url = (reverse("admin:offline_exchange_offlinedevice_sync_user", args=[obj.pk])
                                     if obj is not None and obj.pk else
                                     reverse("admin:offline_exchange_offlinedevice_sync_user_new"))
