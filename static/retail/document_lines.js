@@ -131,7 +131,8 @@
 
   function fillDefaults(row) {
     var item = field(row, 'item');
-    if (!item || !item.value || !config.defaults_url) { return; }
+    // A write-off, a count or a transfer has no price to fill.
+    if (!item || !item.value || !config.defaults_url || !PRICE_FIELD[config.kind]) { return; }
     var query = new URLSearchParams({item: item.value, date: documentDate()});
     ['characteristic', 'pack'].forEach(function (name) {
       if (field(row, name) && field(row, name).value) { query.set(name, field(row, name).value); }
