@@ -1,4 +1,8 @@
-"""Admin pages of the store reports: a filter form, the table, an SVG chart, «Сохранить в Excel»."""
+"""Admin pages of the store reports: a filter form, the table, an SVG chart, «Сохранить в Excel».
+
+Read for the user (`retail.rights`): the filters offer only the user's stores, their warehouses and
+registers; another store named in the query string is refused as any wrong choice is («Выберите корректный
+вариант»), and the report is built from the user's stores' rows only whatever the filter says."""
 import datetime as dt
 
 from django import forms
@@ -11,6 +15,7 @@ from django.urls import path
 from common.ru import date_text, datetime_text, money_text, quantity_text
 from offline_exchange.models import CashRegister
 from retail.models import Item, ItemGroup, Store, Warehouse
+from retail.rights import NO_STORES_TEXT, scope_queryset, staff_store_ids
 from retail.services import reports
 
 DATE_INPUT = ["%d.%m.%Y", "%Y-%m-%d"]
@@ -20,7 +25,17 @@ def _week_ago():
     return dt.date.today() - dt.timedelta(days=6)
 
 
-class PeriodForm(forms.Form):
+class ScopedForm(forms.Form):
+    """Every choice of a store's object offers only the user's stores' (catalog choices are everyone's)."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                field.queryset = scope_queryset(field.queryset, user)
+
+
+class PeriodForm(ScopedForm):
     date_from = forms.DateField(label="Период с", input_formats=DATE_INPUT, initial=_week_ago,
                                 widget=forms.DateInput(format="%d.%m.%Y"))
     date_to = forms.DateField(label="по", input_formats=DATE_INPUT, initial=dt.date.today,
@@ -42,7 +57,7 @@ class StockStatementForm(PeriodForm):
                                    empty_label="Все группы")
 
 
-class StockOnDateForm(forms.Form):
+class StockOnDateForm(ScopedForm):
     at = forms.DateTimeField(label="На дату", input_formats=["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y",
                                                              "%Y-%m-%dT%H:%M", "%Y-%m-%d"],
                              widget=forms.DateTimeInput(format="%d.%m.%Y %H:%M:%S"),
@@ -99,16 +114,19 @@ def report_view(request, slug):
     params = request.GET.copy()
     wants_xlsx = params.pop("format", None) == ["xlsx"]
     report = None
+    # Staff bound to no store, without «Все магазины»: the page says why there is nothing, no file is made.
+    no_stores = staff_store_ids(request.user) == []
     if not params:
         # The first opening: the report for the default filter (the last week, today's stock).
         initial = {name: (f.initial() if callable(f.initial) else f.initial)
                    for name, f in form_class.base_fields.items()}
-        form = form_class(initial=initial)
-        report = build(**initial)
+        form = form_class(initial=initial, user=request.user)
+        if not no_stores:
+            report = build(**initial, user=request.user)
     else:
-        form = form_class(params)
-        if form.is_valid():
-            report = build(**form.cleaned_data)
+        form = form_class(params, user=request.user)
+        if form.is_valid() and not no_stores:
+            report = build(**form.cleaned_data, user=request.user)
     if report is not None and wants_xlsx:
         response = HttpResponse(reports.report_xlsx(report), content_type=(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
@@ -125,7 +143,7 @@ def report_view(request, slug):
     context = {
         **admin.site.each_context(request), "title": title, "form": form, "report": report, "rows": rows,
         "totals": totals if report is not None else None, "more_totals": more_totals, "xlsx_query": query.urlencode(),
-        "reports": report_list(request), "slug": slug,
+        "reports": report_list(request), "slug": slug, "no_stores": NO_STORES_TEXT if no_stores else "",
     }
     return TemplateResponse(request, "admin/retail/reports/report.html", context)
 

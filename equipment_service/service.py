@@ -189,7 +189,7 @@ class EquipmentService(ServiceBase):
                                             unposted=any(not report.posted for report in result.reports))
         if call.status != "ok":  # refused, or taken with a report left unposted (a warning)
             call.error = result.description
-        call.note = result.note
+        call.note, call.warning = result.note, result.warning
         return _text(result.content)
 
 

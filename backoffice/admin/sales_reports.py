@@ -8,11 +8,10 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from backoffice.admin.exchange import reload_entry, upload_result_record
-
-# The catalog admins import and export through the limited mixin (file limits, CSV/XLSX only).
-from backoffice.admin.rights import GuardedHistoryMixin, StoreScopedAdminMixin
+from backoffice.admin.rights import GuardedHistoryMixin
 from backoffice.sales_report_page import report_page_context
 from common.ru import datetime_text, money_text
 from offline_exchange.models import DeviceCodeAlias
@@ -22,18 +21,28 @@ from offline_exchange.services.code_aliases import (
     positions_search,
     report_codes_map,
 )
-from offline_exchange.services.sales import (
-    sales_report_reasons_short,
-    sales_report_repost,
-    sales_report_unrecognized,
-)
-from retail.models import (
-    RetailSalesReport,
-)
+from offline_exchange.services.sales import sales_report_repost, sales_report_unrecognized
+from retail.models import RetailSalesReport
+from retail.services.reasons import reason_text
+from retail.services.sales_reports import sales_report_reasons_short
+
+
+def _reasons_text(reasons) -> str:
+    # The stored reasons are data; wherever the admin shows the field, it reads as their Russian, one a line.
+    return "\n".join(reason_text(reason) for reason in reasons or [])
+
+
+class _ReportHistoryHelper(HistoricalRecordContextHelper):
+    """The history's «Изменения» column: the reasons in Russian, not their data."""
+
+    def prepare_delta_change_value(self, change, value):
+        if change.field == "not_posted_reasons":
+            return _reasons_text(value)
+        return super().prepare_delta_change_value(change, value)
 
 
 @admin.register(RetailSalesReport)
-class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
+class RetailSalesReportAdmin(GuardedHistoryMixin, SimpleHistoryAdmin):
     """A received document laid out as 1С:Розница shows it; an unposted one is fixed on its own page in one
     step, «Провести»: the codes chosen for its unrecognised lines are mapped and the stored upload is posted
     again. It is never edited."""
@@ -49,7 +58,8 @@ class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleH
                      "returns_shown": 1, "cash_register": 2, "store": 3}
     list_filter = ["posted", "store", "cash_register", "device", ("date", admin.DateFieldListFilter), "shift_closed"]
     list_select_related = ["store", "cash_register"]
-    search_fields = ["number", "shift_number", "not_posted_reasons"]
+    search_fields = ["number", "shift_number", "not_posted_reasons"]  # the reasons' data: a code not found
+    exclude = ["not_posted_reasons"]  # shown as `reasons_shown`, in Russian
     date_hierarchy = "date"
     actions = ["post_selected"]
 
@@ -81,7 +91,14 @@ class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleH
             reload_entry(self, request, entry)
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        return ["reasons_shown" if f.name == "not_posted_reasons" else f.name for f in self.model._meta.fields]
+
+    @admin.display(description=RetailSalesReport._meta.get_field("not_posted_reasons").verbose_name)
+    def reasons_shown(self, obj):
+        return _reasons_text(obj.not_posted_reasons)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return _ReportHistoryHelper(self.model, historical_record)
 
     def has_add_permission(self, request):
         return False
@@ -129,7 +146,8 @@ class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleH
 
     def _report_to_change(self, request, object_id):
         """The report a POST may change: in the user's stores, with the change permission."""
-        if request.method != "POST":
+        # The right first: staff without it are refused whether or not the report is in their stores.
+        if request.method != "POST" or not self.has_change_permission(request):
             raise PermissionDenied
         report = self.get_object(request, object_id)
         if report is None:
@@ -182,6 +200,8 @@ class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleH
         return self._back(report)
 
     def print_view(self, request, object_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         report = self.get_object(request, object_id)
         if report is None:
             raise Http404("Отчет о розничных продажах не найден.")

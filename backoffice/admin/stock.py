@@ -8,7 +8,7 @@ from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from backoffice.admin.lines import DocumentLinesMixin
-from backoffice.admin.rights import GuardedHistoryMixin, StoreScopedAdminMixin
+from backoffice.admin.rights import GuardedHistoryMixin
 from common.ru import datetime_text, money_text, quantity_text
 from retail.models import (
     AccountingSettings,
@@ -26,14 +26,9 @@ from retail.models import (
     WriteOff,
     WriteOffLine,
 )
+from retail.services.numbering import document_number_assign
 from retail.services.orders import order_close, order_fulfilment, order_state
-from retail.services.posting import (
-    PostingError,
-    document_delete,
-    document_number_assign,
-    document_post,
-    document_unpost,
-)
+from retail.services.posting import PostingError, document_delete, document_post, document_unpost
 from retail.services.stock_lines import (
     LinesError,
     document_line_add,
@@ -72,7 +67,7 @@ class LineInline(admin.TabularInline):
         return getattr(self, "readonly_line_fields", [])
 
 
-class StockDocumentAdmin(DocumentLinesMixin, StoreScopedAdminMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
+class StockDocumentAdmin(DocumentLinesMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
     """What every store document's admin does, as in 1С:Розница's document forms."""
 
     form = StockDocumentForm
@@ -202,7 +197,7 @@ class StockDocumentAdmin(DocumentLinesMixin, StoreScopedAdminMixin, GuardedHisto
 
 class OpeningBalanceLineInline(LineInline):
     model = OpeningBalanceLine
-    line_fields = ["quantity"]
+    line_fields = ["quantity", "price"]
 
 
 @admin.register(OpeningBalance)
@@ -212,7 +207,7 @@ class OpeningBalanceAdmin(StockDocumentAdmin):
 
 class GoodsReceiptLineInline(LineInline):
     model = GoodsReceiptLine
-    line_fields = ["quantity", "price", "amount", "retail_price"]
+    line_fields = ["quantity", "price", "amount", "vat_rate", "retail_price"]
 
 
 @admin.register(GoodsReceipt)
@@ -220,6 +215,8 @@ class GoodsReceiptAdmin(StockDocumentAdmin):
     inlines = [GoodsReceiptLineInline]
     lines_kind = "receipt"
     header_fields = ["warehouse", "supplier", "supplier_document", "retail_price_type"]
+    # Searched, never listed: a store sees only its own suppliers (retail.rights).
+    autocomplete_fields = ["supplier"]
     list_display = ["number", "date_shown", "warehouse", "supplier", "total_shown", "posted", "organization", "comment"]
 
     def get_queryset(self, request):
@@ -295,7 +292,7 @@ class AccountingSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class StockMovementAdmin(admin.ModelAdmin):
     """«Товары на складах»: read-only, written by posted documents."""
 
     list_display = ["date", "warehouse", "item", "characteristic", "quantity", "document_link"]

@@ -1,4 +1,7 @@
-"""The reports a store looks at every morning, read from the stock ledger and the posted sales reports."""
+"""The reports a store looks at every morning, read from the stock ledger and the posted sales reports.
+
+Each report is read for a `user`: only the rows of the user's stores (`retail.rights`). No user (None) is
+code that acts for nobody, a command or a test: the whole base."""
 from __future__ import annotations
 
 import datetime as dt
@@ -20,6 +23,7 @@ from retail.models import (
     SalesReportReturnedLine,
     StockMovement,
 )
+from retail.rights import scope_queryset
 
 ZERO = Decimal(0)
 
@@ -91,10 +95,14 @@ def _position_name(row) -> str:
     return f"{name}, {row['characteristic__name']}" if row.get("characteristic__name") else name
 
 
-def stock_statement(*, date_from: dt.date, date_to: dt.date, warehouse=None, group=None) -> Report:
+def _scoped(queryset, user):
+    return queryset if user is None else scope_queryset(queryset, user)
+
+
+def stock_statement(*, date_from: dt.date, date_to: dt.date, warehouse=None, group=None, user=None) -> Report:
     """«Ведомость по товарам на складах»: opening, in, out, closing per position for the period."""
     start, end = _day_start(date_from), _day_end(date_to)
-    moves = StockMovement.objects.filter(date__lte=end).filter(_group_items(group))
+    moves = _scoped(StockMovement.objects.all(), user).filter(date__lte=end).filter(_group_items(group))
     if warehouse is not None:
         moves = moves.filter(warehouse=warehouse)
     in_period = Q(date__gte=start, date__lte=end)
@@ -116,9 +124,9 @@ def stock_statement(*, date_from: dt.date, date_to: dt.date, warehouse=None, gro
     return report
 
 
-def stock_on_date(*, at: dt.datetime, warehouse=None, group=None) -> Report:
+def stock_on_date(*, at: dt.datetime, warehouse=None, group=None, user=None) -> Report:
     """«Остатки товаров» at a moment: the sum of the movements up to it."""
-    moves = StockMovement.objects.filter(date__lte=at).filter(_group_items(group))
+    moves = _scoped(StockMovement.objects.all(), user).filter(date__lte=at).filter(_group_items(group))
     if warehouse is not None:
         moves = moves.filter(warehouse=warehouse)
     rows = (moves.values("warehouse__name", "item__name", "characteristic__name", "item__base_unit__name")
@@ -133,9 +141,9 @@ def stock_on_date(*, at: dt.datetime, warehouse=None, group=None) -> Report:
     return report
 
 
-def _posted_reports(date_from, date_to, store=None, cash_register=None):
-    reports = RetailSalesReport.objects.filter(posted=True, date__gte=_day_start(date_from),
-                                               date__lte=_day_end(date_to))
+def _posted_reports(date_from, date_to, store=None, cash_register=None, user=None):
+    reports = _scoped(RetailSalesReport.objects.all(), user).filter(
+        posted=True, date__gte=_day_start(date_from), date__lte=_day_end(date_to))
     if store is not None:
         reports = reports.filter(store=store)
     if cash_register is not None:
@@ -163,9 +171,9 @@ def _quantity_label(kind: str, unit: str | None) -> str:
 
 
 def sales_by_day(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None, item: Item | None = None,
-                 group=None) -> list[SalesDay]:
+                 group=None, user=None) -> list[SalesDay]:
     """Net quantity (per unit) and revenue of the posted reports' goods, and their returns, per day."""
-    reports = _posted_reports(date_from, date_to, store, cash_register)
+    reports = _posted_reports(date_from, date_to, store, cash_register, user)
     where = Q(report__in=reports) & _group_items(group)
     if item is not None:
         where &= Q(item=item)
@@ -183,11 +191,12 @@ def sales_by_day(*, date_from: dt.date, date_to: dt.date, store=None, cash_regis
     return list(days.values())
 
 
-def sales(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None, item=None, group=None) -> Report:
+def sales(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None, item=None, group=None,
+          user=None) -> Report:
     """«Продажи»: by day, the quantity sold less returned per unit, «Продажи», «Возвраты» and «Выручка»
     (their difference), with the revenue and the returns drawn as a chart."""
     days = sales_by_day(date_from=date_from, date_to=date_to, store=store, cash_register=cash_register, item=item,
-                        group=group)
+                        group=group, user=user)
     units = sorted({label for day in days for label in day.quantities})
     report = Report("Продажи", [Column("День", "date"), *(Column(label, "qty") for label in units),
                                 Column(SALES, "money"), Column(RETURNS, "money"), Column(REVENUE, "money")],
@@ -241,10 +250,10 @@ def sales_chart_svg(days: list[SalesDay], width: int = 720, height: int = 240) -
     return "".join(parts)
 
 
-def cash_shifts(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None) -> Report:
+def cash_shifts(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None, user=None) -> Report:
     """«Кассовые смены»: per register and shift — sales, returns, revenue (their difference), cash, cards,
     cash in / out."""
-    reports = list(_posted_reports(date_from, date_to, store, cash_register)
+    reports = list(_posted_reports(date_from, date_to, store, cash_register, user)
                    .select_related("cash_register").order_by("cash_register__name", "date"))
     ids = [r.pk for r in reports]
     cards = dict(SalesReportCardPayment.objects.filter(report_id__in=ids).values("report_id")
@@ -272,33 +281,45 @@ def cash_shifts(*, date_from: dt.date, date_to: dt.date, store=None, cash_regist
 
 def report_xlsx(report: Report) -> bytes:
     """The report as an Excel workbook, numbers as numbers in Russian display formats."""
+    return reports_xlsx([report])
+
+
+XLSX_FORMATS = {"qty": "#,##0.###", "money": "#,##0.00", "percent": "0.00", "date": "DD.MM.YYYY",
+                "datetime": "DD.MM.YYYY HH:MM:SS"}
+
+
+def reports_xlsx(reports: list[Report]) -> bytes:
+    """Reports as the sheets of one workbook (a report with two tables, as «Денежные средства»)."""
     from io import BytesIO
 
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
-    sheet = book.active
-    sheet.title = report.title[:31]
-    sheet.append([report.title])
-    sheet["A1"].font = Font(bold=True, size=13)
-    if report.subtitle:
-        sheet.append([report.subtitle])
-    sheet.append([c.label for c in report.columns])
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    formats = {"qty": "#,##0.###", "money": "#,##0.00", "date": "DD.MM.YYYY", "datetime": "DD.MM.YYYY HH:MM:SS"}
-    for row in report.rows + ([report.totals] if report.totals else []) + report.more_totals:
-        sheet.append(list(row))
-        for cell, column in zip(sheet[sheet.max_row], report.columns):
-            if column.kind in formats and not isinstance(cell.value, str):
-                cell.number_format = formats[column.kind]
-    for row in sheet.iter_rows(min_row=sheet.max_row - len(report.more_totals) - (1 if report.totals else 0) + 1):
+    book.remove(book.active)
+    for report in reports:
+        sheet = book.create_sheet(report.title[:31])
+        sheet.append([report.title])
+        sheet["A1"].font = Font(bold=True, size=13)
+        if report.subtitle:
+            sheet.append([report.subtitle])
+        sheet.append([c.label for c in report.columns])
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+        # The totals, then one more total row per unit where quantities are totalled per unit.
+        total_rows = ([report.totals] if report.totals else []) + report.more_totals
+        for row in report.rows + total_rows:
+            sheet.append(list(row))
+            for cell, column in zip(sheet[sheet.max_row], report.columns):
+                if column.kind in XLSX_FORMATS and not isinstance(cell.value, str):
+                    cell.number_format = XLSX_FORMATS[column.kind]
         if report.totals:
-            for cell in row:
-                cell.font = Font(bold=True)
-    for n, column in enumerate(report.columns, 1):
-        sheet.column_dimensions[sheet.cell(row=1, column=n).column_letter].width = 40 if column.kind == "text" else 16
+            for row in sheet.iter_rows(min_row=sheet.max_row - len(total_rows) + 1):
+                for cell in row:
+                    cell.font = Font(bold=True)
+        for n, column in enumerate(report.columns, 1):
+            letter = sheet.cell(row=1, column=n).column_letter
+            sheet.column_dimensions[letter].width = 40 if column.kind == "text" else 16
     out = BytesIO()
     book.save(out)
     return out.getvalue()

@@ -89,7 +89,7 @@ def test_a_new_document_opens_dated_now(demo, admin_client, name):
 
 class TestRights:
     def test_view_only_staff_get_neither_prices_nor_positions(self, demo):
-        viewer = f.staff_client("viewer", "view_customerorder", "view_writeoff")
+        viewer = f.staff_client("viewer", "view_customerorder", "view_writeoff", store=demo["store"])
         ball = Item.objects.get(article="МР-15")
         assert defaults(viewer, "customerorder", item=ball.pk, store=demo["store"].pk).status_code == 403
         assert viewer.get(reverse("admin:retail_writeoff_barcode"), {"code": "4601234500031"}).status_code == 403

@@ -128,7 +128,8 @@ class TestRights:
         assert not User.objects.filter(username="x2").exists()
 
     def test_view_only_staff_cannot_make_a_login(self, demo):
-        viewer = f.staff_client("viewer", "view_offlinedevice", "add_user")
+        # A viewer of this very store (staff bound to no store would not see the device at all: 404).
+        viewer = f.staff_client("viewer", "view_offlinedevice", "add_user", store=demo["store"])
         url = reverse("admin:offline_exchange_offlinedevice_sync_user", args=[demo["device"].pk])
         assert viewer.post(url, {"username": "x3", "password1": PASSWORD, "password2": PASSWORD}).status_code == 403
         assert not User.objects.filter(username="x3").exists()

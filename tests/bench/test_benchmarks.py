@@ -31,3 +31,14 @@ def test_bench_changes_prints_the_repricing_the_import_and_the_incremental_list_
     # 10% of the catalog has 3 characteristics: one of them repriced sends one Good an item, not three.
     assert re.search(r"one size repriced in 6 goods: next incremental list 6 Goods, .* the same goods changed whole "
                      r".* 18 Goods, .* Goods 6/18", text), text
+
+
+def test_bench_cost_prints_the_shift_with_and_without_cost_and_the_late_receipt():
+    out = StringIO()
+    call_command("bench_cost", checks=40, lines=2, goods=60, repeat=2, movements=30, stdout=out)
+    text = out.getvalue()
+    assert "catalog: 60 goods, 60 with an opening cost" in text
+    assert re.search(r"shift of 40 checks x 2 lines: plain posting [\d.]+ s \(runs \[[\d., ]+\]\), with cost and "
+                     r"cash [\d.]+ s \(runs \[[\d., ]+\]\); with / plain = [\d.]+x", text), text
+    assert re.search(r"late receipt before a month of 30 movements of one item: re-costed 30 rows; posting [\d.]+ s",
+                     text), text

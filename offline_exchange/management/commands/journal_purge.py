@@ -17,7 +17,8 @@ class Command(BaseCommand):
     def handle(self, *args, days=None, schedule=False, **options):
         outcome = journal_purge(days=days)
         self.stdout.write(f"Удалено записей журнала: {outcome.entries}; сохранено для отчетов: "
-                          f"{outcome.kept_for_reports}; забыто адресов входа: {outcome.known_addresses}")
+                          f"{outcome.kept_for_reports}; забыто адресов входа: {outcome.known_addresses}; "
+                          f"прерванных выгрузок отмечено ошибкой: {outcome.stale_uploads}")
         if schedule:
             queued = journal_purge_schedule()
             self.stdout.write("Ежедневная очистка поставлена в очередь." if queued

@@ -6,7 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('offline_exchange', '0060_words'),
+        ('offline_exchange', '0110_resend'),
+        ('retail', '0120_manual_closing'),
     ]
 
     operations = [
