@@ -13,7 +13,7 @@ from backoffice.reports_views import DATE_INPUT, FORMATTERS, PeriodForm, report_
 from common.ru import money_text
 from offline_exchange.models import CashRegister
 from retail.models import ItemGroup, Store, Warehouse
-from retail.rights import scope_queryset, staff_store_ids
+from retail.rights import staff_store_ids
 from retail.services.margin import BY, PERIODS, gross_profit, money_movements_report, money_statement
 from retail.services.reports import report_xlsx, reports_xlsx
 
@@ -35,17 +35,7 @@ def _cell(value, kind):
     return CELLS.get(kind, str)(value)
 
 
-class ScopedForm(forms.Form):
-    """Choices of stores, warehouses and registers limited to the user's stores."""
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, form_field in self.fields.items():
-            if isinstance(form_field, forms.ModelChoiceField):
-                form_field.queryset = scope_queryset(form_field.queryset, user)
-
-
-class ProfitForm(ScopedForm, PeriodForm):
+class ProfitForm(PeriodForm):  # PeriodForm is a ScopedForm: choices limited to the user's stores
     by = forms.ChoiceField(label="Группировать по", choices=list(BY.items()), initial="item", required=False)
     period = forms.ChoiceField(label="Периодичность", choices=list(PERIODS.items()), initial="day", required=False)
     store = forms.ModelChoiceField(label="Магазин", queryset=Store.objects.all(), required=False,
@@ -63,7 +53,7 @@ class ProfitForm(ScopedForm, PeriodForm):
         return data
 
 
-class MoneyForm(ScopedForm, PeriodForm):
+class MoneyForm(PeriodForm):
     """The balances at the end of a day (the period's last day unless given) and the period's movements."""
 
     at = forms.DateField(label="Остатки на", input_formats=DATE_INPUT, initial=dt.date.today, required=False,

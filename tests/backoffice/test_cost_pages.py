@@ -111,7 +111,7 @@ def test_a_store_manager_sees_the_profit_and_cash_of_the_store_only(sold):
     cash = accountant.get(reverse("report-cash"), {**PERIOD, "at": "30.06.2024"})
     html = cash.content.decode()
     assert "ККМ другого" not in html and "Магазин «Другой»" not in html
-    boss = f.staff_client("boss", *VIEWS, "view_cost")  # bound to no store: every store
+    boss = f.staff_client("boss", *VIEWS, "view_cost", "view_all_stores")  # head office: every store
     assert len(boss.get(reverse("report-gross-profit"), {**PERIOD, "by": "store", "period": "total"})
                .context["rows"]) == 2
 
@@ -146,7 +146,7 @@ def test_price_setting_margin_counts_vat_out_of_the_price(sold):
     prices.save()
     PriceSettingLine.objects.create(document=prices, line_number=1, item=sold.coffee, price=D("150.00"))
     document_post(document=prices)
-    accountant = f.staff_client("accountant", "view_pricesetting", "view_cost")
+    accountant = f.staff_client("accountant", "view_pricesetting", "view_cost", "view_all_stores")
     html = accountant.get(reverse("admin:retail_pricesetting_change", args=[prices.pk])).content.decode()
     # 150,00 with VAT 20% is 125,00 without it; the coffee costs 100,00: margin 20%.
     assert re.search(r"<td>Кофе</td><td class=\"num\">150,00</td><td class=\"num\">100,00</td>"

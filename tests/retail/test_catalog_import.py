@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
+from common.ru import money_text
 from offline_exchange.feed_sql import ITEM
 from offline_exchange.services.feed import feed_changed, feed_high_water
 from retail.models import Item, Price
@@ -185,5 +186,6 @@ def test_the_admin_import_of_prices_logs_each_price_without_a_query_a_price(demo
     logged = LogEntry.objects.filter(content_type__model="price").order_by("pk")
     assert logged.count() == 300
     item = Item.objects.get(uuid=rows[0][1])
-    assert logged.first().object_repr == f"{item.name} — {Decimal(rows[0][4])}"
+    # Named as the price names itself: its item and the price in Russian decimals («100,50»).
+    assert logged.first().object_repr == f"{item.name} — {money_text(Decimal(rows[0][4]))}"
     assert len(queries) < 60, len(queries)
