@@ -95,7 +95,9 @@ class Command(BaseCommand):
                                                 opened_at=datetime(2024, 1, 1) + timedelta(days=exchange),
                                                 shift_number=str(exchange))
                         post = build_sale_reports([shift], FORMAT_3001)
-                    looking = repriced["at"] is not None and device_id not in holds
+                    # Looked for from the start: an exchange begun just before the repricing may be prepared
+                    # after it, and the new price cannot appear in a list before the repricing commits.
+                    looking = device_id not in holds
                     seen = {"new": False}
 
                     def look(root, seen=seen):
