@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -15,6 +16,7 @@ from django.utils.safestring import mark_safe
 
 from backoffice.admin.rights import StoreScopedAdminMixin, SyncUsersFieldMixin
 from common.ru import datetime_text
+from offline_exchange.format.versions import NEWEST_FORMAT
 from offline_exchange.models import (
     OPERATION_NAMES,
     CashRegister,
@@ -34,6 +36,7 @@ from offline_exchange.services.code_aliases import sku_number_of
 from offline_exchange.services.connections import unknown_connection_list
 from offline_exchange.services.devices import (
     LIST_SETTINGS,
+    device_format_switch,
     device_full_next_time,
     device_list_settings_changed,
     device_queue_reset,
@@ -43,6 +46,7 @@ from offline_exchange.services.feed import (
     price_list_pending_count,
 )
 from offline_exchange.services.health import ERROR_STATUSES, ago_text, device_health
+from offline_exchange.services.held_back import device_held_back
 from offline_exchange.services.journal import TWO_CLIENTS_WARNING
 from offline_exchange.services.lockout import lockout_state
 from offline_exchange.services.registers import (
@@ -156,7 +160,7 @@ class OfflineDeviceAdmin(StoreScopedAdminMixin, SyncUsersFieldMixin, admin.Model
     search_fields = ["name", "device_id"]
     fieldsets = [
         (None, {"fields": ["name", "organization", "workplace", "rule", "in_use"]}),
-        ("Настройки", {"fields": ["format_version", "goods_shape", "vat22", "exchange_kind", "device_id",
+        ("Настройки", {"fields": ["format_version", "goods_shape", "exchange_kind", "device_id",
                                   "allow_discounts", "allow_payment_cards", "items_per_package", "export_balances"]}),
         ("Доступ", {"fields": ["users"]}),
     ]
@@ -170,7 +174,30 @@ class OfflineDeviceAdmin(StoreScopedAdminMixin, SyncUsersFieldMixin, admin.Model
             extra_context["connection"] = device_connection(device=device,
                                                             server=request.build_absolute_uri("/"))
             extra_context["cash_register_link"] = self._cash_register_link(request, device)
+            extra_context["held_back"] = device_held_back(device=device)
+            extra_context["format_switch_url"] = reverse("admin:offline_exchange_offlinedevice_format_switch",
+                                                         args=[device.pk])
+            extra_context["can_switch_format"] = self.has_change_permission(request, device)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        switch = path("<path:object_id>/format-switch/", self.admin_site.admin_view(self.format_switch_view),
+                      name="offline_exchange_offlinedevice_format_switch")
+        return [switch] + super().get_urls()
+
+    def format_switch_view(self, request, object_id):
+        """«Перевести кассу на формат 3.3», one click on the device's page: its next list is full."""
+        device = self.get_object(request, object_id)
+        if device is None:
+            raise Http404("Оборудование не найдено.")
+        if request.method != "POST" or not self.has_change_permission(request, device):
+            raise PermissionDenied
+        if device_format_switch(device=device):
+            self.message_user(request, f"Касса «{device}» переведена на формат обмена 3.3. При следующем обмене она "
+                                       "получит полный прайс-лист со всеми товарами.", messages.SUCCESS)
+        else:
+            self.message_user(request, f"Касса «{device}» уже работает в формате обмена 3.3.", messages.INFO)
+        return HttpResponseRedirect(reverse("admin:offline_exchange_offlinedevice_change", args=[device.pk]))
 
     def _cash_register_link(self, request, device):
         register = CashRegister.objects.filter(device=device).first()
@@ -457,7 +484,7 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     list_display_links = None
     list_filter = ["in_use", "organization"]
     search_fields = ["name", "device_id"]
-    actions = ["full_next_time", "reset_queue"]
+    actions = ["full_next_time", "reset_queue", "format_switch"]
 
     def get_queryset(self, request):
         journal = ExchangeJournalEntry.objects.filter(device=OuterRef("pk"))
@@ -578,6 +605,10 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
                            transfer.package_total, transfer.built_packages, sent)
         if transfer.left_out:
             line = format_html('{}<br><strong class="errornote">⚠ {}</strong>', line, transfer.left_out[:600])
+            if obj.format_version != NEWEST_FORMAT:
+                device_url = reverse("admin:offline_exchange_offlinedevice_change", args=[obj.pk]) + "#held-back"
+                line = format_html('{}<br><a class="format-switch" href="{}">Перевести кассу на формат 3.3…</a>',
+                                   line, device_url)
         return line
 
     @admin.display(description="Предупреждения")
@@ -597,6 +628,16 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
             device_full_next_time(device=device)
         self.message_user(request, f"При следующем обмене полный прайс-лист получат: {queryset.count()} устр.",
                           messages.SUCCESS)
+
+    @admin.action(description="Перевести на формат обмена 3.3 (полная выгрузка при следующем обмене)",
+                  permissions=["view"])
+    def format_switch(self, request, queryset):
+        if not request.user.has_perm("offline_exchange.change_offlinedevice"):
+            self.message_user(request, "Нет права изменять подключаемое оборудование.", messages.ERROR)
+            return
+        switched = sum(device_format_switch(device=device) for device in queryset)
+        self.message_user(request, f"Переведено на формат обмена 3.3: {switched} устр. При следующем обмене они "
+                                   "получат полный прайс-лист со всеми товарами.", messages.SUCCESS)
 
     @admin.action(description="Сбросить очередь", permissions=["view"])
     def reset_queue(self, request, queryset):

@@ -20,6 +20,7 @@ from django.utils import timezone
 from common.money import to_money, to_quantity, vat_included
 from common.ru import money_text, quantity_text
 from offline_exchange.format.builders import build_post_docs_response
+from offline_exchange.format.rates import check_line_rate
 from offline_exchange.format.sale_reports import (
     CheckDoc,
     CheckLineDoc,
@@ -265,15 +266,10 @@ class _Catalog:
 
 def _vat_code(sent: str, item: Item | None) -> tuple[str, bool]:
     """The check line's rate as our VatRate value, falling back to the item's; (rate, understood)."""
-    text = sent.strip().lower().replace("%", "")
-    if not text:
-        return (item.vat_rate if item else VatRate.NONE), True
-    if text in ("none", "без ндс", "безндс"):
-        return VatRate.NONE, True
-    text = text.split("/", 1)[0].strip()  # 20/120, 10/110: the calculated rates
-    if text in VatRate.values:
-        return text, True
-    return (item.vat_rate if item else VatRate.NONE), False
+    rate = check_line_rate(sent)  # 22, 22/122, 5/105 …: the calculated rates map to their base
+    if rate:
+        return rate, True
+    return (item.vat_rate if item else VatRate.NONE), rate is not None
 
 
 def _unknown_text(unknown: dict[tuple, list]) -> str:
