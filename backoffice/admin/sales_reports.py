@@ -117,6 +117,11 @@ class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleH
                  for name in ("map_code", "repost", "print", "history")}
         links = {f"{name}_url": url for name, url in links.items()}
         links["positions_url"] = reverse("admin:%s_%s_positions" % info)
+        # The shift's checks, and its returns of other shifts' checks booked as their own documents.
+        links["checks_url"] = reverse("admin:retail_check_changelist") + f"?report__id__exact={report.pk}"
+        links["checks_count"] = report.checks.count()
+        links["returns_reports"] = list(report.returns_reports.order_by("date"))
+        links["returns_of_sales"] = list(report.returns_of_sales.order_by("date"))
         if report.journal_entry_id:
             links["journal_url"] = reverse("admin:offline_exchange_exchangejournalentry_change",
                                            args=[report.journal_entry_id])

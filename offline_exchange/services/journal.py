@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from offline_exchange.models import AuthFailure, ExchangeJournalEntry, KnownLoginAddress, OfflineDevice
+from offline_exchange.services.checks import checks_purge
 from offline_exchange.services.connections import (
     Kind,
     unknown_connection_from_call,
@@ -111,6 +112,7 @@ class PurgeOutcome:
     entries: int
     kept_for_reports: int
     known_addresses: int
+    checks: int = 0
 
 
 def journal_purge(*, days: int | None = None) -> PurgeOutcome:
@@ -135,4 +137,6 @@ def journal_purge(*, days: int | None = None) -> PurgeOutcome:
     AuthFailure.objects.filter(created_at__lt=timezone.now() - timedelta(
         seconds=settings.EQUIPMENT_SERVICE_LOCKOUT_WINDOW_SECONDS)).delete()
     unknown_connection_purge(before=cutoff)
-    return PurgeOutcome(entries=deleted, kept_for_reports=kept, known_addresses=addresses)
+    # The kept checks by their own retention (the journal's unless EXCHANGE_CHECKS_RETENTION_DAYS says otherwise).
+    checks = checks_purge(before=timezone.now() - timedelta(days=settings.EXCHANGE_CHECKS_RETENTION_DAYS))
+    return PurgeOutcome(entries=deleted, kept_for_reports=kept, known_addresses=addresses, checks=checks)

@@ -41,6 +41,7 @@ from offline_exchange.models import (
     SkuCode,
 )
 from offline_exchange.services.batching import chunks
+from offline_exchange.services.checks import shift_checks_split, shift_checks_store
 from retail.models import (
     Characteristic,
     CustomerOrder,
@@ -153,8 +154,13 @@ def sales_reports_import(*, device: OfflineDevice, shifts: list[SaleReportDoc], 
         mapping = {m.code.strip(): m.payment_kind for m in register.payment_mappings.select_related("payment_kind")}
     reports, descriptions, notes, done = [], [], [], []
     for shift in shifts:
-        draft = _Draft.build(shift=shift, device=device, register=register, catalog=catalog, mapping=mapping)
+        # Returns of checks sold in another shift are booked apart («Отчет о розничных возвратах», as УТ 11.5).
+        booked = shift_checks_split(shift=shift)
+        draft = _Draft.build(shift=booked.own, device=device, register=register, catalog=catalog, mapping=mapping)
         report = _save(draft=draft, device=device, register=register, user=user, journal_entry=journal_entry)
+        # Every check kept as its own records; a re-sent shift replaces them, in this transaction.
+        shift_checks_store(report=report, booked=booked, device=device, register=register, catalog=catalog,
+                           mapping=mapping, user=user, journal_entry=journal_entry)
         reports.append(report)
         done.append((shift, draft, report))
     # Numbered last, just before the commit: the numbering lock is held for milliseconds, not the whole upload.
