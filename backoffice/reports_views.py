@@ -1,5 +1,6 @@
 """Admin pages of the store reports: a filter form, the table, an SVG chart, «Сохранить в Excel»."""
 import datetime as dt
+import inspect
 
 from django import forms
 from django.contrib import admin
@@ -11,7 +12,9 @@ from django.urls import path
 from common.ru import date_text, datetime_text, money_text, quantity_text
 from offline_exchange.models import CashRegister
 from retail.models import Item, ItemGroup, Store, Warehouse
+from retail.rights import scope_queryset
 from retail.services import reports
+from retail.services.check_reports import GROUPINGS
 
 DATE_INPUT = ["%d.%m.%Y", "%Y-%m-%d"]
 
@@ -71,13 +74,22 @@ class ShiftsForm(PeriodForm):
                                            empty_label="Все кассы")
 
 
+class ChecksForm(ShiftsForm):
+    grouping = forms.ChoiceField(label="Группировка", initial="hour", choices=[
+        (key, label) for key, (label, _expression) in GROUPINGS.items() if key != "report"])
+
+
 REPORTS = {
     "stock-statement": ("Ведомость по товарам на складах", StockStatementForm, reports.stock_statement,
                         "retail.view_stockbalance"),
     "stock-on-date": ("Остатки товаров", StockOnDateForm, reports.stock_on_date, "retail.view_stockbalance"),
     "sales": ("Продажи", SalesForm, reports.sales, "retail.view_retailsalesreport"),
     "cash-shifts": ("Кассовые смены", ShiftsForm, reports.cash_shifts, "retail.view_retailsalesreport"),
+    "checks": ("Чеки", ChecksForm, reports.checks_report, "retail.view_check"),
 }
+# Reports whose builder keeps to the user's stores (it takes `user`).
+STORE_SCOPED = {slug for slug, (_t, _f, build, _p) in REPORTS.items()
+                if "user" in inspect.signature(build).parameters}
 FORMATTERS = {"qty": quantity_text, "money": money_text, "date": date_text, "datetime": datetime_text}
 
 
@@ -92,6 +104,13 @@ def report_list(request):
             if request.user.has_perm(perm)]
 
 
+def _scope_choices(form, user) -> None:
+    """A store-scoped report offers only the user's stores and registers (another store's is refused)."""
+    for name in ("store", "cash_register"):
+        if name in form.fields:
+            form.fields[name].queryset = scope_queryset(form.fields[name].queryset, user)
+
+
 def report_view(request, slug):
     title, form_class, build, perm = REPORTS[slug]
     if not request.user.has_perm(perm):
@@ -99,16 +118,21 @@ def report_view(request, slug):
     params = request.GET.copy()
     wants_xlsx = params.pop("format", None) == ["xlsx"]
     report = None
+    scoped = {"user": request.user} if slug in STORE_SCOPED else {}
     if not params:
         # The first opening: the report for the default filter (the last week, today's stock).
         initial = {name: (f.initial() if callable(f.initial) else f.initial)
                    for name, f in form_class.base_fields.items()}
         form = form_class(initial=initial)
-        report = build(**initial)
+        report = build(**initial, **scoped)
     else:
         form = form_class(params)
+        if scoped:
+            _scope_choices(form, request.user)
         if form.is_valid():
-            report = build(**form.cleaned_data)
+            report = build(**form.cleaned_data, **scoped)
+    if scoped:
+        _scope_choices(form, request.user)
     if report is not None and wants_xlsx:
         response = HttpResponse(reports.report_xlsx(report), content_type=(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))

@@ -96,8 +96,10 @@ def test_sales_and_shifts_equal_the_posted_reports(demo):
     assert len(shifts.rows) == len(history["reports"])
     for row, report in zip(shifts.rows, sorted(history["reports"], key=lambda r: r.date)):
         cards = sum((p.amount for p in report.salesreportcardpayment_set.all()), D(0))
-        assert row[4:] == [report.number, report.total + report.returns_total, report.returns_total,
-                           report.cash_total, cards, D("2000.00"), D("1500.00")]
+        sales = report.checks.filter(operation=1)
+        assert row[4:7] == [report.number, sales.count(), report.checks.filter(operation=2).count()]
+        assert row[9:] == [report.total + report.returns_total, report.returns_total,
+                           report.cash_total, cards, D(0), D(0), D("2000.00"), D("1500.00")]
 
 
 def test_an_unposted_report_is_not_in_the_sales(demo):
@@ -106,7 +108,7 @@ def test_an_unposted_report_is_not_in_the_sales(demo):
     assert reports.sales(date_from=dt.date(2024, 6, 1), date_to=dt.date(2024, 6, 1)).totals[2] == 0
 
 
-@pytest.mark.parametrize("slug", ["stock-statement", "stock-on-date", "sales", "cash-shifts"])
+@pytest.mark.parametrize("slug", ["stock-statement", "stock-on-date", "sales", "cash-shifts", "checks"])
 def test_report_pages_and_xlsx(demo, admin_client, slug):
     demo_history_create()
     index = admin_client.get(reverse("admin:index")).content.decode()
