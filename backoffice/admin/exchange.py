@@ -264,8 +264,8 @@ class CashRegisterAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(PaymentKind)
 class PaymentKindAdmin(admin.ModelAdmin):
-    list_display = ["name", "type", "bank", "commission_percent"]
-    list_filter = ["type"]
+    list_display = ["name", "type", "sbp", "bank", "commission_percent"]
+    list_filter = ["type", "sbp"]
 
 
 @admin.register(SkuCode)

@@ -31,3 +31,15 @@ def test_bench_changes_prints_the_repricing_the_import_and_the_incremental_list_
     # 10% of the catalog has 3 characteristics: one of them repriced sends one Good an item, not three.
     assert re.search(r"one size repriced in 6 goods: next incremental list 6 Goods, .* the same goods changed whole "
                      r".* 18 Goods, .* Goods 6/18", text), text
+
+
+def test_bench_sales_import_compares_the_upload_with_the_checks_kept_against_without():
+    out = StringIO()
+    call_command("bench_sales_import", goods=60, checks=40, lines=3, checks_kept=True, repeat=1, marked_every=5,
+                 stdout=out)
+    text = out.getvalue()
+    assert re.search(r"shift: 40 checks x 3 lines, \d+ lines marked; sqlite, median of 1 each", text), text
+    assert re.search(r"without keeping the checks: [\d.]+ s .*; with the checks kept: [\d.]+ s .*; ratio [\d.]+",
+                     text), text
+    # Only the import that keeps them stores checks: 40 checks, 3 lines each but the returns' copies.
+    assert re.search(r"checks kept: \d{3} check lines in \d+ bytes .*: [\d.]+ bytes a check line", text), text
