@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from backoffice.admin.rights import StoreScopedAdminMixin
-from common.ru import datetime_text, money_text, quantity_text
+from common.ru import datetime_text, money_text, quantity_text, vat_text
+from offline_exchange.format.rates import check_line_rate
 from retail.models import Check, CheckLine, CheckMarkingCode, CheckPayment
 from retail.rights import scope_queryset
 from retail.services.check_reports import checks_search
@@ -38,8 +39,19 @@ class _ReadOnlyInline(admin.TabularInline):
 class CheckLineInline(_ReadOnlyInline):
     model = CheckLine
     fields = ["line_number", "code", "item", "characteristic", "pack", "quantity_shown", "price_shown",
-              "amount_shown", "vat_rate", "payment_method"]
+              "amount_shown", "vat_shown", "payment_method"]
     readonly_fields = fields
+
+    @admin.display(description="Ставка НДС")
+    def vat_shown(self, obj):
+        # As the checks print it («20%», «Без НДС»), the register's own spelling beside a calculated rate.
+        rate = check_line_rate(obj.vat_rate)
+        if rate is None:
+            return obj.vat_rate  # not a rate we know: as sent
+        if not rate:
+            return "—"
+        text = vat_text(rate)
+        return f"{text} ({obj.vat_rate})" if "/" in obj.vat_rate else text
 
     @admin.display(description="Количество")
     def quantity_shown(self, obj):

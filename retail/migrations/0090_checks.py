@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
                 ('postpayment', models.DecimalField(decimal_places=2, default=0, max_digits=15, verbose_name='В кредит (постоплата)')),
                 ('barter', models.DecimalField(decimal_places=2, default=0, max_digits=15, verbose_name='Встречным предоставлением')),
                 ('order', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='retail.customerorder', verbose_name='Заказ покупателя')),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checks', to='retail.retailsalesreport', verbose_name='Отчет о розничных продажах (смена)')),
+                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checks', to='retail.retailsalesreport', verbose_name='Отчет о розничных продажах (смена)')),
             ],
             options={
                 'verbose_name': 'Чек ККМ',
@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
                 ('vat_rate', models.CharField(blank=True, max_length=10, verbose_name='Ставка НДС (как прислана)')),
                 ('payment_method', models.PositiveSmallIntegerField(default=4, verbose_name='Признак способа расчета')),
                 ('characteristic', models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='retail.characteristic', verbose_name='Характеристика')),
-                ('check_doc', models.ForeignKey(db_column='check_id', on_delete=django.db.models.deletion.DO_NOTHING, related_name='lines', to='retail.check', verbose_name='Чек')),
+                ('check_doc', models.ForeignKey(db_column='check_id', on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='retail.check', verbose_name='Чек')),
                 ('item', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='retail.item', verbose_name='Номенклатура')),
                 ('pack', models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='retail.pack', verbose_name='Упаковка')),
             ],
@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('option_code', models.CharField(blank=True, max_length=36, verbose_name='Код вида электронной оплаты')),
                 ('amount', models.DecimalField(decimal_places=2, default=0, max_digits=15, verbose_name='Сумма')),
-                ('check_doc', models.ForeignKey(db_column='check_id', on_delete=django.db.models.deletion.DO_NOTHING, related_name='payments', to='retail.check', verbose_name='Чек')),
+                ('check_doc', models.ForeignKey(db_column='check_id', on_delete=django.db.models.deletion.CASCADE, related_name='payments', to='retail.check', verbose_name='Чек')),
                 ('payment_kind', models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='offline_exchange.paymentkind', verbose_name='Вид оплаты')),
             ],
             options={
@@ -223,7 +223,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('line_number', models.PositiveSmallIntegerField(verbose_name='Строка чека')),
                 ('code', models.TextField(verbose_name='Код маркировки')),
-                ('check_doc', models.ForeignKey(db_column='check_id', on_delete=django.db.models.deletion.DO_NOTHING, related_name='marking_codes', to='retail.check', verbose_name='Чек')),
+                ('check_doc', models.ForeignKey(db_column='check_id', on_delete=django.db.models.deletion.CASCADE, related_name='marking_codes', to='retail.check', verbose_name='Чек')),
             ],
             options={
                 'verbose_name': 'Код маркировки в чеке',

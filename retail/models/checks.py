@@ -3,9 +3,9 @@
 A check belongs to its shift, whose Retail Sales Report stands for it; a re-sent shift replaces its checks.
 Kept lean, as there are many (a busy register writes 30,000 lines a day): no denormalized store or register
 (they are the report's), marking codes in their own table (only marked lines have them), electronic payments
-in their own table (cash and the other parts are columns). The children's foreign keys to the check are
-DO_NOTHING: the services delete children first, then the checks, each in one statement (Django would
-otherwise load every check to cascade); the database's constraints still refuse an orphan."""
+in their own table (cash and the other parts are columns). The services delete a shift's checks children
+first, then the checks, each in one statement (Django's cascade would load every check); a report deleted
+by other means takes its checks with it."""
 from django.db import models
 
 MONEY = {"max_digits": 15, "decimal_places": 2, "default": 0}
@@ -27,7 +27,7 @@ class Check(models.Model):
         ORDER = "Order", "Заказ покупателя"
 
     report = models.ForeignKey("retail.RetailSalesReport", verbose_name="Отчет о розничных продажах (смена)",
-                               on_delete=models.PROTECT, related_name="checks")
+                               on_delete=models.CASCADE, related_name="checks")
     number = models.CharField("Номер чека", max_length=50, db_index=True)
     date = models.DateTimeField("Время", db_index=True)
     operation = models.PositiveSmallIntegerField("Операция", choices=Operation.choices)
@@ -71,8 +71,7 @@ class Check(models.Model):
 
 
 class CheckLine(models.Model):
-    # DO_NOTHING: deleted with its check by the services, children first (see the module's docstring).
-    check_doc = models.ForeignKey(Check, verbose_name="Чек", on_delete=models.DO_NOTHING, related_name="lines",
+    check_doc = models.ForeignKey(Check, verbose_name="Чек", on_delete=models.CASCADE, related_name="lines",
                                   db_column="check_id")
     line_number = models.PositiveSmallIntegerField("N")
     code = models.CharField("Код (как прислан)", max_length=36, blank=True)
@@ -101,7 +100,7 @@ class CheckLine(models.Model):
 class CheckMarkingCode(models.Model):
     """A marking code (or excise stamp) sold or returned on a check line: the way from a code to its check."""
 
-    check_doc = models.ForeignKey(Check, verbose_name="Чек", on_delete=models.DO_NOTHING,
+    check_doc = models.ForeignKey(Check, verbose_name="Чек", on_delete=models.CASCADE,
                                   related_name="marking_codes", db_column="check_id")
     line_number = models.PositiveSmallIntegerField("Строка чека")
     code = models.TextField("Код маркировки")
@@ -122,7 +121,7 @@ class CheckPayment(models.Model):
     """An electronic payment of a check with the payment kind it was booked by (the register's mapping of
     its code, or the register's default kind)."""
 
-    check_doc = models.ForeignKey(Check, verbose_name="Чек", on_delete=models.DO_NOTHING, related_name="payments",
+    check_doc = models.ForeignKey(Check, verbose_name="Чек", on_delete=models.CASCADE, related_name="payments",
                                   db_column="check_id")
     payment_kind = models.ForeignKey("offline_exchange.PaymentKind", verbose_name="Вид оплаты",
                                      on_delete=models.PROTECT, null=True, related_name="+", db_index=False)
