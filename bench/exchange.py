@@ -366,6 +366,10 @@ class ChecksKeptFigures:
     ratio: float
     runs_without: list
     runs_with: list
+    # Each import with the checks kept against the one without just before it (a neighbour's load on the
+    # shared machine moves both of a pair alike), and their median.
+    pair_ratios: list
+    pair_ratio: float
     check_lines_stored: int
     storage_bytes: int
     bytes_per_line: float
@@ -443,6 +447,8 @@ def sales_import_checks_kept(*, checks: int, lines: int, repeat: int = 3, marked
         checks=checks, lines=lines, marked_lines=marked, repeat=repeat, seconds_without=round(without, 3),
         seconds_with=round(kept_median, 3), ratio=round(kept_median / without, 2),
         runs_without=[round(r, 3) for r in runs[False]], runs_with=[round(r, 3) for r in runs[True]],
+        pair_ratios=[round(kept / plain, 2) for plain, kept in zip(runs[False], runs[True])],
+        pair_ratio=round(median(kept / plain for plain, kept in zip(runs[False], runs[True])), 2),
         check_lines_stored=stored, storage_bytes=total, bytes_per_line=round(total / stored, 1) if stored else 0,
         bytes_per_line_lines_table=round(lines_table / stored, 1) if stored else 0, database=connection.vendor)
 

@@ -42,7 +42,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"import without keeping the checks: {result['seconds_without']} s {result['runs_without']}; "
                 f"with the checks kept: {result['seconds_with']} s {result['runs_with']}; "
-                f"ratio {result['ratio']}")
+                f"ratio {result['ratio']}; each pair {result['pair_ratios']}, median {result['pair_ratio']}")
             self.stdout.write(
                 f"checks kept: {result['check_lines_stored']} check lines in {result['storage_bytes']} bytes "
                 f"(4 tables with their indexes): {result['bytes_per_line']} bytes a check line; "
