@@ -1,4 +1,5 @@
-"""The admin site: 1C's order of sections, Russian number inputs for every admin, a throttled login.
+"""The admin site: 1C's order of sections, Russian number inputs and the store scope for every admin, a
+throttled login.
 
 Imported when the admin app is ready (`RetailAdminConfig.default_site`), so it may import models."""
 from functools import cache
@@ -15,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from import_export.forms import SelectableFieldsExportForm
 
+from backoffice.admin_scope import StoreScopedAdminMixin
 from backoffice.templatetags.admin_words import column_name_label
 from offline_exchange.services import lockout
 from offline_exchange.services.addresses import client_address
@@ -45,7 +47,7 @@ class RussianInputsMixin:
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_inlines(self, request, obj):
-        return [with_russian_inputs(inline) for inline in super().get_inlines(request, obj)]
+        return [with_site_rules(inline) for inline in super().get_inlines(request, obj)]
 
 
 def _russian_export_form():
@@ -62,13 +64,17 @@ def _russian_export_form():
 
 
 @cache
-def with_russian_inputs(admin_class):
-    if issubclass(admin_class, RussianInputsMixin):
+def with_site_rules(admin_class):
+    """The admin (or inline) class with what every admin of the site does: Russian number inputs and the
+    store scope (`backoffice.admin_scope`)."""
+    mixins = tuple(mixin for mixin in (RussianInputsMixin, StoreScopedAdminMixin)
+                   if not issubclass(admin_class, mixin))
+    if not mixins:
         return admin_class
     attributes = {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__}
     if getattr(admin_class, "export_form_class", None) is SelectableFieldsExportForm:
         attributes["export_form_class"] = _russian_export_form()
-    return type(admin_class.__name__, (RussianInputsMixin, admin_class), attributes)
+    return type(admin_class.__name__, (*mixins, admin_class), attributes)
 
 
 class RetailAdminSite(AdminSite):
@@ -79,8 +85,9 @@ class RetailAdminSite(AdminSite):
     site_url = None
 
     def register(self, model_or_iterable, admin_class=None, **options):
-        # Every admin (the project's and the libraries') gets the Russian number inputs, none has to ask.
-        super().register(model_or_iterable, with_russian_inputs(admin_class or ModelAdmin), **options)
+        # Every admin (the project's and the libraries') gets the Russian number inputs and the store scope,
+        # none has to ask.
+        super().register(model_or_iterable, with_site_rules(admin_class or ModelAdmin), **options)
 
     @method_decorator(never_cache)
     @method_decorator(csrf_protect)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from offline_exchange.format.codes import position_code
-from offline_exchange.models import SkuCode
+from offline_exchange.models import OfflineDevice, SkuCode
 from offline_exchange.services.price_list import item_exchange_refusals
 from offline_exchange.services.sku import positions_for_items
 from retail.models import Barcode, Characteristic, Item, Pack
+from retail.rights import scope_queryset
 
 # Format 3.3 carries every rate and marking kind the others hold back (1C's own answer, research/1c-2026.md).
 FORMAT_33_HINT = (" Переведите кассу на формат обмена 3.3 — кнопкой «Перевести кассу на формат 3.3» на странице ее "
@@ -49,9 +50,10 @@ def item_positions(*, item: Item) -> list[PositionSku]:
     return rows
 
 
-def item_exchange_warnings(*, item: Item) -> list[str]:
-    """The registers whose rule selects the item but whose exchange format cannot carry it, with the way out
-    (format 3.3 carries it)."""
+def item_exchange_warnings(*, item: Item, user) -> list[str]:
+    """The registers (of the user's stores) whose rule selects the item but whose exchange format cannot
+    carry it, with the way out (format 3.3 carries it)."""
     if item.pk is None:
         return []
-    return [text + FORMAT_33_HINT for text in item_exchange_refusals(item=item)]
+    devices = scope_queryset(OfflineDevice.objects.all(), user)
+    return [text + FORMAT_33_HINT for text in item_exchange_refusals(item=item, devices=devices)]

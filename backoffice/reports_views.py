@@ -1,6 +1,9 @@
-"""Admin pages of the store reports: a filter form, the table, an SVG chart, «Сохранить в Excel»."""
+"""Admin pages of the store reports: a filter form, the table, an SVG chart, «Сохранить в Excel».
+
+Read for the user (`retail.rights`): the filters offer only the user's stores, their warehouses and
+registers; another store named in the query string is refused as any wrong choice is («Выберите корректный
+вариант»), and the report is built from the user's stores' rows only whatever the filter says."""
 import datetime as dt
-import inspect
 
 from django import forms
 from django.contrib import admin
@@ -12,7 +15,7 @@ from django.urls import path
 from common.ru import date_text, datetime_text, money_text, quantity_text
 from offline_exchange.models import CashRegister
 from retail.models import Item, ItemGroup, Store, Warehouse
-from retail.rights import scope_queryset
+from retail.rights import NO_STORES_TEXT, scope_queryset, staff_store_ids
 from retail.services import reports
 from retail.services.check_reports import GROUPINGS
 
@@ -23,7 +26,17 @@ def _week_ago():
     return dt.date.today() - dt.timedelta(days=6)
 
 
-class PeriodForm(forms.Form):
+class ScopedForm(forms.Form):
+    """Every choice of a store's object offers only the user's stores' (catalog choices are everyone's)."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                field.queryset = scope_queryset(field.queryset, user)
+
+
+class PeriodForm(ScopedForm):
     date_from = forms.DateField(label="Период с", input_formats=DATE_INPUT, initial=_week_ago,
                                 widget=forms.DateInput(format="%d.%m.%Y"))
     date_to = forms.DateField(label="по", input_formats=DATE_INPUT, initial=dt.date.today,
@@ -45,7 +58,7 @@ class StockStatementForm(PeriodForm):
                                    empty_label="Все группы")
 
 
-class StockOnDateForm(forms.Form):
+class StockOnDateForm(ScopedForm):
     at = forms.DateTimeField(label="На дату", input_formats=["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y",
                                                              "%Y-%m-%dT%H:%M", "%Y-%m-%d"],
                              widget=forms.DateTimeInput(format="%d.%m.%Y %H:%M:%S"),
@@ -87,9 +100,6 @@ REPORTS = {
     "cash-shifts": ("Кассовые смены", ShiftsForm, reports.cash_shifts, "retail.view_retailsalesreport"),
     "checks": ("Чеки", ChecksForm, reports.checks_report, "retail.view_check"),
 }
-# Reports whose builder keeps to the user's stores (it takes `user`).
-STORE_SCOPED = {slug for slug, (_t, _f, build, _p) in REPORTS.items()
-                if "user" in inspect.signature(build).parameters}
 FORMATTERS = {"qty": quantity_text, "money": money_text, "date": date_text, "datetime": datetime_text}
 
 
@@ -104,13 +114,6 @@ def report_list(request):
             if request.user.has_perm(perm)]
 
 
-def _scope_choices(form, user) -> None:
-    """A store-scoped report offers only the user's stores and registers (another store's is refused)."""
-    for name in ("store", "cash_register"):
-        if name in form.fields:
-            form.fields[name].queryset = scope_queryset(form.fields[name].queryset, user)
-
-
 def report_view(request, slug):
     title, form_class, build, perm = REPORTS[slug]
     if not request.user.has_perm(perm):
@@ -118,21 +121,19 @@ def report_view(request, slug):
     params = request.GET.copy()
     wants_xlsx = params.pop("format", None) == ["xlsx"]
     report = None
-    scoped = {"user": request.user} if slug in STORE_SCOPED else {}
+    # Staff bound to no store, without «Все магазины»: the page says why there is nothing, no file is made.
+    no_stores = staff_store_ids(request.user) == []
     if not params:
         # The first opening: the report for the default filter (the last week, today's stock).
         initial = {name: (f.initial() if callable(f.initial) else f.initial)
                    for name, f in form_class.base_fields.items()}
-        form = form_class(initial=initial)
-        report = build(**initial, **scoped)
+        form = form_class(initial=initial, user=request.user)
+        if not no_stores:
+            report = build(**initial, user=request.user)
     else:
-        form = form_class(params)
-        if scoped:
-            _scope_choices(form, request.user)
-        if form.is_valid():
-            report = build(**form.cleaned_data, **scoped)
-    if scoped:
-        _scope_choices(form, request.user)
+        form = form_class(params, user=request.user)
+        if form.is_valid() and not no_stores:
+            report = build(**form.cleaned_data, user=request.user)
     if report is not None and wants_xlsx:
         response = HttpResponse(reports.report_xlsx(report), content_type=(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
@@ -148,7 +149,7 @@ def report_view(request, slug):
     context = {
         **admin.site.each_context(request), "title": title, "form": form, "report": report, "rows": rows,
         "totals": totals if report is not None else None, "xlsx_query": query.urlencode(),
-        "reports": report_list(request), "slug": slug,
+        "reports": report_list(request), "slug": slug, "no_stores": NO_STORES_TEXT if no_stores else "",
     }
     return TemplateResponse(request, "admin/retail/reports/report.html", context)
 

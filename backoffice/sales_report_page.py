@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from common.ru import datetime_text, money_text, quantity_text
 from offline_exchange.models import DeviceCodeAlias
 from offline_exchange.services.code_aliases import sku_number_is_free
-from offline_exchange.services.sales import sales_report_reasons_short, sales_report_unrecognized
+from offline_exchange.services.sales import sales_report_unrecognized
 from retail.models import RetailSalesReport, VatRate
+from retail.services.sales_reports import sales_report_reasons, sales_report_reasons_short
 
 NUM, TEXT = "num", "text"
 
@@ -88,6 +89,9 @@ def header_fields(report: RetailSalesReport) -> list[tuple[str, str]]:
                   + (f", закрыта {datetime_text(report.shift_closed_at)}" if report.shift_closed_at
                      else ", не закрыта")),
         ("Подключаемое оборудование", shown(report.device)),
+        # Which upload the report stands on: a reload of an older one is refused.
+        ("Загружен из", f"выгрузки от {datetime_text(report.journal_entry.created_at)} (запись журнала "
+                        f"№ {report.journal_entry.pk})" if report.journal_entry else "—"),
     ]
 
 
@@ -198,5 +202,5 @@ def report_page_context(report: RetailSalesReport) -> dict:
         "unrecognized": unrecognized,
         "reasons_short": ([] if report.posted
                           else sales_report_reasons_short(report=report, unknown_codes=len(unrecognized))),
-        "reasons_full": [] if report.posted else [r for r in report.not_posted_reasons.splitlines() if r.strip()],
+        "reasons_full": [] if report.posted else sales_report_reasons(report=report),
     }

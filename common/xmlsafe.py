@@ -6,6 +6,43 @@ from lxml import etree
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 64
 
+# libxml2's messages are English and name its internals; a register's user reads ours. By libxml2's
+# error code (lxml.etree.ErrorTypes); a code not listed gets the general words.
+_SYNTAX_WORDS = {
+    "ERR_DOCUMENT_EMPTY": "документ пуст или не начинается с элемента («<»)",
+    "ERR_DOCUMENT_END": "после корневого элемента есть лишнее содержимое",
+    "ERR_TAG_NOT_FINISHED": "документ оборван: элемент не закрыт",
+    "ERR_TAG_NAME_MISMATCH": "закрывающий тег не совпадает с открывающим",
+    "ERR_GT_REQUIRED": "тег не закрыт знаком «>»",
+    "ERR_LT_REQUIRED": "ожидался тег («<»)",
+    "ERR_NAME_REQUIRED": "недопустимое имя элемента",
+    "ERR_ATTRIBUTE_NOT_STARTED": "значение атрибута должно быть в кавычках",
+    "ERR_ATTRIBUTE_WITHOUT_VALUE": "у атрибута нет значения",
+    "ERR_ATTRIBUTE_REDEFINED": "атрибут указан дважды",
+    "ERR_LT_IN_ATTRIBUTE": "знак «<» в значении атрибута",
+    "ERR_UNDECLARED_ENTITY": "ссылка на неизвестную сущность",
+    "ERR_ENTITYREF_SEMICOL_MISSING": "ссылка на сущность не закрыта «;»",
+    "ERR_INVALID_CHAR": "недопустимый символ",
+    "ERR_INVALID_DEC_CHARREF": "недопустимая ссылка на символ",
+    "ERR_INVALID_HEX_CHARREF": "недопустимая ссылка на символ",
+    "ERR_INVALID_CHARREF": "недопустимая ссылка на символ",
+    "ERR_INVALID_ENCODING": "байты не соответствуют кодировке документа (ожидается UTF-8)",
+    "ERR_UNSUPPORTED_ENCODING": "неизвестная кодировка в объявлении XML",
+    "ERR_MISPLACED_CDATA_END": "последовательность «]]>» в тексте",
+    "ERR_RESERVED_XML_NAME": "объявление XML не в начале документа",
+    "NS_ERR_UNDEFINED_NAMESPACE": "не объявлен префикс пространства имен",
+    "ERR_INTERNAL_ERROR": "слишком глубокая вложенность или слишком большой документ",
+}
+_SYNTAX_NAMES = {getattr(etree.ErrorTypes, name, None): words for name, words in _SYNTAX_WORDS.items()}
+
+
+def syntax_error_text(exc: etree.XMLSyntaxError) -> str:
+    """A parser error in Russian, with where it is (line and column), never libxml2's own words."""
+    words = _SYNTAX_NAMES.get(exc.code, "нарушена структура XML")
+    line, column = (exc.position or (exc.lineno, None))[:2]
+    where = f"строка {line}" + (f", столбец {column}" if column else "")
+    return f"XML не читается: {where}: {words}"
+
 
 class UnsafeXmlError(ValueError):
     """The document is refused before or while parsing; the message is safe to show."""
@@ -34,7 +71,7 @@ def parse_xml(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_dept
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
-        raise UnsafeXmlError(f"XML не читается: строка {exc.lineno}: {exc.msg}") from None
+        raise UnsafeXmlError(syntax_error_text(exc)) from None
     if root is None:
         raise UnsafeXmlError("пустой документ")
     tree = root.getroottree()

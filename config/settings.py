@@ -1,8 +1,10 @@
 """One settings module; everything that differs between machines comes from the environment."""
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -66,6 +68,16 @@ if _PROXY_SSL:
 USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", bool(_PROXY_SSL))
 SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True  # the admin sends the CSRF token in its forms
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Sent with every HTML page (config/security.py): only the site's own scripts, styles, images and forms,
+# never inside any frame. The admin's and the reports' pages need nothing else (charts are SVG drawn on
+# the server); inline style attributes are allowed, inline scripts are not, but for the one handler
+# django-import-export's export page has (its «Select all»), allowed by its hash.
+CONTENT_SECURITY_POLICY = env(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self' 'unsafe-hashes' 'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'")
 
 INSTALLED_APPS = [
     "backoffice.apps.RetailAdminConfig",
@@ -95,6 +107,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.security.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -191,8 +204,9 @@ EQUIPMENT_SERVICE_BASE_NAMES = env_list("EQUIPMENT_SERVICE_BASE_NAMES", "rt")
 # When set, the WSDL advertises this address instead of the one the client used.
 EQUIPMENT_SERVICE_PUBLIC_URL = env("EQUIPMENT_SERVICE_PUBLIC_URL")
 # Largest request body the service reads (PostDocs of a long shift is the biggest).
+# The SOAP view reads its own body in pieces up to this limit (413 above it); the rest of the site keeps
+# Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB of form data; catalog files are uploads of their own).
 EQUIPMENT_SERVICE_MAX_REQUEST_BYTES = int(env("EQUIPMENT_SERVICE_MAX_REQUEST_BYTES", str(50 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = EQUIPMENT_SERVICE_MAX_REQUEST_BYTES
 # One upload is one transaction: above these it is refused with IsSuccess=false (send the shifts apart).
 EQUIPMENT_SERVICE_MAX_SHIFTS_PER_UPLOAD = int(env("EQUIPMENT_SERVICE_MAX_SHIFTS_PER_UPLOAD", "31"))
 EQUIPMENT_SERVICE_MAX_CHECKS_PER_UPLOAD = int(env("EQUIPMENT_SERVICE_MAX_CHECKS_PER_UPLOAD", "100000"))
@@ -205,25 +219,49 @@ EXCHANGE_CHECKS_RETENTION_DAYS = int(env("EXCHANGE_CHECKS_RETENTION_DAYS", str(E
 # How long a checked Basic login is trusted by this process without re-hashing the password.
 EQUIPMENT_SERVICE_AUTH_CACHE_SECONDS = int(env("EQUIPMENT_SERVICE_AUTH_CACHE_SECONDS", "300"))
 
-# Failed service logins within the window after which the login / the address is refused.
+# Failed logins (service and admin) within the window after which the login from that address / the
+# address is refused (see offline_exchange/services/lockout.py).
 EQUIPMENT_SERVICE_LOCKOUT_PER_USER = int(env("EQUIPMENT_SERVICE_LOCKOUT_PER_USER", "10"))
 EQUIPMENT_SERVICE_LOCKOUT_PER_IP = int(env("EQUIPMENT_SERVICE_LOCKOUT_PER_IP", "30"))
 EQUIPMENT_SERVICE_LOCKOUT_WINDOW_SECONDS = int(env("EQUIPMENT_SERVICE_LOCKOUT_WINDOW_SECONDS", "900"))
-# Behind a reverse proxy: take the client address from the right-most X-Forwarded-For entry.
-TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+# A login's failures from all addresses (but those it is known at) after which every next attempt waits a
+# delay that doubles (1, 2, 4 … seconds) up to the cap: guesses spread over many addresses.
+EQUIPMENT_SERVICE_LOCKOUT_PER_LOGIN_FREE = int(env("EQUIPMENT_SERVICE_LOCKOUT_PER_LOGIN_FREE", "10"))
+EQUIPMENT_SERVICE_LOCKOUT_PER_LOGIN_DELAY_CAP_SECONDS = int(
+    env("EQUIPMENT_SERVICE_LOCKOUT_PER_LOGIN_DELAY_CAP_SECONDS", "300"))
+# A login that signed in from an address within these days is never locked out there (a store's NAT);
+# failures from there only slow it down, up to this cap.
+EQUIPMENT_SERVICE_KNOWN_ADDRESS_DAYS = int(env("EQUIPMENT_SERVICE_KNOWN_ADDRESS_DAYS", "30"))
+EQUIPMENT_SERVICE_KNOWN_ADDRESS_DELAY_CAP_SECONDS = int(env("EQUIPMENT_SERVICE_KNOWN_ADDRESS_DELAY_CAP_SECONDS", "60"))
+
+# The proxies whose X-Forwarded-For is believed: networks (CIDR) of the peers that may set it, and `unix`
+# for the app server's own unix socket (only the local front server can reach it). The client is the
+# right-most forwarded address that is not one of these; without the list every peer is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _entry in TRUSTED_PROXIES:
+    if _entry.lower() != "unix":
+        try:
+            ipaddress.ip_network(_entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"TRUSTED_PROXIES: «{_entry}» — не сеть (ожидается, например, "
+                                       "127.0.0.1/32, 10.0.0.0/8 или unix)") from None
+if env("TRUST_X_FORWARDED_FOR"):
+    # The old switch believed any peer's header: a guesser could name a new address for every guess.
+    raise ImproperlyConfigured("TRUST_X_FORWARDED_FOR больше не поддерживается: укажите сети своих прокси в "
+                               "TRUSTED_PROXIES (например, TRUSTED_PROXIES=unix,127.0.0.1/32).")
 
 # Price lists are built by a task worker (`manage.py db_worker`) when this is on; Prepare then
 # answers at once and packages appear as they are built. Off: the build runs inside the call.
 EQUIPMENT_SERVICE_BACKGROUND_BUILDS = env_bool("EQUIPMENT_SERVICE_BACKGROUND_BUILDS", False)
 # A build without a sign of life for this long is declared failed (its worker died).
 EQUIPMENT_SERVICE_BUILD_STALE_SECONDS = int(env("EQUIPMENT_SERVICE_BUILD_STALE_SECONDS", "300"))
-# PostgreSQL: price-list blocks an app server process keeps in memory once served (see README).
+# PostgreSQL: price-list blocks an app server process keeps in memory once served (see docs/scaling.md).
 EQUIPMENT_SERVICE_BLOCK_MEMORY_MB = float(env("EQUIPMENT_SERVICE_BLOCK_MEMORY_MB", "64"))
 EQUIPMENT_SERVICE_FEED_RETENTION_DAYS = float(env("EQUIPMENT_SERVICE_FEED_RETENTION_DAYS", "30"))
 TASKS = {
     "default": {
         # The database backend is the embedded default; TASKS_BACKEND selects another one, e.g.
-        # django_tasks_rq.RQBackend (see README «Масштабирование»).
+        # django_tasks_rq.RQBackend (see docs/scaling.md).
         "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     },
 }
@@ -237,8 +275,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
-        # spyne logs whole requests (passwords of envelopes, entire documents) at DEBUG/INFO.
+        # spyne logs whole requests (passwords of envelopes, entire documents) at DEBUG/INFO, and every
+        # fault with a traceback at ERROR: a stranger's bad envelope would fill the log. The view logs each
+        # client fault on one line at WARNING itself; spyne's own failures still reach CRITICAL.
         "spyne": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "spyne.application": {"level": "CRITICAL"},
+        "spyne.server": {"level": "CRITICAL"},
         "equipment_service": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
         "offline_exchange": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     },

@@ -41,31 +41,41 @@ class _VerifiedCredentials:
 
     A device sends Basic credentials with every call; checking them with Django's password
     hasher costs ~0.2 s of CPU each time, more than the call itself. A hit still reads the user
-    and must find the same password hash and an active account, so a changed password or a
-    blocked user takes effect at once. Keys are HMACs: no password is kept in memory.
+    and must find the same login name, a stamp of the same password hash and an active account,
+    so a renamed login, a changed password or a blocked user stops working at once, in every
+    process (each reads the database). Keys and stamps are HMACs: no password or hash is kept.
     """
 
     def __init__(self, size: int = 1024):
         self.size = size
-        self.entries: OrderedDict[bytes, tuple[int, str, float]] = OrderedDict()
+        self.entries: OrderedDict[bytes, tuple[int, str, bytes, float]] = OrderedDict()
         self.lock = threading.Lock()
 
     @staticmethod
-    def key(username: str, password: str, ip: str | None = None) -> bytes:
+    def _hmac(text: str) -> bytes:
+        return hmac.new(settings.SECRET_KEY.encode(), text.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
+
+    @classmethod
+    def key(cls, username: str, password: str, ip: str | None = None) -> bytes:
         # The address is part of the key: a login checked from one address is no pass from another,
         # where a lock-out of that pair may be in force.
-        return hmac.new(settings.SECRET_KEY.encode(), f"{username}\0{password}\0{ip or ''}".encode(),
-                        hashlib.sha256).digest()
+        return cls._hmac(f"{username}\0{password}\0{ip or ''}")
 
-    def get(self, key: bytes):
+    @classmethod
+    def stamp(cls, user) -> bytes:
+        return cls._hmac(f"{user.pk}\0{user.get_username()}\0{user.password}")
+
+    def get(self, key: bytes, username: str):
         with self.lock:
             entry = self.entries.get(key)
-            if entry is None or entry[2] < time.monotonic():
+            if entry is None or entry[3] < time.monotonic():
                 self.entries.pop(key, None)
                 return None
             self.entries.move_to_end(key)
-        user = get_user_model().objects.filter(pk=entry[0]).first()
-        if user is None or not user.is_active or user.password != entry[1]:
+        pk, name, stamp, _expires = entry
+        user = get_user_model().objects.filter(pk=pk).first()
+        if (user is None or not user.is_active or name != username or user.get_username() != username
+                or not hmac.compare_digest(self.stamp(user), stamp)):
             with self.lock:
                 self.entries.pop(key, None)
             return None
@@ -76,7 +86,7 @@ class _VerifiedCredentials:
         if ttl <= 0:
             return
         with self.lock:
-            self.entries[key] = (user.pk, user.password, time.monotonic() + ttl)
+            self.entries[key] = (user.pk, user.get_username(), self.stamp(user), time.monotonic() + ttl)
             self.entries.move_to_end(key)
             while len(self.entries) > self.size:
                 self.entries.popitem(last=False)
@@ -92,6 +102,10 @@ verified = _VerifiedCredentials()
 class LoginRefused(Exception):
     """Too many failed logins: the attempt is refused before its password is checked."""
 
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
 
 def basic_authenticate(request):
     """The user of the request's Basic credentials, or None; raises LoginRefused when locked out.
@@ -105,14 +119,14 @@ def basic_authenticate(request):
         return None
     ip = client_address(request)
     key = verified.key(*credentials, ip)
-    user = verified.get(key)
+    user = verified.get(key, credentials[0])
     if user is not None:
         return user
-    reason = lockout.lockout_reason(ip=ip, username=credentials[0])
-    if reason:
+    refusal = lockout.lockout_check(ip=ip, username=credentials[0])
+    if refusal is not None:
         # Shown on the console by login and address; the password tried is never kept.
         unknown_connection_record(kind=Kind.LOCKED_OUT, username=credentials[0], address=ip)
-        raise LoginRefused(reason)
+        raise LoginRefused(refusal.message, refusal.retry_after)
     user = authenticate(request, username=credentials[0], password=credentials[1])
     if user is None or not user.is_active:
         lockout.lockout_record_failure(ip=ip, username=credentials[0])

@@ -24,6 +24,7 @@ class CallContext:
     status: str = "ok"
     error: str = ""
     note: str = ""
+    warning: str = ""
     transfer_id: str | None = None
     journal_entry: object = None  # opened by PostDocs before processing; completed by the view
     request_bytes: int = 0
@@ -61,6 +62,20 @@ class _HardenedMixin:
             raise Fault("Client.BadEnvelope", problem)
         ctx.in_document = (root, {})
 
+    def boolean_from_bytes(self, cls, string):
+        """xs:boolean as the schema writes it (true, false, 1, 0), nothing else: spyne would read «yes»
+        or «да» as false without a word, and a register asking for a restart would silently get none."""
+        text = (string.decode("utf-8", "replace") if isinstance(string, bytes) else str(string or "")).strip()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        message = (f"Запрос отклонен: «{text[:40]}» не логическое значение; допустимы true, false, 1 и 0")
+        call = current_call.get()
+        if call is not None:
+            call.status, call.error = "fault", message
+        raise Fault("Client.BadValue", message)
+
 
 _PARAMETERS = {op: {param for param, _type in params} for op, params, _returns in OPERATIONS}
 
@@ -96,4 +111,7 @@ class HardenedSoap11(_HardenedMixin, Soap11):
 
 
 class HardenedSoap12(_HardenedMixin, Soap12):
-    pass
+    def fault_to_parent(self, ctx, cls, inst, parent, ns, **kwargs):
+        # Every fault text is Russian; spyne marks it English (its Fault's default language).
+        inst.lang = "ru"
+        return super().fault_to_parent(ctx, cls, inst, parent, ns, **kwargs)

@@ -187,7 +187,7 @@ class EquipmentService(ServiceBase):
             raise Fault("Server", message) from None
         if not result.success:
             call.status, call.error = "refused", result.description
-        call.note = result.note
+        call.note, call.warning = result.note, result.warning
         return _text(result.content)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import logging
 import time
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from spyne import const as spyne_const
 from spyne.server.wsgi import WsgiApplication
 
+from common.xmlsafe import UnsafeXmlError, parse_xml
 from equipment_service.auth import LoginRefused, basic_authenticate, basic_credentials
 from equipment_service.protocol import CallContext, current_call
 from equipment_service.service import soap11_application, soap12_application
@@ -33,6 +35,13 @@ _WSGI = {"1.1": WsgiApplication(soap11_application, max_content_length=_SPYNE_LI
 _OPERATION_NAMES = {name for name, _params, _returns in OPERATIONS}
 SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
+# The only bodies a SOAP client sends. Anything else (text/plain, a form, multipart/related) is what a
+# browser can post from another site without asking: refused before anything reads it.
+SOAP_MEDIA_TYPES = {"text/xml": "1.1", "application/soap+xml": "1.2"}
+READ_CHUNK = 64 * 1024
+
+# Kinds of refusal of a caller without a valid login, by which the journal counts a stranger's calls.
+REFUSAL_NO_CREDENTIALS, REFUSAL_WRONG_PASSWORD, REFUSAL_LOCKED = "nologin", "password", "locked"
 
 
 def _text(status: int, text: str, **headers) -> HttpResponse:
@@ -42,8 +51,12 @@ def _text(status: int, text: str, **headers) -> HttpResponse:
     return response
 
 
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
 def _soap_version(content_type: str) -> str:
-    return "1.2" if "application/soap+xml" in content_type.lower() else "1.1"
+    return SOAP_MEDIA_TYPES.get(_media_type(content_type), "1.1")
 
 
 def _operation_from_action(request: HttpRequest) -> str:
@@ -57,10 +70,8 @@ def _operation_from_action(request: HttpRequest) -> str:
     return name if name in _OPERATION_NAMES else ""
 
 
-def _fault(version: str, code: str, message: str) -> HttpResponse:
+def _fault(version: str, code: str, message: str, status: int = 500) -> HttpResponse:
     """A fault written by us, for refusals that happen before spyne sees the request."""
-    from xml.sax.saxutils import escape
-
     text = escape(message)
     if version == "1.2":
         value = "soap:Sender" if code == "Client" else "soap:Receiver"
@@ -74,7 +85,7 @@ def _fault(version: str, code: str, message: str) -> HttpResponse:
                 f'<faultcode>soap:{code}</faultcode><faultstring>{text}</faultstring>'
                 f'</soap:Fault></soap:Body></soap:Envelope>')
         content_type = "text/xml; charset=utf-8"
-    return HttpResponse('<?xml version="1.0" encoding="UTF-8"?>' + body, status=500, content_type=content_type)
+    return HttpResponse('<?xml version="1.0" encoding="UTF-8"?>' + body, status=status, content_type=content_type)
 
 
 def _public_address(request: HttpRequest) -> str:
@@ -85,14 +96,14 @@ def _public_address(request: HttpRequest) -> str:
     return request.build_absolute_uri(request.path)
 
 
-def _journal(call: CallContext, *, response_bytes: int) -> None:
+def _journal(call: CallContext, *, response_bytes: int, refusal: str = "", login: str = "") -> None:
     try:
         journal_write(
-            entry=call.journal_entry,
-            device=call.device, device_ref=call.device_ref, operation=call.operation or "(неизвестна)",
+            refusal=refusal, login=login,
+            entry=call.journal_entry, device=call.device, device_ref=call.device_ref, operation=call.operation or "(неизвестна)",
             user=call.user if getattr(call.user, "pk", None) else None, status=call.status,
             duration_ms=int((time.perf_counter() - call.started) * 1000), request_bytes=call.request_bytes,
-            response_bytes=response_bytes, error=call.error, note=call.note,
+            response_bytes=response_bytes, error=call.error, note=call.note, warning=call.warning,
             transfer_id=call.transfer_id if call.transfer_id and len(call.transfer_id) == 36 else None,
             address=call.address, user_agent=call.user_agent[:200],
         )
@@ -100,17 +111,76 @@ def _journal(call: CallContext, *, response_bytes: int) -> None:
         logger.exception("could not write the exchange journal")
 
 
-def _denied(request: HttpRequest, operation: str, status_code: int, message: str, user=None) -> HttpResponse:
+def _denied(request: HttpRequest, operation: str, status_code: int, message: str, user=None, *,
+            refusal: str = "", retry_after: int = 0) -> HttpResponse:
     credentials = basic_credentials(request.META.get("HTTP_AUTHORIZATION", ""))
     login = f", пользователь «{credentials[0][:150]}»" if credentials else ", без учетных данных"
+    address = client_address(request)
     call = CallContext(user=user, operation=operation or "(неизвестна)", status="denied", error=message,
-                       note=f"адрес {client_address(request)}{login}",
+                       note=f"адрес {address}{login}",
                        request_bytes=int(request.META.get("CONTENT_LENGTH") or 0),
-                       address=client_address(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
-    _journal(call, response_bytes=0)
+                       address=address, user_agent=request.META.get("HTTP_USER_AGENT", ""))
+    _journal(call, response_bytes=0, refusal=refusal, login=credentials[0] if credentials else "")
     if status_code == 401:
         return _text(401, message, WWW_Authenticate='Basic realm="1C"')
+    if retry_after:
+        return _text(status_code, message, Retry_After=str(retry_after))
     return _text(status_code, message)
+
+
+def _read_body(request: HttpRequest, limit: int) -> bytes | None:
+    """The request body, read from the stream in pieces (not `request.body`, which Django's form limit
+    DATA_UPLOAD_MAX_MEMORY_SIZE would refuse), never past `limit`: None when it is longer. Django's stream
+    already ends at the declared length, checked against the limit before; the count keeps the bound
+    whatever the server underneath passes on."""
+    chunks, total = [], 0
+    while True:
+        chunk = request.read(min(READ_CHUNK, limit + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > limit:
+            return None
+        chunks.append(chunk)
+
+
+def _too_large(call: CallContext, version: str, length: int | None) -> HttpResponse:
+    limit = call.max_bytes
+    size = f"{length} > {limit}" if length else f"больше {limit}"
+    call.status, call.error = "fault", (f"Запрос больше допустимого размера ({size} байт); отправьте смены "
+                                        "отдельными выгрузками.")
+    _journal(call, response_bytes=0)
+    _log_fault(call, "Client")
+    # The unread rest of the body is the server's to drop (the front server has already refused any
+    # body above its own limit, which is the same).
+    response = _fault(version, "Client", call.error, status=413)
+    response._has_been_logged = True  # logged above, on one line
+    return response
+
+
+def _fault_text(content: bytes, version: str) -> tuple[str, str]:
+    """The fault code and text of an answer spyne wrote (ours: small, well-formed)."""
+    env = SOAP12_ENV if version == "1.2" else SOAP11_ENV
+    try:
+        fault = parse_xml(content).find(f"{{{env}}}Body/{{{env}}}Fault")
+    except UnsafeXmlError:
+        return "", ""
+    if fault is None:
+        return "", ""
+    if version == "1.2":
+        code = fault.findtext(f"{{{env}}}Code/{{{env}}}Value") or ""
+        text = fault.findtext(f"{{{env}}}Reason/{{{env}}}Text") or ""
+    else:
+        code, text = fault.findtext("faultcode") or "", fault.findtext("faultstring") or ""
+    return code, text
+
+
+def _log_fault(call: CallContext, code: str, text: str = "") -> None:
+    """One line at WARNING for a fault the caller caused: a stranger's bad envelope must not fill the
+    log with tracebacks (our own failures are logged with theirs where they happen)."""
+    message = " ".join((text or call.error or "").split())[:500]
+    logger.warning("EquipmentService %s: отказ %s, адрес %s, пользователь %s: %s", call.operation or "(неизвестна)",
+                   code or "?", call.address or "?", getattr(call.user, "username", "") or "-", message)
 
 
 @csrf_exempt
@@ -126,22 +196,27 @@ def equipment_service(request: HttpRequest, base: str | None = None) -> HttpResp
 
 def _equipment_service(request: HttpRequest, base: str | None) -> HttpResponse:
     if base is not None and base not in settings.EQUIPMENT_SERVICE_BASE_NAMES:
-        names = ", ".join(settings.EQUIPMENT_SERVICE_BASE_NAMES)
-        return _text(404, f"Публикация «{base}» не найдена. Имя публикации чувствительно к регистру; "
-                          f"опубликованы: {names}.")
+        # The published names are not a stranger's business: a 404 that tells only what was asked.
+        return _text(404, f"Публикация «{base[:100]}» не найдена (имя публикации чувствительно к регистру).")
     is_wsdl = request.method == "GET" and any(key.lower() == "wsdl" for key in request.GET)
     operation = "WSDL" if is_wsdl else _operation_from_action(request)
     if is_wsdl:
         # The WSDL holds nothing secret, and a 1C client fetches it before it authenticates (PROTOCOL §1);
         # the calls themselves still need credentials.
         return HttpResponse(wsdl_document(_public_address(request)), content_type="text/xml; charset=utf-8")
+    if request.method == "POST" and _media_type(request.META.get("CONTENT_TYPE", "")) not in SOAP_MEDIA_TYPES:
+        return _text(415, "Веб-сервис принимает только запросы SOAP: Content-Type text/xml (SOAP 1.1) или "
+                          "application/soap+xml (SOAP 1.2).")
 
     try:
         user = basic_authenticate(request)
     except LoginRefused as exc:
-        return _denied(request, operation, 429, str(exc))
+        return _denied(request, operation, 429, str(exc), refusal=REFUSAL_LOCKED, retry_after=exc.retry_after)
     if user is None:
-        return _denied(request, operation, 401, "Требуется авторизация: укажите пользователя и пароль 1С.")
+        refusal = REFUSAL_WRONG_PASSWORD if basic_credentials(request.META.get("HTTP_AUTHORIZATION", "")) \
+            else REFUSAL_NO_CREDENTIALS
+        return _denied(request, operation, 401, "Требуется авторизация: укажите пользователя и пароль 1С.",
+                       refusal=refusal)
     if not can_sync(user):
         return _denied(request, operation, 403,
                        "Пользователю не назначено право «Выполнение синхронизации данных».", user)
@@ -153,22 +228,23 @@ def _equipment_service(request: HttpRequest, base: str | None) -> HttpResponse:
 
     version = _soap_version(request.META.get("CONTENT_TYPE", ""))
     limit = settings.EQUIPMENT_SERVICE_MAX_REQUEST_BYTES
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
     call = CallContext(user=user, operation=operation, request_bytes=length, max_bytes=limit,
                        address=client_address(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
     if length > limit:
-        call.status, call.error = "fault", f"Запрос больше допустимого размера ({length} > {limit} байт)"
-        _journal(call, response_bytes=0)
-        return _fault(version, "Client", call.error)
-    body = request.body
+        return _too_large(call, version, length)
+    body = _read_body(request, limit)
+    if body is None:
+        return _too_large(call, version, None)
     call.request_bytes = len(body)
 
     environ = dict(request.META)
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
     environ["REQUEST_METHOD"] = "POST"
-    environ["CONTENT_TYPE"] = request.META.get("CONTENT_TYPE") or (
-        "application/soap+xml; charset=utf-8" if version == "1.2" else "text/xml; charset=utf-8")
     captured: dict = {}
 
     def start_response(status, headers, exc_info=None):
@@ -181,12 +257,17 @@ def _equipment_service(request: HttpRequest, base: str | None) -> HttpResponse:
     finally:
         current_call.reset(token)
     status_code = int(captured["status"].split(" ", 1)[0])
-    if status_code >= 500 and call.status == "ok":
-        call.status = "fault"
-        call.error = call.error or "SOAP Fault"
     response = HttpResponse(content, status=status_code)
     for key, value in captured["headers"]:
         if key.lower() in ("content-type",):
             response[key] = value
+    if status_code >= 500:
+        code, text = _fault_text(content, version)
+        if call.status == "ok":
+            call.status = "fault"
+            call.error = call.error or text or "SOAP Fault"
+        _log_fault(call, code, text)
+        # SOAP answers every fault with 500; Django would log each as «Internal Server Error» at ERROR.
+        response._has_been_logged = True
     _journal(call, response_bytes=len(content))
     return response

@@ -16,8 +16,10 @@ def _feed_triggers_suspend(sender, using, **kwargs):
 
 
 def _feed_triggers_ensure(sender, using, **kwargs):
-    # SQLite drops a table's triggers whenever a migration rebuilds the table; re-create them all after
-    # every migrate (idempotent), so change capture survives any later migration of these tables.
+    # The installed triggers are made today's after every migrate, on SQLite and PostgreSQL alike (idempotent:
+    # dropped and created again in one transaction). Migrations keep the SQL of their day (0011 created
+    # older ones on PostgreSQL), and SQLite drops a table's triggers whenever a migration rebuilds the
+    # table: change capture survives any later migration of these tables.
     feed_triggers_create(connections[using])
 
 

@@ -24,7 +24,3 @@ class DeviceNotBoundError(UnknownDeviceError):
 
 class TransferFailedError(ExchangeError):
     pass
-
-
-class PriceListBuildError(ExchangeError):
-    pass

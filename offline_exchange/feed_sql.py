@@ -1,7 +1,9 @@
-"""The change feed's triggers (PROTOCOL §5.2): SQL for SQLite and PostgreSQL, created by migration 0011
-and re-created after every `migrate` (a post_migrate handler), because SQLite's way of altering a table
-(copy it into a new one and rename) drops its triggers: a later migration of any of these tables would
-otherwise switch change capture off without a word.
+"""The change feed's triggers (PROTOCOL §5.2) as they are today: SQL for SQLite and PostgreSQL, (re)created
+after every `migrate` by a post_migrate handler (offline_exchange.apps), which owns them. Migration 0011
+created the first ones on PostgreSQL with the SQL of its day, kept in it as text, so an edit here never
+changes an old migration; and SQLite's way of altering a table (copy it into a new one and rename) drops
+its triggers: a later migration of any of these tables would otherwise switch change capture off without
+a word.
 
 Every write to a table whose rows make up what a device shows appends the affected item (or order) to
 `offline_exchange_changefeedentry`, whatever wrote it (the admin, an import, `QuerySet.update()`,
@@ -17,6 +19,8 @@ Every write to a table whose rows make up what a device shows appends the affect
 - SQLite: row-level triggers (SQLite has no others); its single writer already commits in order.
 """
 from __future__ import annotations
+
+from django.db import transaction
 
 ITEM, ORDER = 1, 2
 FEED = "offline_exchange_changefeedentry"
@@ -86,8 +90,8 @@ def _sqlite_changed(connection, table: str) -> str:
 
 
 def _scoped(connection) -> bool:
-    # Migration 0011 creates the triggers before 0031 gives the feed its scope columns: until then they
-    # record whole items (what a NULL scope means anyway).
+    # A database migrated only as far as before 0031 (which gives the feed its scope columns) gets triggers
+    # that record whole items (what a NULL scope means anyway).
     with connection.cursor() as cursor:
         return "scope_pack" in {col.name for col in connection.introspection.get_table_description(cursor, FEED)}
 
@@ -216,28 +220,28 @@ def _table_of(name: str) -> str:
     return max((table for table in _tables() if name.startswith(f"feed_{table}_")), key=len)
 
 
+def feed_triggers_sql(connection) -> list[str]:
+    """Today's definition of the feed's triggers (and on PostgreSQL their functions), a statement each."""
+    if connection.vendor == "postgresql":
+        return _postgresql(connection)
+    if connection.vendor == "sqlite":
+        return _sqlite(connection)
+    raise NotImplementedError(f"the change feed has no triggers for {connection.vendor}")
+
+
 def feed_triggers_create(connection) -> bool:
-    """(Re)create every trigger of the feed; False when some table is missing (a partial migration)."""
+    """(Re)create every trigger of the feed as today's definition has it; False when some table is missing
+    (a partial migration). In one transaction: on PostgreSQL a writer never finds a table without them."""
     if connection.vendor not in ("sqlite", "postgresql"):
         raise NotImplementedError(f"the change feed has no triggers for {connection.vendor}")
     with connection.cursor() as cursor:
         existing = set(connection.introspection.table_names(cursor))
     if not {FEED, *_tables()} <= existing:
         return False
-    feed_triggers_drop(connection)
-    statements = _postgresql(connection) if connection.vendor == "postgresql" else _sqlite(connection)
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
+    with transaction.atomic(using=connection.alias):
+        feed_triggers_drop(connection)
+        statements = feed_triggers_sql(connection)
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
     return True
-
-
-def feed_triggers_present(connection) -> set[str]:
-    """The names of the feed's triggers the database has (for the tests and the checks)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
-        else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        found = {row[0] for row in cursor.fetchall()}
-    return found & set(trigger_names(connection.vendor))

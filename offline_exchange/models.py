@@ -175,6 +175,23 @@ class OfflineDevice(models.Model):
         pass
 
 
+class OrderDue(models.Model):
+    """An order sent to a register that has not proven it received it: sent again with every GetDocs until
+    the register uploads a sale of it (docs/exchange.md, «Заказы: доставка не менее одного раза»)."""
+
+    device = models.ForeignKey(OfflineDevice, verbose_name="Оборудование", on_delete=models.CASCADE,
+                               related_name="orders_due")
+    order = models.ForeignKey("retail.CustomerOrder", verbose_name="Заказ", on_delete=models.CASCADE,
+                              related_name="+")
+    sends = models.PositiveIntegerField("Отправлен раз", default=0)
+    last_sent_at = models.DateTimeField("Последняя отправка", null=True)
+
+    class Meta:
+        verbose_name = "Заказ, ожидающий подтверждения кассой"
+        verbose_name_plural = "Заказы, ожидающие подтверждения кассой"
+        constraints = [models.UniqueConstraint(fields=["device", "order"], name="order_due_unique")]
+
+
 class PaymentKind(models.Model):
     """Виды оплаты: how a payment of the cash register is accounted for."""
 
@@ -552,9 +569,12 @@ class ExchangeJournalEntry(models.Model):
     transfer_id = models.UUIDField("Передача", null=True, blank=True)
     address = models.GenericIPAddressField("Адрес клиента", null=True, blank=True)
     user_agent = models.CharField("Клиент (User-Agent)", max_length=200, blank=True)
-    # Refused calls without a valid login are counted in one entry per address, login and hour.
+    # Refused calls without a valid login are counted in one entry per address, kind of refusal and hour
+    # (see services/journal.py), with the logins (and, past the journal's caps, the addresses) tried.
     repeats = models.PositiveIntegerField("Повторов", default=1)
     last_at = models.DateTimeField("Последний повтор", null=True, blank=True)
+    refusal = models.CharField("Вид отказа", max_length=16, blank=True)
+    tried = models.JSONField("Опробовано", default=dict, blank=True)
     warning = models.TextField("Предупреждение", blank=True)
     doc_type = models.CharField("Тип документа", max_length=40, blank=True)
     document = models.BinaryField("Загруженный документ", null=True, blank=True)
@@ -641,20 +661,6 @@ class ExchangeConsole(OfflineDevice):
         proxy = True
         verbose_name = "Обмен с офлайн оборудованием"
         verbose_name_plural = "Обмен с офлайн оборудованием"
-
-
-class ReportNumberCounter(models.Model):
-    """The last Retail Sales Report number of a prefix in a year: locked only while an upload's new
-    reports are numbered, just before its commit, and only for that prefix and year."""
-
-    prefix = models.CharField("Префикс", max_length=20)
-    year = models.PositiveSmallIntegerField("Год")
-    last = models.PositiveIntegerField("Последний номер", default=0)
-
-    class Meta:
-        verbose_name = "Нумератор отчетов о розничных продажах"
-        verbose_name_plural = "Нумераторы отчетов о розничных продажах"
-        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="report_number_counter_unique")]
 
 
 class DeviceCodeAlias(models.Model):

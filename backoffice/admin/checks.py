@@ -1,24 +1,15 @@
 """«Чеки ККМ»: every uploaded check, read-only, found by number, date, amount, item or marking code; each
 leads to its shift's report and store (a marking code → its check → shift → report → store). Store scope
-applies to the list, the pages and the filters."""
+applies to the list, the pages and the filters, as the site applies it to every admin (`backoffice.admin_scope`)."""
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from backoffice.admin.rights import StoreScopedAdminMixin
 from common.ru import datetime_text, money_text, quantity_text, vat_text
 from offline_exchange.format.rates import check_line_rate
 from retail.models import Check, CheckLine, CheckMarkingCode, CheckPayment
 from retail.rights import scope_queryset
 from retail.services.check_reports import checks_search
-
-
-class ScopedRelatedFilter(admin.RelatedFieldListFilter):
-    """A filter by a store or register that offers only the user's stores' ones."""
-
-    def field_choices(self, field, request, model_admin):
-        related = scope_queryset(field.related_model.objects.all(), request.user)
-        return [(obj.pk, str(obj)) for obj in related.order_by("name")]
 
 
 class _ReadOnlyInline(admin.TabularInline):
@@ -89,14 +80,13 @@ def _link(url_name: str, obj, text=None):
 
 
 @admin.register(Check)
-class CheckAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class CheckAdmin(admin.ModelAdmin):
     """Read only: a check is what the register sent; a re-sent shift replaces its checks."""
 
     list_display = ["date_shown", "number", "operation", "total_shown", "store_shown", "register_shown",
                     "shift_shown", "report_shown"]
     list_display_links = ["date_shown", "number"]
-    list_filter = ["operation", ("report__store", ScopedRelatedFilter), ("report__cash_register", ScopedRelatedFilter),
-                   ("date", admin.DateFieldListFilter)]
+    list_filter = ["operation", "report__store", "report__cash_register", ("date", admin.DateFieldListFilter)]
     list_select_related = ["report__store", "report__cash_register"]
     search_fields = ["number"]  # the search itself is `checks_search` (number, date, amount, item, code)
     search_help_text = ("Номер чека, дата (13.07.2020), сумма (1 306,84), товар (наименование или артикул) или код "
@@ -114,6 +104,12 @@ class CheckAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [name for _title, options in self.fieldsets for name in options["fields"]]
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.viewer = request.user  # the sale check a return names may be another store's: see ref_shown
+        return obj
 
     def get_search_results(self, request, queryset, search_term):
         return checks_search(queryset=queryset, term=search_term), False
@@ -178,12 +174,14 @@ class CheckAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         if not obj.ref_uuid:
             return "—"
         if obj.ref_type == Check.RefType.CHECK:
-            sale = Check.objects.filter(uuid=obj.ref_uuid).exclude(pk=obj.pk).select_related("report").first()
+            # Named only when it is in the viewer's stores (a sale may come back in another store).
+            sale = (scope_queryset(Check.objects.filter(uuid=obj.ref_uuid), getattr(obj, "viewer", None))
+                    .exclude(pk=obj.pk).select_related("report").first())
             if sale is not None:
                 return format_html('<a href="{}">{}</a> (смена № {}, отчет {})',
                                    reverse("admin:retail_check_change", args=[sale.pk]), sale,
                                    sale.report.shift_number, sale.report.number)
-            return f"чек {obj.ref_uuid} (в базе его нет)"
+            return f"чек {obj.ref_uuid} (в базе его нет или он другого магазина)"
         return f"{obj.get_ref_type_display()} {obj.ref_uuid}"
 
     @admin.display(description="Отчет о розничных возвратах")

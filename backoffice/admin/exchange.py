@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from backoffice.admin.rights import StoreScopedAdminMixin, SyncUsersFieldMixin
+from backoffice.admin.rights import SyncUsersFieldMixin
 from common.ru import datetime_text
 from offline_exchange.format.versions import NEWEST_FORMAT
 from offline_exchange.models import (
@@ -47,7 +47,6 @@ from offline_exchange.services.feed import (
 )
 from offline_exchange.services.health import ERROR_STATUSES, ago_text, device_health
 from offline_exchange.services.held_back import device_held_back
-from offline_exchange.services.journal import TWO_CLIENTS_WARNING
 from offline_exchange.services.lockout import lockout_state
 from offline_exchange.services.registers import (
     device_connection,
@@ -59,6 +58,7 @@ from offline_exchange.services.sales import SUCCESS, sales_reports_reload
 from offline_exchange.services.sku import SkuRangeExhaustedError, sku_generate_for_rule
 from offline_exchange.services.transfers import NOT_FORMED_NOTE
 from retail.models import Item, RetailSalesReport
+from retail.services.reasons import reason_text
 
 
 @admin.register(ExchangeSettings)
@@ -113,7 +113,7 @@ class ExchangeRuleForm(forms.ModelForm):
 
 
 @admin.register(ExchangeRule)
-class ExchangeRuleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class ExchangeRuleAdmin(admin.ModelAdmin):
     form = ExchangeRuleForm
     list_display = ["name", "warehouse", "warehouse_store", "export_groups"]
     list_select_related = ["warehouse__store__retail_price_type"]
@@ -153,7 +153,7 @@ class ExchangeRuleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(OfflineDevice)
-class OfflineDeviceAdmin(StoreScopedAdminMixin, SyncUsersFieldMixin, admin.ModelAdmin):
+class OfflineDeviceAdmin(SyncUsersFieldMixin, admin.ModelAdmin):
     list_display = ["name", "device_id", "organization", "rule", "format_version", "exchange_kind", "in_use",
                     "price_list_delivered_at"]
     list_filter = ["in_use", "exchange_kind", "organization"]
@@ -237,7 +237,7 @@ class PaymentMappingInline(admin.TabularInline):
 
 
 @admin.register(CashRegister)
-class CashRegisterAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class CashRegisterAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "organization", "store", "device"]
     list_filter = ["store", "organization"]
     inlines = [PaymentMappingInline]
@@ -306,7 +306,7 @@ class TransferPackageInline(admin.TabularInline):
 
 
 @admin.register(Transfer)
-class TransferAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class TransferAdmin(admin.ModelAdmin):
     list_display = ["__str__", "device", "goods_count", "skipped_without_sku", "package_total", "created_text",
                     "completed_text"]
     list_filter = ["state", "full", "device"]
@@ -366,7 +366,7 @@ class OperationFilter(admin.SimpleListFilter):
 
 
 @admin.register(ExchangeJournalEntry)
-class ExchangeJournalEntryAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class ExchangeJournalEntryAdmin(admin.ModelAdmin):
     """Read only: a journal entry is what happened; nobody edits or deletes it here (the purge does)."""
 
     list_display = ["created_text", "operation_text", "status", "device", "device_ref", "user", "address",
@@ -476,7 +476,7 @@ RECEIVED = [("Настройки", "last_settings_at", "GetSettings"), ("Пра�
 
 
 @admin.register(ExchangeConsole)
-class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class ExchangeConsoleAdmin(admin.ModelAdmin):
     """One line per device, its health first: when it last talked to us, what it last received and sent,
     what waits for it; above them, the callers nobody knows."""
 
@@ -507,8 +507,9 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
             unposted_id=Subquery(last_unposted.values("pk")[:1]),
             unposted_number=Subquery(last_unposted.values("number")[:1]),
             unposted_reasons=Subquery(last_unposted.values("not_posted_reasons")[:1]),
-            two_clients=Exists(journal.filter(created_at__gte=timezone.now() - timedelta(days=1))
-                               .exclude(warning="")),
+            # The last day's warning of the journal, in its own words (two clients, a conflicting shift).
+            journal_warning=Subquery(journal.filter(created_at__gte=timezone.now() - timedelta(days=1))
+                                     .exclude(warning="").order_by("-created_at", "-id").values("warning")[:1]),
             # Read once per page, not per line (the admin instance is shared by every request).
             silence_hours=Value(ExchangeSettings.load().silence_hours, output_field=IntegerField()),
         ).prefetch_related("users")
@@ -551,7 +552,7 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
             # Why the shift is not posted, in the report's own words: there is no «error» to show.
             url = reverse("admin:retail_retailsalesreport_change", args=[obj.unposted_id])
             # Each reason cut short, none dropped: «смена не закрыта» must not hide behind a long list of codes.
-            reasons = [_short(line.strip(), 90) for line in (obj.unposted_reasons or "").splitlines() if line.strip()]
+            reasons = [_short(reason_text(reason).strip(), 90) for reason in obj.unposted_reasons or []]
             parts.append(format_html('<a href="{}">Отчет {} не проведен: {}</a>', url, obj.unposted_number,
                                      "; ".join(reasons[:5]) or "причина не указана"))
         return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts))
@@ -613,10 +614,11 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Предупреждения")
     def warnings(self, obj):
-        """Lock-outs of the device's logins and two clients sharing its identifier, as they stand now."""
+        """Lock-outs of the device's logins and the journal's last warning of the day (two clients sharing its
+        identifier, a shift conflicting with another), as they stand now."""
         found = lockout_state(usernames=[user.username for user in obj.users.all()])
-        if obj.two_clients:  # a journal entry of the last day says so
-            found.append(TWO_CLIENTS_WARNING)
+        if obj.journal_warning:
+            found.extend(obj.journal_warning.splitlines())
         return format_html_join(mark_safe("<br>"), "{}", ((text,) for text in found)) if found else "—"
 
     @admin.action(description="Выгрузить полностью при следующем обмене", permissions=["view"])
@@ -650,7 +652,7 @@ class ExchangeConsoleAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(DeviceCodeAlias)
-class DeviceCodeAliasAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class DeviceCodeAliasAdmin(admin.ModelAdmin):
     """The codes mapped on report pages: shown, and deleted when a mapping was wrong (map it again on the
     report's page; a mapping is never edited here, where the report it came from is out of sight)."""
 

@@ -8,8 +8,6 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-# The catalog admins import and export through the limited mixin (file limits, CSV/XLSX only).
-from backoffice.admin.rights import StoreScopedAdminMixin
 from backoffice.admin.stock import (
     OrderFollowsSalesMixin,  # also registers the store documents' admins
 )
@@ -94,13 +92,15 @@ class CustomerOrderForm(forms.ModelForm):
 
 
 @admin.register(CustomerOrder)
-class CustomerOrderAdmin(StoreScopedAdminMixin, OrderFollowsSalesMixin, admin.ModelAdmin):
+class CustomerOrderAdmin(OrderFollowsSalesMixin, admin.ModelAdmin):
     form = CustomerOrderForm
     change_form_template = "admin/retail/customerorder/change_form.html"
     list_display = ["number", "date_shown", "status", "is_cancelled", "counterparty", "store", "total_shown",
                     "courier_cash_register"]
     list_filter = ["status", "is_cancelled", "store", "courier_cash_register"]
     search_fields = ["number", "counterparty__name", "phone"]
+    # Searched, never listed: a store sees only its own customers (retail.rights).
+    autocomplete_fields = ["counterparty"]
     inlines = [OrderLineInline, OrderPaymentInline]
     fieldsets = [
         (None, {"fields": [("number", "date"), ("status", "is_cancelled"), ("organization", "store", "warehouse"),

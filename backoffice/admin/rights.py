@@ -1,7 +1,8 @@
-"""Rights that hold in the admin: staff bound to stores see and change only those stores' objects, the
-history of a received document cannot be reverted, and admin actions declare the permission they need.
+"""Rights that hold in the admin: the history of a received document cannot be reverted, a device's sync
+logins are those holding the sync right, and admin actions declare the permission they need.
 
-Applied to the ModelAdmins as mixins; the rules themselves are the domain's (`retail.rights`).
+Applied to the ModelAdmins as mixins; the rules themselves are the domain's (`retail.rights`). The store
+scope is applied by the site to every admin (`backoffice.admin_scope`), none has to ask for it.
 """
 from __future__ import annotations
 
@@ -9,30 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from retail.rights import SYNC_PERMISSION_Q, scope_queryset
-
-
-class StoreScopedAdminMixin:
-    """Lists, pages, actions (they get the list's queryset) and choices limited to the user's stores."""
-
-    def get_queryset(self, request):
-        return scope_queryset(super().get_queryset(request), request.user)
-
-    # Foreign keys offered whatever the user's stores (a transfer may go to another store's warehouse).
-    unscoped_choices: tuple[str, ...] = ()
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if field is not None and hasattr(field, "queryset") and db_field.name not in self.unscoped_choices:
-            field.queryset = scope_queryset(field.queryset, request.user)
-        return field
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
-        # Who belongs to a store is the superuser's decision, never the store staff's own.
-        if "staff" in [f.name for f in self.model._meta.many_to_many] and not request.user.is_superuser:
-            fields.append("staff")
-        return fields
+from retail.rights import SYNC_PERMISSION_Q
 
 
 class SyncUsersFieldMixin:

@@ -8,11 +8,10 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from backoffice.admin.exchange import reload_entry
-
-# The catalog admins import and export through the limited mixin (file limits, CSV/XLSX only).
-from backoffice.admin.rights import GuardedHistoryMixin, StoreScopedAdminMixin
+from backoffice.admin.rights import GuardedHistoryMixin
 from backoffice.sales_report_page import report_page_context
 from common.ru import datetime_text, money_text
 from offline_exchange.models import DeviceCodeAlias
@@ -23,18 +22,29 @@ from offline_exchange.services.code_aliases import (
     positions_search,
     sku_code_assign,
 )
-from offline_exchange.services.sales import (
-    sales_report_reasons_short,
-    sales_report_repost,
-    sales_report_unrecognized,
-)
-from retail.models import (
-    RetailSalesReport,
-)
+from offline_exchange.services.sales import sales_report_repost, sales_report_unrecognized
+from retail.models import RetailSalesReport
+from retail.rights import scope_queryset
+from retail.services.reasons import reason_text
+from retail.services.sales_reports import sales_report_reasons_short
+
+
+def _reasons_text(reasons) -> str:
+    # The stored reasons are data; wherever the admin shows the field, it reads as their Russian, one a line.
+    return "\n".join(reason_text(reason) for reason in reasons or [])
+
+
+class _ReportHistoryHelper(HistoricalRecordContextHelper):
+    """The history's «Изменения» column: the reasons in Russian, not their data."""
+
+    def prepare_delta_change_value(self, change, value):
+        if change.field == "not_posted_reasons":
+            return _reasons_text(value)
+        return super().prepare_delta_change_value(change, value)
 
 
 @admin.register(RetailSalesReport)
-class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
+class RetailSalesReportAdmin(GuardedHistoryMixin, SimpleHistoryAdmin):
     """A received document laid out as 1С:Розница shows it; an unposted one is fixed on its own page
     (codes mapped for the register, then re-posted from the stored upload), never edited."""
 
@@ -46,7 +56,8 @@ class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleH
     list_display_links = ["number"]
     list_filter = ["posted", "store", "cash_register", "device", ("date", admin.DateFieldListFilter), "shift_closed"]
     list_select_related = ["store", "cash_register"]
-    search_fields = ["number", "shift_number", "not_posted_reasons"]
+    search_fields = ["number", "shift_number", "not_posted_reasons"]  # the reasons' data: a code not found
+    exclude = ["not_posted_reasons"]  # shown as `reasons_shown`, in Russian
     date_hierarchy = "date"
     actions = ["reload_from_journal"]
 
@@ -77,7 +88,14 @@ class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleH
             reload_entry(self, request, entry)
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        return ["reasons_shown" if f.name == "not_posted_reasons" else f.name for f in self.model._meta.fields]
+
+    @admin.display(description=RetailSalesReport._meta.get_field("not_posted_reasons").verbose_name)
+    def reasons_shown(self, obj):
+        return _reasons_text(obj.not_posted_reasons)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return _ReportHistoryHelper(self.model, historical_record)
 
     def has_add_permission(self, request):
         return False
@@ -107,11 +125,11 @@ class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleH
             title=context["report_title"], subtitle=None, report=report, can_change=can_change,
             can_assign_sku=can_change and request.user.has_perm("offline_exchange.add_skucode"),
             autocomplete_media=AutocompleteSelect(DeviceCodeAlias._meta.get_field("item"), self.admin_site).media,
-            **self._links(report),
+            **self._links(report, request.user),
         )
         return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
 
-    def _links(self, report):
+    def _links(self, report, user):
         info = self.opts.app_label, self.opts.model_name
         links = {name: reverse(f"admin:%s_%s_{name}" % info, args=[report.pk])
                  for name in ("map_code", "repost", "print", "history")}
@@ -121,7 +139,8 @@ class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleH
         links["checks_url"] = reverse("admin:retail_check_changelist") + f"?report__id__exact={report.pk}"
         links["checks_count"] = report.checks.count()
         links["returns_reports"] = list(report.returns_reports.order_by("date"))
-        links["returns_of_sales"] = list(report.returns_of_sales.order_by("date"))
+        # A sale of this store may come back in another one: only the user's stores' documents are named.
+        links["returns_of_sales"] = list(scope_queryset(report.returns_of_sales.order_by("date"), user))
         if report.journal_entry_id:
             links["journal_url"] = reverse("admin:offline_exchange_exchangejournalentry_change",
                                            args=[report.journal_entry_id])
@@ -131,7 +150,8 @@ class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleH
 
     def _report_to_change(self, request, object_id):
         """The report a POST may change: in the user's stores, with the change permission."""
-        if request.method != "POST":
+        # The right first: staff without it are refused whether or not the report is in their stores.
+        if request.method != "POST" or not self.has_change_permission(request):
             raise PermissionDenied
         report = self.get_object(request, object_id)
         if report is None:
@@ -186,6 +206,8 @@ class RetailSalesReportAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleH
         return self._back(report)
 
     def print_view(self, request, object_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         report = self.get_object(request, object_id)
         if report is None:
             raise Http404("Отчет о розничных продажах не найден.")

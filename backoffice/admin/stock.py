@@ -6,7 +6,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
-from backoffice.admin.rights import GuardedHistoryMixin, StoreScopedAdminMixin
+from backoffice.admin.rights import GuardedHistoryMixin
 from common.ru import datetime_text, money_text, quantity_text
 from retail.models import (
     AccountingSettings,
@@ -24,14 +24,9 @@ from retail.models import (
     WriteOff,
     WriteOffLine,
 )
+from retail.services.numbering import document_number_assign
 from retail.services.orders import order_close, order_fulfilment, order_state
-from retail.services.posting import (
-    PostingError,
-    document_delete,
-    document_number_assign,
-    document_post,
-    document_unpost,
-)
+from retail.services.posting import PostingError, document_delete, document_post, document_unpost
 from retail.services.stock_lines import (
     LinesError,
     document_line_add,
@@ -70,7 +65,7 @@ class LineInline(admin.TabularInline):
         return getattr(self, "readonly_line_fields", [])
 
 
-class StockDocumentAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
+class StockDocumentAdmin(GuardedHistoryMixin, SimpleHistoryAdmin):
     """What every store document's admin does, as in 1С:Розница's document forms."""
 
     form = StockDocumentForm
@@ -190,7 +185,7 @@ class StockDocumentAdmin(StoreScopedAdminMixin, GuardedHistoryMixin, SimpleHisto
 
 class OpeningBalanceLineInline(LineInline):
     model = OpeningBalanceLine
-    line_fields = ["quantity"]
+    line_fields = ["quantity", "price"]
 
 
 @admin.register(OpeningBalance)
@@ -200,13 +195,15 @@ class OpeningBalanceAdmin(StockDocumentAdmin):
 
 class GoodsReceiptLineInline(LineInline):
     model = GoodsReceiptLine
-    line_fields = ["quantity", "price", "amount", "retail_price"]
+    line_fields = ["quantity", "price", "amount", "vat_rate", "retail_price"]
 
 
 @admin.register(GoodsReceipt)
 class GoodsReceiptAdmin(StockDocumentAdmin):
     inlines = [GoodsReceiptLineInline]
     header_fields = ["warehouse", "supplier", "supplier_document", "retail_price_type"]
+    # Searched, never listed: a store sees only its own suppliers (retail.rights).
+    autocomplete_fields = ["supplier"]
     list_display = ["number", "date_shown", "warehouse", "supplier", "posted", "organization", "comment"]
 
 
@@ -273,7 +270,7 @@ class AccountingSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class StockMovementAdmin(admin.ModelAdmin):
     """«Товары на складах»: read-only, written by posted documents."""
 
     list_display = ["date", "warehouse", "item", "characteristic", "quantity", "document_link"]

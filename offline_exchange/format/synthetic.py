@@ -54,18 +54,3 @@ def synthetic_shift(*, goods: list[SellableGood], checks: int, lines: int, opene
         shift.checks.append(check)
     shift.closed_at = moment + timedelta(minutes=5)
     return shift
-
-
-def shift_totals(shift: SaleReportDoc) -> dict[str, Decimal]:
-    """What a correct import must show for this shift (sales lines with PaymentMethod 4–6)."""
-    total = returns = cash = card = Decimal(0)
-    for check in shift.checks:
-        sign = -1 if check.operation_type == 2 else 1
-        amount = sum((line.amount for line in check.lines if line.payment_method in (4, 5, 6)), Decimal(0))
-        total += sign * amount
-        if sign < 0:
-            returns += amount
-        for p in check.payments:
-            cash += sign * p.cash
-            card += sign * p.electronic
-    return {"total": total, "returns": returns, "cash": cash, "card": card}

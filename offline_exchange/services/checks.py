@@ -20,6 +20,7 @@ from common.money import to_money, to_quantity, vat_included
 from offline_exchange.format.rates import check_line_rate
 from offline_exchange.format.sale_reports import CheckDoc, CheckLineDoc, SaleReportDoc
 from offline_exchange.models import CashRegister, ExchangeJournalEntry, OfflineDevice, PaymentKind
+from offline_exchange.services.batching import chunks
 from retail.models import (
     Check,
     CheckLine,
@@ -29,15 +30,13 @@ from retail.models import (
     RetailReturnsReportLine,
     RetailReturnsReportPayment,
     RetailSalesReport,
+    SalesReportCheck,
     VatRate,
 )
-from retail.services.posting import (
-    PostingError,
-    document_delete,
-    document_number_assign,
-    document_post,
-    document_unpost,
-)
+from retail.services.numbering import document_number_assign
+from retail.services.posting import PostingError, document_delete, document_post, document_unpost
+from retail.services.reasons import no_register_reason, unknown_codes_reason
+from retail.services.sales_reports import PENDING_NUMBER, number_pending
 
 SALE_RETURN = 2
 SETTLEMENT_METHODS = frozenset({4, 5, 6})  # as the report: full payment, partial payment and credit, credit
@@ -103,14 +102,29 @@ def shift_checks_store(*, report: RetailSalesReport, booked: BookedShift, device
                                     catalog=catalog, mapping=mapping, user=user, journal_entry=journal_entry)
     stored = _checks_insert(report=report, checks=booked.shift.checks, catalog=catalog, mapping=mapping,
                             register=register, returns=returns)
-    # Returns booked before their sale reached us (a later upload of the sale's shift) are linked to it now.
-    uuids = {check.uuid for check in booked.shift.checks if check.uuid and check.operation_type != SALE_RETURN}
-    waiting = (RetailReturnsReport.objects.filter(device=device, sale_report=None, sale_check_uuid__isnull=False)
-               .exclude(shift_report=report).values_list("pk", "sale_check_uuid"))
-    linked = [pk for pk, sale_uuid in waiting if sale_uuid in uuids]
-    if linked:
-        RetailReturnsReport.objects.filter(pk__in=linked).update(sale_report=report)
+    _returns_late_linked(report=report, checks=booked.shift.checks, user=user)
     return stored
+
+
+def _returns_late_linked(*, report: RetailSalesReport, checks: list[CheckDoc], user) -> None:
+    """Returns booked before their sale reached us (a register that was offline longer, or another register
+    of the store): now that the sale's shift is here they are linked to it and re-posted, so their goods
+    come back at the cost that shift took them out at (as main's return links of a sales report are)."""
+    sold = {check.uuid: check for check in checks if check.uuid and check.operation_type != SALE_RETURN}
+    waiting = []
+    for chunk in chunks(sorted(sold, key=str)):
+        waiting += RetailReturnsReport.objects.filter(sale_report=None, sale_check_uuid__in=chunk).exclude(
+            shift_report=report).order_by("date", "pk")
+    for document in sorted(waiting, key=lambda d: (d.date, d.pk)):
+        sale = sold[document.sale_check_uuid]
+        document.sale_report = report
+        document.sale_check_number = sale.number[:50]
+        document.sale_date = _local(sale.date)
+        RetailReturnsReport.objects.filter(pk=document.pk).update(
+            sale_report=report, sale_check_number=document.sale_check_number, sale_date=document.sale_date)
+        if document.posted:
+            document_post(document=document, user=user,
+                          reason="Проведение: загружена смена с продажей возвращенного товара")
 
 
 def _checks_only_delete(column: str, values: list[int]) -> int:
@@ -241,15 +255,20 @@ def _returns_reports_save(*, report, booked: BookedShift, device, register, cata
         uuids = [check.uuid for check in booked.foreign if check.uuid]
         for doc in RetailReturnsReport.objects.filter(device=device, check_uuid__in=uuids).exclude(shift_report=report):
             existing[doc.check_uuid] = doc
-    sales = {check.uuid: check for check in Check.objects.filter(
-        uuid__in=[c.ref_uuid for c in booked.foreign]).exclude(report=report).select_related("report")}
+    refs = [c.ref_uuid for c in booked.foreign]
+    sales = {check.uuid: check for check in Check.objects.filter(uuid__in=refs).exclude(report=report)
+             .select_related("report")}
+    # A sale whose kept check the retention purged is still known to its report (retail.SalesReportCheck).
+    sale_reports = dict(SalesReportCheck.objects.filter(uuid__in=refs).exclude(report=report)
+                        .values_list("uuid", "report_id"))
     done: dict[int, RetailReturnsReport] = {}
     kept: set[int] = set()
     for check in booked.foreign:
         document = existing.get(check.uuid or check.number[:50])
         document = _returns_report_save(document=document, report=report, check=check, sale=sales.get(check.ref_uuid),
-                                        device=device, register=register, catalog=catalog, mapping=mapping,
-                                        user=user, journal_entry=journal_entry)
+                                        sale_report_id=sale_reports.get(check.ref_uuid), device=device,
+                                        register=register, catalog=catalog, mapping=mapping, user=user,
+                                        journal_entry=journal_entry)
         done[id(check)] = document
         kept.add(document.pk)
     for document in existing.values():
@@ -259,8 +278,8 @@ def _returns_reports_save(*, report, booked: BookedShift, device, register, cata
 
 
 def _returns_report_save(*, document: RetailReturnsReport | None, report, check: CheckDoc, sale: Check | None,
-                         device, register, catalog: Positions, mapping: dict, user, journal_entry
-                         ) -> RetailReturnsReport:
+                         sale_report_id: int | None, device, register, catalog: Positions, mapping: dict, user,
+                         journal_entry) -> RetailReturnsReport:
     resent = document is not None
     if document is None:
         document = RetailReturnsReport(device=device, check_uuid=check.uuid)
@@ -272,14 +291,14 @@ def _returns_report_save(*, document: RetailReturnsReport | None, report, check:
     document.organization = register.organization if register else device.organization
     document.warehouse = device.rule.warehouse
     document.sale_check_uuid = check.ref_uuid
-    document.sale_report = sale.report if sale is not None else None
+    document.sale_report_id = sale.report_id if sale is not None else sale_report_id
     document.sale_check_number = sale.number if sale is not None else ""
     document.sale_date = sale.date if sale is not None else None
     document.comment = f"Возврат по чеку другой смены, загружен из ККМ Офлайн: {device.name}"[:500]
     document.responsible = user if getattr(user, "pk", None) else None
     document.journal_entry = journal_entry
 
-    lines, unknown = [], []
+    lines, unknown = [], {}
     for line in check.lines:
         if line.payment_method not in SETTLEMENT_METHODS:
             continue
@@ -290,7 +309,12 @@ def _returns_report_save(*, document: RetailReturnsReport | None, report, check:
         coefficient = catalog.pack_coefficient.get(pack_id, Decimal(1)) if pack_id else Decimal(1)
         amount = to_money(line.amount)
         if position is None:
-            unknown.append(line.code or "(пусто)")
+            # As the sales report names them: code, lines, quantity, prices, sum (returned, so positive).
+            seen = unknown.setdefault((line.code, line.good_uuid), [0, Decimal(0), Decimal(0), set()])
+            seen[0] += 1
+            seen[1] += line.quantity
+            seen[2] += line.amount
+            seen[3].add(line.price)
         lines.append(RetailReturnsReportLine(
             line_number=len(lines) + 1, item_id=item_id, characteristic_id=ch_id, pack_id=pack_id,
             sent_code=line.code[:36], sent_good_uuid=line.good_uuid if position is None else None,
@@ -306,20 +330,22 @@ def _returns_report_save(*, document: RetailReturnsReport | None, report, check:
                 cash += payment.electronic  # as the report books an electronic payment of no kind
             else:
                 refunds[(kind, payment.option_code)] += payment.electronic
+    # Reasons as data, as the sales report's (retail.services.reasons).
     reasons = []
     if unknown:
-        reasons.append("не найдены товары по кодам из чека: " + ", ".join(f"«{code}»" for code in unknown))
+        reasons.append(unknown_codes_reason([(code, good_uuid, *seen) for (code, good_uuid), seen in unknown.items()]))
     if register is None:
-        reasons.append(f"к оборудованию «{device.name}» не подключена касса ККМ")
+        reasons.append(no_register_reason(device.name))
     document.total = sum((line.amount for line in lines), Decimal(0))
     document.vat_total = sum((line.vat_amount for line in lines), Decimal(0))
     document.cash_total = to_money(cash)
     document.electronic_total = to_money(sum(refunds.values(), Decimal(0)))
-    document.not_posted_reasons = "\n".join(reasons)
+    document.not_posted_reasons = reasons
     document._history_user = document.responsible
     document._change_reason = ("Повторная загрузка смены из ККМ" if resent else "Загрузка смены из ККМ")
     if not resent:
-        document_number_assign(document=document)
+        # A stand-in until the upload numbers its new documents, last (`returns_reports_number`).
+        document.number, document.number_year, document.number_seq = number_pending(), document.date.year, 0
     document.save()
     document.lines.all().delete()
     document.payments.all().delete()
@@ -339,10 +365,26 @@ def _returns_report_save(*, document: RetailReturnsReport | None, report, check:
             document_post(document=document, user=document.responsible,
                           reason="Проведение отчета о возвратах при загрузке смены")
     except PostingError as exc:
-        document.not_posted_reasons = str(exc)
+        document.not_posted_reasons = [exc.reason]
         document.save(update_fields=["not_posted_reasons", "updated_at"])
         document_unpost(document=document, user=document.responsible)
     return document
+
+
+@transaction.atomic
+def returns_reports_number(*, reports: list[RetailSalesReport]) -> None:
+    """The returns documents these shifts' uploads made get their numbers by the numbering service, after the
+    upload's reports are numbered and just before its commit (as the reports, the counter stays locked for
+    milliseconds; the counters are always taken in the same order: reports, then returns documents)."""
+    for document in (RetailReturnsReport.objects.filter(shift_report__in=reports, number__startswith=PENDING_NUMBER)
+                     .select_related("organization").order_by("date", "pk")):
+        pending, document.number = document.number, ""
+        document_number_assign(document=document)
+        RetailReturnsReport.objects.filter(pk=document.pk).update(
+            number=document.number, number_year=document.number_year, number_seq=document.number_seq)
+        # The history's first version shows the number the document got, not its stand-in.
+        RetailReturnsReport.history.filter(id=document.pk, number=pending).update(
+            number=document.number, number_year=document.number_year, number_seq=document.number_seq)
 
 
 def checks_purge(*, before: datetime, batch: int = 5000) -> int:

@@ -2,24 +2,35 @@
 
 Recorded where the refusal happens (the SOAP auth for logins, the journal for identifiers), one row per
 identifier or per login and address with a counter: a misconfigured phone retrying every minute costs
-an UPDATE. The table is bounded: past `KEEP_ROWS` the oldest rows go, and the journal's purge drops
-rows older than the journal itself keeps.
+an UPDATE.
+
+Strangers cannot push the real phones out. A refused login that names no user of the base, from an
+address no login has signed in from, is a stranger's: such refusals count in one row per address
+(whatever logins it tries), and past `STRANGER_ROWS` addresses in one row for all the others. Rows that
+look genuine (a caller that signed in, a login of the base, an address a store uses) are kept ahead of
+strangers': past `KEEP_ROWS` strangers' rows go first, then the oldest. The journal's purge drops rows
+older than the journal itself keeps.
 """
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
-from offline_exchange.models import DEVICE_ID_MAX_LENGTH, OfflineDevice, UnknownConnection
-from retail.rights import scope_queryset, staff_store_ids
+from offline_exchange.models import DEVICE_ID_MAX_LENGTH, KnownLoginAddress, OfflineDevice, UnknownConnection
+from retail.rights import scope_queryset, sees_every_store
 
 logger = logging.getLogger(__name__)
 KEEP_ROWS = 500
+STRANGER_ROWS = 20
+# Keys of strangers' rows: "*", newline, the address; "*" alone for all the addresses past STRANGER_ROWS.
+STRANGER = "*"
 # What the console lists: a phone set up wrongly last month has been fixed or forgotten since.
 SHOWN_FOR = timedelta(days=7)
 SHOWN_ROWS = 50
@@ -33,6 +44,21 @@ def _key(*, kind: str, device_ref: str, username: str, address: str) -> str:
         return device_ref.strip().lower()
     # A newline, not NUL: PostgreSQL text cannot hold NUL, and an address never holds a newline.
     return f"{username}\n{address}"[:300]
+
+
+def _stranger_key(address: str) -> str:
+    return f"{STRANGER}\n{address}"
+
+
+def _looks_genuine(*, kind: str, username: str, address: str) -> bool:
+    """A refusal worth a row of its own: the caller signed in (an unknown identifier, a login not bound or
+    without the right), or it tried a login of the base, or it calls from where a login has signed in."""
+    if kind not in (Kind.WRONG_PASSWORD, Kind.LOCKED_OUT):
+        return True
+    if username and get_user_model().objects.filter(username=username).exists():
+        return True
+    since = timezone.now() - timedelta(days=settings.EQUIPMENT_SERVICE_KNOWN_ADDRESS_DAYS)
+    return bool(address) and KnownLoginAddress.objects.filter(ip=address, last_success_at__gte=since).exists()
 
 
 def unknown_connection_record(*, kind: str, device_ref: str = "", username: str = "",
@@ -53,6 +79,11 @@ def _record(*, kind: str, device_ref: str, username: str, address: str | None) -
     key = _key(kind=kind, device_ref=device_ref, username=username, address=address)
     now = timezone.now()
     fields = {"device_ref": device_ref, "username": username, "address": address, "last_at": now}
+    if not _looks_genuine(kind=kind, username=username, address=address):
+        key = _stranger_key(address)
+        if not UnknownConnection.objects.filter(kind=kind, key=key).exists() and UnknownConnection.objects.filter(
+                key__startswith=f"{STRANGER}\n").count() >= STRANGER_ROWS:
+            key, fields["address"] = STRANGER, ""  # every other stranger's address, in one row
     rows = UnknownConnection.objects.filter(kind=kind, key=key)
     if rows.update(count=F("count") + 1, **fields):
         return
@@ -66,10 +97,15 @@ def _record(*, kind: str, device_ref: str, username: str, address: str | None) -
 
 
 def _trim() -> None:
-    stale = UnknownConnection.objects.order_by("-last_at", "-pk").values_list("pk", flat=True)[KEEP_ROWS:KEEP_ROWS + 1000]
-    stale = list(stale)
-    if stale:
-        UnknownConnection.objects.filter(pk__in=stale).delete()
+    excess = UnknownConnection.objects.count() - KEEP_ROWS
+    if excess <= 0:
+        return
+    strangers = UnknownConnection.objects.filter(kind__in=[Kind.WRONG_PASSWORD, Kind.LOCKED_OUT], key__startswith=STRANGER)
+    stale = list(strangers.order_by("last_at", "pk").values_list("pk", flat=True)[:excess])
+    if len(stale) < excess:
+        stale += list(UnknownConnection.objects.exclude(pk__in=stale).order_by("last_at", "pk")
+                      .values_list("pk", flat=True)[:excess - len(stale)])
+    UnknownConnection.objects.filter(pk__in=stale).delete()
 
 
 def unknown_connection_from_call(*, device_ref: str, user, address: str | None) -> None:
@@ -111,7 +147,7 @@ def unknown_connection_list(*, user, now=None) -> list[UnknownConnection]:
     # An identifier that a device has been given since is no longer unknown.
     named = OfflineDevice.objects.annotate(ref=Lower(Trim("device_id"))).filter(ref=OuterRef("key"))
     rows = rows.exclude(Q(kind=Kind.UNKNOWN_DEVICE) & Q(Exists(named)))
-    if staff_store_ids(user) is not None:
+    if not sees_every_store(user):
         devices = scope_queryset(OfflineDevice.objects.all(), user)
         logins = devices.values_list("users__username", flat=True)
         rows = rows.filter(Q(kind=Kind.UNKNOWN_DEVICE) | Q(username__in=[name for name in logins if name]))

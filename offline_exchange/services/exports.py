@@ -4,16 +4,21 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from offline_exchange.exceptions import ExchangeError
 from offline_exchange.format.builders import build_orders, build_price_list, build_settings
 from offline_exchange.format.codes import position_code
 from offline_exchange.format.documents import OrderData, OrderLineData, PaymentData, PaymentOption, SettingsData
 from offline_exchange.format.versions import get_format
-from offline_exchange.models import CashRegister, OfflineDevice, SkuCode
+from offline_exchange.models import CashRegister, OfflineDevice, OrderDue, SkuCode
 from offline_exchange.services.feed import feed_high_water, orders_changed
 from offline_exchange.services.price_list import device_format, price_list_collect
-from retail.models import Barcode, CustomerOrder
+from retail.models import Barcode, CustomerOrder, SalesReportSettlement
+
+# A cancellation is never sold, so no sale proves it arrived: it goes with this many GetDocs answers.
+CANCELLED_ORDER_SENDS = 3
 
 
 def order_is_exportable(order: CustomerOrder) -> bool:
@@ -128,23 +133,50 @@ def _order_data(order: CustomerOrder, sku: dict[str, int]) -> OrderData:
 @transaction.atomic
 def orders_export(*, device: OfflineDevice) -> bytes:
     """The courier orders of the device's register changed since the orders last sent (every open one the
-    first time); the device's order watermark moves to the feed position read before the orders were."""
+    first time), and every order sent before that the register has not proven it received: delivered at
+    least once, not at most once (a lost answer would lose them). The watermark moves to the feed position
+    read before the orders were; what is due stays due until `orders_due_confirm`."""
     fmt = get_format(device.format_version)
     device = OfflineDevice.objects.select_for_update().get(pk=device.pk)
     upto = feed_high_water()
     changed = orders_changed(device=device, upto=upto)
     orders_qs = CustomerOrder.objects.filter(courier_cash_register__device=device)
     if changed is not None:
-        orders_qs = orders_qs.filter(pk__in=sorted(changed))
-    orders = list(
-        orders_qs.select_related("counterparty")
-        .prefetch_related("lines__item", "lines__characteristic", "lines__pack", "payments")
-        .order_by("date", "number")
-    )
+        due = set(OrderDue.objects.filter(device=device).values_list("order_id", flat=True))
+        orders_qs = orders_qs.filter(pk__in=sorted(changed | due))
+    orders = [order for order in orders_qs.select_related("counterparty")
+              .prefetch_related("lines__item", "lines__characteristic", "lines__pack", "payments")
+              .order_by("date", "number") if order_is_exportable(order)]
     item_ids = {line.item_id for order in orders for line in order.lines.all()}
     sku = dict(SkuCode.objects.filter(item_id__in=item_ids).values_list("position_key", "number"))
-    content = build_orders(
-        [_order_data(order, sku) for order in orders if order_is_exportable(order)], fmt,
-    )
+    content = build_orders([_order_data(order, sku) for order in orders], fmt)
     OfflineDevice.objects.filter(pk=device.pk).update(orders_watermark=upto)
+    _orders_due_record(device=device, orders=orders, changed=changed)
     return content
+
+
+def _orders_due_record(*, device: OfflineDevice, orders: list[CustomerOrder], changed: set[int] | None) -> None:
+    """What this answer carried stays due, unless the register has already sold it (its later versions are
+    bookkeeping the register needs no proof of); a cancellation stops after CANCELLED_ORDER_SENDS answers;
+    an order no longer sent (closed, moved to another register) is no longer due."""
+    sent = {order.pk: order for order in orders}
+    sold = set(SalesReportSettlement.objects.filter(report__device=device, order_id__in=sorted(sent))
+               .values_list("order_id", flat=True))
+    OrderDue.objects.filter(device=device).exclude(order_id__in=sorted(set(sent) - sold)).delete()
+    known = set(OrderDue.objects.filter(device=device).values_list("order_id", flat=True))
+    now = timezone.now()
+    OrderDue.objects.bulk_create([OrderDue(device=device, order_id=pk, sends=0) for pk in sorted(set(sent) - sold - known)])
+    # A new version of an order (a cancellation among them) is counted from its own first send.
+    renewed = OrderDue.objects.filter(device=device)
+    if changed is not None:
+        renewed = renewed.filter(order_id__in=sorted(changed))
+    renewed.update(sends=0)
+    OrderDue.objects.filter(device=device).update(sends=F("sends") + 1, last_sent_at=now)
+    cancelled = [pk for pk, order in sent.items() if order.is_cancelled]
+    OrderDue.objects.filter(device=device, order_id__in=cancelled, sends__gte=CANCELLED_ORDER_SENDS).delete()
+
+
+def orders_due_confirm(*, device: OfflineDevice, order_ids: set[int]) -> None:
+    """The register uploaded a sale of these orders: it has them, they need not be sent again."""
+    if order_ids:
+        OrderDue.objects.filter(device=device, order_id__in=sorted(order_ids)).delete()

@@ -24,11 +24,6 @@ def _table() -> str:
     return connection.ops.quote_name(ChangeFeedEntry._meta.db_table)
 
 
-def feed_state() -> ChangeFeedState:
-    state, _ = ChangeFeedState.objects.get_or_create(pk=1)
-    return state
-
-
 def feed_horizon() -> int:
     return ChangeFeedState.objects.filter(pk=1).values_list("horizon", flat=True).first() or 0
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
-from typing import Iterable
+from typing import Any, Iterable, Iterator
 
 from django.db import transaction
 from django.db.models import Min, Sum
@@ -163,15 +163,7 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
     rule = device.rule
     on = on or price_day()
     variant_key = goods_cache_key(device=device)
-    items_qs = rule_items(rule=rule).order_by("pk").values_list("pk", "base_unit_id", "group_id")
-    # Read as raw rows: for a full list this is one row per item of the catalog.
-    if item_ids is not None:
-        rows = []
-        for chunk in chunks(sorted(set(item_ids))):
-            rows.extend(fetch_rows(*items_qs.filter(pk__in=chunk).query.sql_with_params()))
-        rows.sort()
-    else:
-        rows = fetch_rows(*items_qs.query.sql_with_params())
+    rows = _plan_rows(rule=rule, item_ids=item_ids)
     selected = list(map(itemgetter(0), rows))
     # A full list carries the rule's whole group tree; an incremental one the groups of its goods.
     groups = _groups(set(map(itemgetter(2), rows))) if rule.export_groups and full else []
@@ -185,35 +177,12 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
         # Every Good is cached: a block holds only usable Goods, and goes when any of them does.
         ids, new, kept = selected, [], rows
     else:
-        versions = feed_item_versions(item_ids=None if item_ids is None else selected)
-        cached = goods_cache_usable_ids(variant_key=variant_key, item_ids=None if item_ids is None else selected,
-                                        on=on, versions=versions)
-        if cached.issuperset(selected):
-            # Nothing changed since the Goods were cached.
-            ids, new, kept = selected, [], rows
-        else:
-            uncached = [pk for pk in selected if pk not in cached]
-            if ExchangeSettings.load().auto_generate_sku:
-                sku_generate(positions=positions_for_items(uncached))
-            with_sku = cached.intersection(selected)
-            for chunk in chunks(uncached):
-                with_sku.update(SkuCode.objects.filter(characteristic=None, pack=None, **of_items("item_id", chunk))
-                                .values_list("item_id", flat=True))
-            ids = [pk for pk in selected if pk in with_sku]
-            new = [pk for pk in uncached if pk in with_sku]
-            kept = [row for row in rows if row[0] in with_sku]
-
+        ids, new, kept = _plan_with_sku(variant_key=variant_key, rows=rows, on=on, every=item_ids is None)
     skipped_without_sku = len(selected) - len(ids)
+
     # Checked before the first package is out: what the device's format cannot carry is left out and named,
     # never failing the list for the other goods.
-    left_out: list[tuple[int, str, str]] = []
-    new_set = set(new)
-    for chunk in chunks(new):
-        for pk, name, rate, marking in (Item.objects.filter(**of_items("pk", chunk)).order_by("pk")
-                                        .values_list("pk", "name", "vat_rate", "marking_kind")):
-            reason = refusal(fmt, tax_rate=format_tax_rate(rate), marked=marking is not None) if pk in new_set else ""
-            if reason:
-                left_out.append((pk, name, reason))
+    left_out = _refused(fmt, new)
     if left_out:
         refused = {pk for pk, _name, _reason in left_out}
         ids = [pk for pk in ids if pk not in refused]
@@ -221,14 +190,62 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
         kept = [row for row in kept if row[0] not in refused]
 
     # Every package repeats all the list's units, as 1C writes them.
-    unit_ids = set(map(itemgetter(1), kept))
-    units = [UnitData(code=u.okei_code, name=u.name, uuid=str(u.uuid), okei_code=u.okei_code)
-             for u in Unit.objects.filter(pk__in=unit_ids).order_by("okei_code")]
+    units = [_unit_data(unit) for unit in Unit.objects.filter(pk__in=set(map(itemgetter(1), kept)))
+             .order_by("okei_code")]
     if rule.export_groups and not full:
         groups = _groups(set(map(itemgetter(2), kept)))
     return PriceListPlan(full=full, ids=ids, groups=groups, units=units, skipped_without_sku=skipped_without_sku,
                          variant_key=variant_key, uncached=set(new), on=on, blocks=blocks, left_out=left_out,
                          format_label=fmt.label, format_code=fmt.code)
+
+
+def _plan_rows(*, rule, item_ids: Iterable[int] | None) -> list[tuple]:
+    """(id, base unit, group) of the items the rule selects (or only `item_ids` of them), by id."""
+    items_qs = rule_items(rule=rule).order_by("pk").values_list("pk", "base_unit_id", "group_id")
+    # Read as raw rows: for a full list this is one row per item of the catalog.
+    if item_ids is None:
+        return fetch_rows(*items_qs.query.sql_with_params())
+    rows = []
+    for chunk in chunks(sorted(set(item_ids))):
+        rows.extend(fetch_rows(*items_qs.filter(pk__in=chunk).query.sql_with_params()))
+    rows.sort()
+    return rows
+
+
+def _plan_with_sku(*, variant_key: str, rows: list[tuple], on: date, every: bool
+                   ) -> tuple[list[int], list[int], list[tuple]]:
+    """Of these items (`every`: the rule's whole selection), those with an SKU, those of them the cache lacks,
+    and their rows. Items cached under their current version had one when they were cached (a new SKU
+    would have given them another version); the others get one first if the settings generate them."""
+    selected = list(map(itemgetter(0), rows))
+    versions = feed_item_versions(item_ids=None if every else selected)
+    cached = goods_cache_usable_ids(variant_key=variant_key, item_ids=None if every else selected, on=on,
+                                    versions=versions)
+    if cached.issuperset(selected):
+        # Nothing changed since the Goods were cached.
+        return selected, [], rows
+    uncached = [pk for pk in selected if pk not in cached]
+    if ExchangeSettings.load().auto_generate_sku:
+        sku_generate(positions=positions_for_items(uncached))
+    with_sku = cached.intersection(selected)
+    for chunk in chunks(uncached):
+        with_sku.update(SkuCode.objects.filter(characteristic=None, pack=None, **of_items("item_id", chunk))
+                        .values_list("item_id", flat=True))
+    return ([pk for pk in selected if pk in with_sku], [pk for pk in uncached if pk in with_sku],
+            [row for row in rows if row[0] in with_sku])
+
+
+def _refused(fmt: FormatVersion, ids: list[int]) -> list[tuple[int, str, str]]:
+    """(id, name, what the format cannot carry) of these items the device's format cannot carry."""
+    left_out: list[tuple[int, str, str]] = []
+    wanted = set(ids)
+    for chunk in chunks(ids):
+        for pk, name, rate, marking in (Item.objects.filter(**of_items("pk", chunk)).order_by("pk")
+                                        .values_list("pk", "name", "vat_rate", "marking_kind")):
+            reason = refusal(fmt, tax_rate=format_tax_rate(rate), marked=marking is not None) if pk in wanted else ""
+            if reason:
+                left_out.append((pk, name, reason))
+    return left_out
 
 
 def _groups(group_ids: set[int | None]) -> list[GroupData]:
@@ -280,13 +297,49 @@ def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date,
     (the per-position shape), an item named there gets the Goods of those of its positions only."""
     fmt = device_format(device)
     per_position = device.goods_shape == OfflineDevice.GoodsShape.POSITIONS
-    rule = device.rule
-    warehouse = rule.warehouse
-    store = warehouse.store
-    price_type_id = store.retail_price_type_id if store else None
+    export_groups = device.rule.export_groups
+    batch = _batch_read(device=device, ids=ids, on=on)
+    goods: list[tuple[int, GoodData]] = []
+    units: dict[int, UnitData] = {}
+    without_price = 0
+    for row in batch.items:
+        item = _item_positions(row, batch, fmt=fmt, per_position=per_position, export_groups=export_groups)
+        if item is None:
+            continue
+        if item.price is None:
+            without_price += 1
+        units.setdefault(item.unit.pk, _unit_data(item.unit))
+        if per_position:
+            scopes = positions.get(row.id) if positions else None
+            goods.extend((row.id, good) for good in _position_goods(item, scopes))
+        else:
+            goods.append((row.id, _nested_good(item)))
+    return goods, sorted(units.values(), key=lambda u: u.code), without_price
 
+
+@dataclass
+class _Batch:
+    """What the Goods of a batch of items are made of, by item. Rows, not model instances: a first full list
+    reads every item, characteristic and pack."""
+
+    items: list
+    sku: dict[str, int]  # SKU numbers by position key
+    chars: dict[int, list]
+    packs: dict[int, list]
+    barcodes: dict[tuple[int, int | None, int | None], list[BarcodeData]]
+    units: dict[int, Unit]
+    groups: dict[int, ItemGroup]
+    prices: dict[tuple[int, int | None], Decimal]  # in force on the list's day, by (item, characteristic)
+    balances: dict[tuple[int, int | None], Decimal]  # in base units, by (item, characteristic); {}: not sent
+    item_balances: dict[int, Decimal]  # an item's over all its characteristics
+    # The barcodes of positions that have none (shared: nothing appends to a Good's barcodes).
+    no_barcodes: list[BarcodeData] = field(default_factory=list)
+
+
+def _batch_read(*, device: OfflineDevice, ids: list[int], on: date) -> _Batch:
+    warehouse = device.rule.warehouse
+    store = warehouse.store
     sku: dict[str, int] = {}
-    # Rows, not model instances: a first full list reads every item, characteristic and pack.
     items: list = []
     chars: dict[int, list] = defaultdict(list)
     packs: dict[int, list] = defaultdict(list)
@@ -307,138 +360,187 @@ def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date,
             barcodes[(row[0], row[1], row[2])].append(BarcodeData(value=row[3], type=row[4]))
 
     # Few units and groups for many items: read once, not joined to every item.
-    units_by_id = Unit.objects.in_bulk({item.base_unit_id for item in items})
-    groups_by_id = ItemGroup.objects.in_bulk({item.group_id for item in items if item.group_id})
-
-    prices = _latest_prices(price_type_id, ids, on)
+    units = Unit.objects.in_bulk({item.base_unit_id for item in items})
+    groups = ItemGroup.objects.in_bulk({item.group_id for item in items if item.group_id})
+    prices = _latest_prices(store.retail_price_type_id if store else None, ids, on)
     balances = _balances(warehouse.pk, ids) if device.export_balances else {}
-    item_totals: dict[int, Decimal] = defaultdict(Decimal)
+    return _Batch(items=items, sku=sku, chars=chars, packs=packs, barcodes=barcodes, units=units, groups=groups,
+                  prices=prices, balances=balances, item_balances=_item_balances(balances))
+
+
+def _item_balances(balances: dict[tuple[int, int | None], Decimal]) -> dict[int, Decimal]:
+    totals: dict[int, Decimal] = defaultdict(Decimal)
     for (item_id, _ch_id), value in balances.items():
-        item_totals[item_id] += value
+        totals[item_id] += value
+    return totals
 
-    goods: list[tuple[int, GoodData]] = []
-    units: dict[int, UnitData] = {}
-    without_price = 0
-    no_barcodes: list[BarcodeData] = []
-    for item in items:
-        weight = item.is_weight
 
-        def code(ch_id=None, pack_id=None) -> str | None:
-            number = sku.get(SkuCode.key_for(item.id, ch_id, pack_id))
-            return None if number is None else position_code(number, is_weight=weight)
+@dataclass
+class _ItemPositions:
+    """One item as its Goods show it: what each of its Goods repeats, its own price and balance, and its
+    positions' codes, barcodes, prices and balances."""
 
-        def codes_of(key) -> list[BarcodeData]:
-            # A weighed good's barcodes are printed by the scales and carry its code: none are sent.
-            return no_barcodes if weight else barcodes.get(key, no_barcodes)
+    row: Any  # the item's `_ITEM_FIELDS`
+    batch: _Batch
+    per_position: bool
+    unit: Unit
+    common: dict  # the Good's attributes every position of the item repeats
+    alcohol: AlcoholData | None
+    price: Decimal | None
+    balance: Decimal | None
 
-        if code() is None:
+    @property
+    def characteristics(self) -> list:
+        return self.batch.chars.get(self.row.id, [])
+
+    @property
+    def packs(self) -> list:
+        return self.batch.packs.get(self.row.id, [])
+
+    def code(self, ch_id: int | None = None, pack_id: int | None = None) -> str | None:
+        return _code(self.batch, self.row, ch_id, pack_id)
+
+    def barcodes(self, ch_id: int | None = None, pack_id: int | None = None) -> list[BarcodeData]:
+        # A weighed good's barcodes are printed by the scales and carry its code: none are sent.
+        if self.row.is_weight:
+            return self.batch.no_barcodes
+        return self.batch.barcodes.get((self.row.id, ch_id, pack_id), self.batch.no_barcodes)
+
+    def of_characteristic(self, ch_id: int) -> tuple[Decimal | None, Decimal | None]:
+        """A characteristic's price (the item's when it has none of its own) and balance."""
+        return self.batch.prices.get((self.row.id, ch_id), self.price), self.batch.balances.get((self.row.id, ch_id))
+
+    def good(self, name: str, **fields) -> GoodData:
+        return GoodData(name=name, alcohol=self.alcohol, **self.common, **fields)
+
+
+def _item_positions(row, batch: _Batch, *, fmt: FormatVersion, per_position: bool,
+                    export_groups: bool) -> _ItemPositions | None:
+    """The item's positions; None when the item has no code or its format cannot carry it (changed since
+    the plan named it; the next list names it)."""
+    tax_rate = format_tax_rate(row.vat_rate)
+    if _code(batch, row) is None or refusal(fmt, tax_rate=tax_rate, marked=row.marking_kind is not None):
+        return None
+    unit = batch.units[row.base_unit_id]
+    common = dict(
+        uuid=str(row.uuid), tax_rate=tax_rate, calculation_subject=row.calculation_subject,
+        unit_code=unit.okei_code, unit_uuid=str(unit.uuid), article=row.article, description=row.description,
+        is_weight=row.is_weight, marked_type_code=row.marking_kind, classification_code=row.classification_code,
+        is_excisable=row.is_excisable,
+    )
+    if row.group_id and export_groups:
+        group = batch.groups[row.group_id]
+        common.update(group_code=group.code, group_uuid=str(group.uuid))
+    return _ItemPositions(row=row, batch=batch, per_position=per_position, unit=unit, common=common,
+                          alcohol=_alcohol(row), price=batch.prices.get((row.id, None)),
+                          balance=batch.item_balances.get(row.id))
+
+
+def _code(batch: _Batch, row, ch_id: int | None = None, pack_id: int | None = None) -> str | None:
+    """A position's code (a weighed good's by its scale code); None: the position has no SKU."""
+    number = batch.sku.get(SkuCode.key_for(row.id, ch_id, pack_id))
+    return None if number is None else position_code(number, is_weight=row.is_weight)
+
+
+def _alcohol(row) -> AlcoholData | None:
+    if not row.is_alcohol:
+        return None
+    return AlcoholData(
+        is_excisable=row.alcohol_is_excisable, kind_code=row.alcohol_kind_code,
+        container_size=row.alcohol_volume or Decimal(0), strength=row.alcohol_strength or Decimal(0),
+        vendor_inn=row.alcohol_vendor_inn, vendor_kpp=row.alcohol_vendor_kpp, is_draught=row.alcohol_is_draught,
+    )
+
+
+def _unit_data(unit: Unit) -> UnitData:
+    return UnitData(code=unit.okei_code, name=unit.name, uuid=str(unit.uuid), okei_code=unit.okei_code)
+
+
+def _money_or_none(value: Decimal | None) -> Decimal | None:
+    return to_money(value) if value is not None else None
+
+
+def _pack_data(item: _ItemPositions, pack, ch_id: int | None, unit_price: Decimal | None,
+               balance: Decimal | None) -> PackData | None:
+    """A pack position (of the item, or of its characteristic) priced from the unit price; None without an SKU."""
+    code = item.code(ch_id, pack.id)
+    if code is None:
+        return None
+    return PackData(
+        code=code, uuid=str(pack.uuid), name=pack.name, units_per_pack=pack.coefficient,
+        price=to_money(unit_price * pack.coefficient) if unit_price is not None else None,
+        balance=_pack_balance(balance, pack.coefficient, per_position=item.per_position),
+        barcodes=item.barcodes(ch_id, pack.id),
+    )
+
+
+def _pack_balance(balance: Decimal | None, coefficient: Decimal, *, per_position: bool) -> Decimal | None:
+    # 1C writes a pack position's balance in base units; the nested shape in packs.
+    if per_position:
+        return _positive(balance)
+    return _positive(balance / coefficient) if balance else None
+
+
+def _position_goods(item: _ItemPositions, scopes: set[Scope] | None) -> list[GoodData]:
+    """One Good per position of the item, by code; with `scopes`, of those positions only."""
+    found = [(int(code), good) for code, ch_id, pack_id, good in _each_position(item)
+             if position_in_scopes(scopes, ch_id, pack_id)]
+    found.sort(key=itemgetter(0))
+    return [good for _number, good in found]
+
+
+def _each_position(item: _ItemPositions) -> Iterator[tuple[str, int | None, int | None, GoodData]]:
+    """(code, characteristic, pack, Good) of each position of the item that has an SKU."""
+    name = item.row.name
+    if not item.characteristics:
+        code = item.code()
+        yield code, None, None, item.good(name, code=code, price=_money_or_none(item.price),
+                                          balance=_positive(item.balance), barcodes=item.barcodes())
+        for pack in item.packs:
+            data = _pack_data(item, pack, None, item.price, item.balance)
+            if data is not None:
+                yield data.code, None, pack.id, item.good(position_name(name, pack=pack.name), packs=[data])
+        return
+    # An item with characteristics is sold by characteristic: its positions are the characteristics and
+    # their packs (the item's own code names it in uploads and orders only).
+    for ch in item.characteristics:
+        price, balance = item.of_characteristic(ch.id)
+        code = item.code(ch.id)
+        if code is not None:
+            yield code, ch.id, None, item.good(position_name(name, ch.name), characteristics=[CharacteristicData(
+                code=code, uuid=str(ch.uuid), name=ch.name, price=_money_or_none(price), balance=_positive(balance),
+                barcodes=item.barcodes(ch.id))])
+        for pack in item.packs:
+            data = _pack_data(item, pack, ch.id, price, balance)
+            if data is not None:
+                yield data.code, ch.id, pack.id, item.good(
+                    position_name(name, ch.name, pack.name),
+                    characteristics=[CharacteristicData(code="", uuid=str(ch.uuid), name=ch.name, packs=[data])])
+
+
+def _nested_good(item: _ItemPositions) -> GoodData:
+    """The item's one Good with its positions inside (Розница 2.2): characteristics with their packs, or packs."""
+    good = item.good(item.row.name, code=item.code(), price=_money_or_none(item.price),
+                     balance=_positive(item.balance), barcodes=item.barcodes())
+    if not item.characteristics:
+        good.packs = _packs_data(item, None, item.price, item.balance)
+        return good
+    for ch in item.characteristics:
+        code = item.code(ch.id)
+        if code is None:
             continue
-        tax_rate = format_tax_rate(item.vat_rate)
-        if refusal(fmt, tax_rate=tax_rate, marked=item.marking_kind is not None):
-            continue  # changed since the plan named it; the next list names it
-        base_price = prices.get((item.id, None))
-        if base_price is None:
-            without_price += 1
-        item_balance = item_totals.get(item.id)
-        unit = units_by_id[item.base_unit_id]
-        units.setdefault(unit.pk, UnitData(code=unit.okei_code, name=unit.name, uuid=str(unit.uuid), okei_code=unit.okei_code))
-        common = dict(
-            uuid=str(item.uuid), tax_rate=tax_rate, calculation_subject=item.calculation_subject,
-            unit_code=unit.okei_code, unit_uuid=str(unit.uuid), article=item.article, description=item.description,
-            is_weight=weight, marked_type_code=item.marking_kind, classification_code=item.classification_code,
-            is_excisable=item.is_excisable,
-        )
-        if item.group_id and rule.export_groups:
-            group = groups_by_id[item.group_id]
-            common.update(group_code=group.code, group_uuid=str(group.uuid))
-        alcohol = None
-        if item.is_alcohol:
-            alcohol = AlcoholData(
-                is_excisable=item.alcohol_is_excisable, kind_code=item.alcohol_kind_code,
-                container_size=item.alcohol_volume or Decimal(0), strength=item.alcohol_strength or Decimal(0),
-                vendor_inn=item.alcohol_vendor_inn, vendor_kpp=item.alcohol_vendor_kpp,
-                is_draught=item.alcohol_is_draught,
-            )
+        price, balance = item.of_characteristic(ch.id)
+        good.characteristics.append(CharacteristicData(
+            code=code, uuid=str(ch.uuid), name=ch.name, price=_money_or_none(price), balance=_positive(balance),
+            barcodes=item.barcodes(ch.id), packs=_packs_data(item, ch.id, price, balance),
+        ))
+    return good
 
-        def pack_data(pack, ch_id: int | None, unit_price: Decimal | None, balance: Decimal | None) -> PackData | None:
-            pack_code = code(ch_id, pack.id)
-            if pack_code is None:
-                return None
-            return PackData(
-                code=pack_code, uuid=str(pack.uuid), name=pack.name, units_per_pack=pack.coefficient,
-                price=to_money(unit_price * pack.coefficient) if unit_price is not None else None,
-                # 1C writes a pack position's balance in base units; the nested shape in packs.
-                balance=_positive(balance) if per_position else (_positive(balance / pack.coefficient) if balance else None),
-                barcodes=codes_of((item.id, ch_id, pack.id)),
-            )
 
-        def money_or_none(value: Decimal | None) -> Decimal | None:
-            return to_money(value) if value is not None else None
-
-        item_chars = chars.get(item.id, [])
-        if per_position:
-            item_goods: list[tuple[int, GoodData]] = []
-
-            scopes = positions.get(item.id) if positions else None
-
-            def add(position_code_text: str, good: GoodData, ch_id: int | None = None, pack_id: int | None = None
-                    ) -> None:
-                if position_in_scopes(scopes, ch_id, pack_id):
-                    item_goods.append((int(position_code_text), good))
-
-            if not item_chars:
-                add(code(), GoodData(name=item.name, code=code(), price=money_or_none(base_price),
-                                     balance=_positive(item_balance), barcodes=codes_of((item.id, None, None)),
-                                     alcohol=alcohol, **common))
-            for pack in ([] if item_chars else packs.get(item.id, [])):
-                data = pack_data(pack, None, base_price, item_balance)
-                if data is not None:
-                    add(data.code, GoodData(name=position_name(item.name, pack=pack.name), packs=[data],
-                                            alcohol=alcohol, **common), None, pack.id)
-            # An item with characteristics is sold by characteristic: its positions are the characteristics
-            # and their packs (the item's own code names it in uploads and orders only).
-            for ch in item_chars:
-                ch_price = prices.get((item.id, ch.id), base_price)
-                ch_balance = balances.get((item.id, ch.id)) if balances else None
-                ch_code = code(ch.id)
-                if ch_code is not None:
-                    add(ch_code, GoodData(name=position_name(item.name, ch.name), alcohol=alcohol, **common,
-                                          characteristics=[CharacteristicData(
-                                              code=ch_code, uuid=str(ch.uuid), name=ch.name,
-                                              price=money_or_none(ch_price), balance=_positive(ch_balance),
-                                              barcodes=codes_of((item.id, ch.id, None)))]), ch.id)
-                for pack in packs.get(item.id, []):
-                    data = pack_data(pack, ch.id, ch_price, ch_balance)
-                    if data is not None:
-                        add(data.code, GoodData(name=position_name(item.name, ch.name, pack.name), alcohol=alcohol,
-                                                **common, characteristics=[CharacteristicData(
-                                                    code="", uuid=str(ch.uuid), name=ch.name, packs=[data])]),
-                        ch.id, pack.id)
-            item_goods.sort(key=itemgetter(0))
-            goods.extend((item.id, good) for _number, good in item_goods)
-            continue
-
-        good = GoodData(name=item.name, code=code(), price=money_or_none(base_price), balance=_positive(item_balance),
-                        barcodes=codes_of((item.id, None, None)), alcohol=alcohol, **common)
-        if item_chars:
-            for ch in item_chars:
-                ch_code = code(ch.id)
-                if ch_code is None:
-                    continue
-                ch_price = prices.get((item.id, ch.id), base_price)
-                ch_balance = balances.get((item.id, ch.id)) if balances else None
-                good.characteristics.append(CharacteristicData(
-                    code=ch_code, uuid=str(ch.uuid), name=ch.name, price=money_or_none(ch_price),
-                    balance=_positive(ch_balance), barcodes=codes_of((item.id, ch.id, None)),
-                    packs=[p for p in (pack_data(pack, ch.id, ch_price, ch_balance) for pack in packs.get(item.id, []))
-                           if p is not None],
-                ))
-        else:
-            good.packs = [p for p in (pack_data(pack, None, base_price, item_balance) for pack in packs.get(item.id, []))
-                          if p is not None]
-        goods.append((item.id, good))
-
-    return goods, sorted(units.values(), key=lambda u: u.code), without_price
+def _packs_data(item: _ItemPositions, ch_id: int | None, unit_price: Decimal | None,
+                balance: Decimal | None) -> list[PackData]:
+    return [data for data in (_pack_data(item, pack, ch_id, unit_price, balance) for pack in item.packs)
+            if data is not None]
 
 
 def price_list_collect(*, device: OfflineDevice, item_ids: Iterable[int] | None = None, full: bool,
@@ -548,11 +650,13 @@ __all__ = ["BuildError", "CollectedPriceList", "PriceListPlan", "device_format",
            "price_list_package_goods", "price_list_parts", "price_list_plan", "price_list_positions_serialized"]
 
 
-def item_exchange_refusals(*, item: Item) -> list[str]:
-    """For the item's page: the registers whose rule selects it but whose exchange format cannot carry it."""
+def item_exchange_refusals(*, item: Item, devices=None) -> list[str]:
+    """For the item's page: the registers (of `devices`, every one by default) whose rule selects it but whose
+    exchange format cannot carry it."""
     found = []
     tax_rate = format_tax_rate(item.vat_rate)
-    for device in OfflineDevice.objects.filter(in_use=True).select_related("rule").order_by("name"):
+    devices = OfflineDevice.objects.all() if devices is None else devices
+    for device in devices.filter(in_use=True).select_related("rule").order_by("name"):
         reason = refusal(device_format(device), tax_rate=tax_rate, marked=item.marking_kind is not None)
         if reason and rule_items(rule=device.rule).filter(pk=item.pk).exists():
             found.append(f"Формат обмена кассы «{device.name}» ({device_format(device).label}) не передает {reason}: "

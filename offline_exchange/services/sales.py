@@ -13,12 +13,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import transaction
 from django.utils import timezone
 
 from common.money import to_money, to_quantity, vat_included
-from common.ru import money_text, quantity_text
+from common.ru import money_text
 from offline_exchange.format.builders import build_post_docs_response
 from offline_exchange.format.rates import check_line_rate
 from offline_exchange.format.sale_reports import (
@@ -37,11 +36,17 @@ from offline_exchange.models import (
     ExchangeJournalEntry,
     OfflineDevice,
     PaymentKind,
-    ReportNumberCounter,
     SkuCode,
 )
 from offline_exchange.services.batching import chunks
-from offline_exchange.services.checks import shift_checks_split, shift_checks_store
+from offline_exchange.services.cash import sales_reports_settle
+from offline_exchange.services.checks import (
+    BookedShift,
+    returns_reports_number,
+    shift_checks_split,
+    shift_checks_store,
+)
+from offline_exchange.services.exports import orders_due_confirm
 from retail.models import (
     Characteristic,
     CustomerOrder,
@@ -59,6 +64,22 @@ from retail.models import (
 )
 from retail.services.orders import orders_follow_sales
 from retail.services.posting import document_unpost, sales_report_post
+from retail.services.reasons import (
+    SHIFT_NOT_CLOSED,
+    no_register_reason,
+    odd_vat_rates_reason,
+    order_not_found_reason,
+    reason_text,
+    unknown_codes_reason,
+    zero_quantity_reason,
+)
+from retail.services.sales_reports import (
+    PENDING_NUMBER,
+    UnrecognizedCode,
+    number_pending,
+    report_unrecognized_codes,
+    sales_reports_number,
+)
 
 SALES_DOC_TYPES = frozenset({"SaleReports", "SalesReport", "SaleReport"})
 # Validated and archived in the journal; 1С:Розница's own handlers for them do nothing either.
@@ -71,7 +92,6 @@ FORMAT_ERROR = ("При чтении файла-отчета произошла 
                 "Формат отчета не соответствует версии формата обмена.")
 SALE, SALE_RETURN = 1, 2
 SETTLEMENT_METHODS = frozenset({4, 5, 6})  # full payment, partial payment and credit, credit (FFD 1214)
-UNKNOWN_SHOWN = 20
 
 
 @dataclass
@@ -81,11 +101,12 @@ class PostDocsResult:
     content: bytes
     note: str = ""
     reports: list[RetailSalesReport] = field(default_factory=list)
+    warning: str = ""  # for the journal entry and the console: something the admin must look at
 
 
-def _answer(success: bool, description: str, fmt, note: str = "", reports=None) -> PostDocsResult:
+def _answer(success: bool, description: str, fmt, note: str = "", reports=None, warning: str = "") -> PostDocsResult:
     content = build_post_docs_response(success=success, description=description, fmt=fmt)
-    return PostDocsResult(success, description, content, note, reports or [])
+    return PostDocsResult(success, description, content, note, reports or [], warning)
 
 
 def post_docs(*, device: OfflineDevice, doc_type: str, document: bytes, user=None,
@@ -97,11 +118,14 @@ def post_docs(*, device: OfflineDevice, doc_type: str, document: bytes, user=Non
             shifts = parse_sale_reports(document, fmt, max_bytes=max_bytes)
         except FormatViolation as exc:
             return _answer(False, f"{FORMAT_ERROR}\n{exc}", fmt)
+        hostile = hostile_lines_problem(shifts=shifts)
+        if hostile:
+            return _answer(False, hostile, fmt)
         too_big = upload_limits_problem(shifts=shifts)
         if too_big:
             return _answer(False, too_big, fmt)
         outcome = sales_reports_import(device=device, shifts=shifts, user=user, journal_entry=journal_entry)
-        return _answer(True, outcome.description, fmt, outcome.note, outcome.reports)
+        return _answer(True, outcome.description, fmt, outcome.note, outcome.reports, outcome.warning)
     if doc_type in ARCHIVED_DOC_TYPES:
         validate, what = ARCHIVED_DOC_TYPES[doc_type]
         try:
@@ -112,6 +136,26 @@ def post_docs(*, device: OfflineDevice, doc_type: str, document: bytes, user=Non
     shown = doc_type[:100] or "(пусто)"
     return _answer(False, f"Тип документа {shown} не поддерживается. Поддерживаются: SaleReports, "
                           f"AlcoholTareOpening, PriceCheckerReport.", fmt)
+
+
+def hostile_lines_problem(*, shifts: list[SaleReportDoc]) -> str:
+    """A sale line's quantity must be above zero and its price and sum not below: a return is its own check
+    (OperationType 2), never a negative line, which would raise the stock by a sale. Nothing is written."""
+    found = []
+    for shift in shifts:
+        for check in shift.checks:
+            for line in check.lines:
+                wrong = [f"{what} {value}" for what, value, bad in (
+                    ("количество", line.quantity, line.quantity <= 0), ("цена", line.price, line.price < 0),
+                    ("сумма", line.amount, line.amount < 0)) if bad]
+                if wrong:
+                    found.append(f"Строка {line.line}: смена {shift.shift_number}, чек {check.number}, товар с кодом "
+                                 f"«{line.code or '(пусто)'}»: {', '.join(wrong)}")
+    if not found:
+        return ""
+    shown = found[:20] + ([f"и еще строк: {len(found) - 20}"] if len(found) > 20 else [])
+    return ("Выгрузка не загружена: в строках чеков количество должно быть больше нуля, цена и сумма — не "
+            "меньше нуля (возврат пробивается отдельным чеком возврата). Ничего не загружено.\n" + "\n".join(shown))
 
 
 def upload_limits_problem(*, shifts: list[SaleReportDoc]) -> str:
@@ -133,6 +177,22 @@ class ImportOutcome:
     reports: list[RetailSalesReport]
     description: str
     note: str
+    warning: str = ""
+
+
+class ShiftConflict(Exception):
+    """Another shift of the device already holds this shift's number and opening time."""
+
+    def __init__(self, report: RetailSalesReport):
+        super().__init__(report.number)
+        self.report = report
+
+
+def shift_conflict_text(*, shift: SaleReportDoc, report: RetailSalesReport) -> str:
+    return (f"Смена {shift.shift_number} от {_local(shift.opened_at):%d.%m.%Y %H:%M:%S} не загружена: "
+            f"смена с тем же номером и временем открытия, но другим идентификатором и временем закрытия, уже "
+            f"загружена как {report}. Это разные смены под одним номером (касса сбросила нумерацию смен или "
+            f"двум кассам задано одно подключение); документ сохранен в журнале обмена, проверьте кассу.")
 
 
 @transaction.atomic
@@ -152,33 +212,42 @@ def sales_reports_import(*, device: OfflineDevice, shifts: list[SaleReportDoc], 
     mapping = {}
     if register is not None:
         mapping = {m.code.strip(): m.payment_kind for m in register.payment_mappings.select_related("payment_kind")}
-    reports, descriptions, notes, done = [], [], [], []
+    reports, descriptions, notes, done, conflicts = [], [], [], [], []
     for shift in shifts:
-        # Returns of checks sold in another shift are booked apart («Отчет о розничных возвратах», as УТ 11.5).
+        # Returns of checks sold in another shift are booked apart («Отчет о розничных возвратах», as УТ 11.5):
+        # the report books the rest, each return is booked once, by its own document.
         booked = shift_checks_split(shift=shift)
         draft = _Draft.build(shift=booked.own, device=device, register=register, catalog=catalog, mapping=mapping)
-        report = _save(draft=draft, device=device, register=register, user=user, journal_entry=journal_entry)
-        # Every check kept as its own records; a re-sent shift replaces them, in this transaction.
-        shift_checks_store(report=report, booked=booked, device=device, register=register, catalog=catalog,
-                           mapping=mapping, user=user, journal_entry=journal_entry)
+        try:
+            report = _save(draft=draft, booked=booked, catalog=catalog, mapping=mapping, device=device,
+                           register=register, user=user, journal_entry=journal_entry)
+        except ShiftConflict as conflict:
+            # Never booked: the other shift keeps its report; the admin is told on the console and journal.
+            conflicts.append(shift_conflict_text(shift=shift, report=conflict.report))
+            continue
         reports.append(report)
         done.append((shift, draft, report))
     # Numbered last, just before the commit: the numbering lock is held for milliseconds, not the whole upload.
-    _numbers_assign(reports=[report for report in reports if report.number.startswith(PENDING_NUMBER)])
+    sales_reports_number(reports=[report for report in reports if report.number.startswith(PENDING_NUMBER)])
+    returns_reports_number(reports=reports)
+    # Cash and return links of what each report books: the shift without the returns booked apart.
+    sales_reports_settle(uploaded=[(report, draft.shift) for _shift, draft, report in done], user=user)
     for shift, draft, report in done:
         if draft.reasons:
             descriptions.append(
                 f"Отчет о розничных продажах {report.number} (смена {shift.shift_number}) сохранен, но не проведен: "
-                + "; ".join(draft.reasons)
+                + "; ".join(reason_text(reason) for reason in draft.reasons)
             )
         notes.append(f"смена {shift.shift_number} → отчет {report.number} "
                      f"({'проведен' if report.posted else 'не проведен'}, всего {money_text(report.total)})"
                      + (f"; {'; '.join(draft.skipped)}" if draft.skipped else ""))
+    descriptions += conflicts
+    notes += conflicts
     if descriptions:
         description = "Данные загружены, но не все отчеты проведены.\n" + "\n".join(descriptions)
     else:
         description = SUCCESS
-    return ImportOutcome(reports, description, "\n".join(notes))
+    return ImportOutcome(reports, description, "\n".join(notes), "\n".join(conflicts))
 
 
 def _sku_number(code: str) -> int | None:
@@ -278,20 +347,6 @@ def _vat_code(sent: str, item: Item | None) -> tuple[str, bool]:
     return (item.vat_rate if item else VatRate.NONE), rate is not None
 
 
-def _unknown_text(unknown: dict[tuple, list]) -> str:
-    parts = []
-    for (code, good_uuid), (lines, quantity, amount, prices) in list(unknown.items())[:UNKNOWN_SHOWN]:
-        parts.append(
-            f"код «{code or '(пусто)'}»" + (f" (идентификатор товара {good_uuid})" if good_uuid else "")
-            + f": строк {lines}, количество {quantity_text(quantity)}, цена "
-            + ", ".join(money_text(p) for p in sorted(prices)) + f", сумма {money_text(amount)}"
-        )
-    more = len(unknown) - UNKNOWN_SHOWN
-    return ("не найдены товары по кодам из чеков — " + "; ".join(parts)
-            + (f"; и еще {more} кодов" if more > 0 else "")
-            + ". Сопоставьте коды с номенклатурой на странице отчета и перепроведите его из журнала")
-
-
 @dataclass
 class _Row:
     item_id: int | None
@@ -321,7 +376,7 @@ class _Draft:
     prepayment: Decimal = Decimal(0)
     postpayment: Decimal = Decimal(0)
     barter: Decimal = Decimal(0)
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[dict] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
     @classmethod
@@ -370,26 +425,30 @@ class _Draft:
                 entry[1] += sign * shipped
                 entry[2] += paid
 
-        if unknown:
-            draft.reasons.append(_unknown_text(unknown))
-        if odd_rates:
-            draft.reasons.append("непонятная ставка НДС в чеке: " + ", ".join(sorted(odd_rates))
-                                 + " (взята ставка из карточки товара)")
-        if missing_orders:
-            draft.reasons.append("не найден заказ покупателя " + ", ".join(str(u) for u in sorted(missing_orders)))
-        zero = [row for row in draft.goods.values() if row.quantity_packs == 0 and row.amount != 0]
-        if zero:
-            draft.reasons.append("нулевое количество при ненулевой сумме в строках с кодами "
-                                 + ", ".join(row.sent_code or "(пусто)" for row in zero))
-        if not shift.closed:
-            draft.reasons.append("смена не закрыта (нет даты закрытия, статус смены «открыта»)")
-        if register is None:
-            draft.reasons.append(f"к оборудованию «{device.name}» не подключена касса ККМ")
+        draft._reasons_add(unknown=unknown, odd_rates=odd_rates, missing_orders=missing_orders, device=device,
+                           register=register)
         if expense_checks:
             draft.skipped.append(f"пропущено чеков расхода (OperationType 3/4): {expense_checks}")
         if advance_lines:
             draft.skipped.append(f"пропущено строк авансов и предоплат (PaymentMethod 1–3, 7): {advance_lines}")
         return draft
+
+    def _reasons_add(self, *, unknown: dict, odd_rates: set, missing_orders: set, device, register) -> None:
+        """Why the report cannot be posted as it came, in the order the store admin reads them."""
+        if unknown:
+            self.reasons.append(unknown_codes_reason([(code, good_uuid, *seen)
+                                                      for (code, good_uuid), seen in unknown.items()]))
+        if odd_rates:
+            self.reasons.append(odd_vat_rates_reason(odd_rates))
+        if missing_orders:
+            self.reasons.append(order_not_found_reason(missing_orders))
+        zero = [row.sent_code for row in self.goods.values() if row.quantity_packs == 0 and row.amount != 0]
+        if zero:
+            self.reasons.append(zero_quantity_reason(zero))
+        if not self.shift.closed:
+            self.reasons.append({"code": SHIFT_NOT_CLOSED})
+        if register is None:
+            self.reasons.append(no_register_reason(device.name))
 
     def _add_line(self, line: CheckLineDoc, position, vat: str, order, sign: Decimal, catalog: _Catalog) -> None:
         item_id, ch_id, pack_id = position or (None, None, None)
@@ -441,94 +500,115 @@ def _local(value: datetime) -> datetime:
     return value
 
 
-PENDING_NUMBER = "~"
-
-
-def _number_pending() -> str:
-    """A unique stand-in until the upload's new reports are numbered together at its end."""
-    return PENDING_NUMBER + uuid.uuid4().hex[:19]
-
-
-def _numbers_assign(*, reports: list[RetailSalesReport]) -> None:
-    """The upload's new reports get the next numbers of their organization's prefix in their year
-    (ТДРТ-000001). Serialized on a counter row per prefix and year, locked in a fixed order, as the
-    last writes before the commit: other prefixes never wait, and nobody waits for a whole upload."""
-    groups: dict[tuple[str, int], list[RetailSalesReport]] = defaultdict(list)
-    for report in reports:
-        prefix = (report.organization.number_prefix if report.organization else "") or "00"
-        groups[(prefix, report.number_year)].append(report)
-    for (prefix, year), members in sorted(groups.items()):
-        counter = _counter_locked(prefix=prefix, year=year)
-        # The reports themselves stay the truth (a report written by other means is never numbered over).
-        last = max(counter.last, (RetailSalesReport.objects.filter(number_year=year, number__startswith=f"{prefix}-")
-                                  .aggregate(m=Max("number_seq"))["m"]) or 0)
-        for report in members:
-            last += 1
-            pending, report.number, report.number_seq = report.number, f"{prefix}-{last:06d}", last
-            RetailSalesReport.objects.filter(pk=report.pk).update(number=report.number, number_seq=last)
-            # The history's first version shows the number the report got, not its stand-in.
-            RetailSalesReport.history.filter(id=report.pk, number=pending).update(number=report.number,
-                                                                                   number_seq=last)
-        ReportNumberCounter.objects.filter(pk=counter.pk).update(last=last)
-
-
-def _counter_locked(*, prefix: str, year: int) -> ReportNumberCounter:
-    counter = ReportNumberCounter.objects.select_for_update().filter(prefix=prefix, year=year).first()
-    if counter is None:
-        try:
-            with transaction.atomic():  # two first uploads of a year may race to create it
-                ReportNumberCounter.objects.create(prefix=prefix, year=year, last=0)
-        except IntegrityError:
-            pass
-        counter = ReportNumberCounter.objects.select_for_update().get(prefix=prefix, year=year)
-    return counter
-
-
 def _payment_order(entry):
     (kind, code), _amount = entry
     return kind.pk, code
 
 
-def _save(*, draft: _Draft, device: OfflineDevice, register, user, journal_entry) -> RetailSalesReport:
-    shift = draft.shift
-    if shift.uuid:
-        report = RetailSalesReport.objects.filter(device=device, shift_uuid=shift.uuid).first()
-    else:
-        report = RetailSalesReport.objects.filter(device=device, shift_uuid__isnull=True,
-                                                  shift_number=shift.shift_number,
-                                                  shift_opened_at=_local(shift.opened_at)).first()
-    resent = report is not None
-    previous_orders: set[int] = set()
+@dataclass
+class _Lines:
+    """What one shift's report holds besides its header, built before anything is written."""
+
+    goods: list[SalesReportGoodsLine]
+    returned: list[SalesReportReturnedLine]
+    cards: list[SalesReportCardPayment]
+    credits: list[SalesReportBankCreditPayment]
+
+
+def _save(*, draft: _Draft, booked: BookedShift, catalog: _Catalog, mapping: dict, device: OfflineDevice, register,
+          user, journal_entry) -> RetailSalesReport:
+    """One shift written as its report: found (a re-sent shift) or new, its lines, payments and totals
+    replaced, then posted or unposted, the orders it sold followed, and its checks kept."""
+    report, previous_orders = _report_for(shift=draft.shift, device=device)
+    lines = _Lines(*_goods_lines(draft), *_payment_lines(draft))
+    _header_fill(report=report, draft=draft, device=device, register=register, user=user,
+                 journal_entry=journal_entry)
+    _totals_fill(report=report, draft=draft, lines=lines)
+    report.save()
+    _lines_write(report=report, draft=draft, lines=lines)
+    _stock_follow(report=report, draft=draft)
+    sold = {order.pk for order, _s, _p in draft.settlements.values() if order}
+    orders_follow_sales(order_ids=previous_orders | sold)
+    orders_due_confirm(device=device, order_ids=sold)
+    _checks_keep(report=report, booked=booked, catalog=catalog, mapping=mapping, device=device, register=register,
+                 user=user, journal_entry=journal_entry)
+    return report
+
+
+def _checks_keep(*, report: RetailSalesReport, booked: BookedShift, catalog: _Catalog, mapping: dict,
+                 device: OfflineDevice, register, user, journal_entry) -> None:
+    """Every check of the shift kept as its own records, its returns of other shifts' checks as their own
+    documents; a re-sent shift replaces both, in this transaction (`services.checks`)."""
+    shift_checks_store(report=report, booked=booked, device=device, register=register, catalog=catalog,
+                       mapping=mapping, user=user, journal_entry=journal_entry)
+
+
+def _report_for(*, shift: SaleReportDoc, device: OfflineDevice) -> tuple[RetailSalesReport, set[int]]:
+    """The shift's report, emptied of its lines if an earlier upload wrote it, and the orders it sold then;
+    or a new one, numbered with a stand-in until the upload's end."""
+    report = _shift_report(shift=shift, device=device)
     if report is None:
         report = RetailSalesReport(device=device, shift_uuid=shift.uuid, shift_number=shift.shift_number,
                                    shift_opened_at=_local(shift.opened_at))
-    else:
-        previous_orders = set(SalesReportSettlement.objects.filter(report=report, order__isnull=False)
-                              .values_list("order_id", flat=True))
-        for model in (SalesReportGoodsLine, SalesReportReturnedLine, SalesReportCardPayment,
-                      SalesReportBankCreditPayment, SalesReportSettlement, SalesReportCashMovement,
-                      SalesReportExciseStamp):
-            model.objects.filter(report=report).delete()
+        report.number, report.number_seq = number_pending(), 0
+        report._change_reason = "Загрузка смены из ККМ"
+        return report, set()
+    if shift.uuid:
+        report.shift_uuid = shift.uuid  # the register's identifier of today; the old one still finds it by number
+    previous_orders = set(SalesReportSettlement.objects.filter(report=report, order__isnull=False)
+                          .values_list("order_id", flat=True))
+    for model in (SalesReportGoodsLine, SalesReportReturnedLine, SalesReportCardPayment,
+                  SalesReportBankCreditPayment, SalesReportSettlement, SalesReportCashMovement,
+                  SalesReportExciseStamp):
+        model.objects.filter(report=report).delete()
+    report._change_reason = "Повторная загрузка смены из ККМ"
+    return report, previous_orders
 
-    goods = [row for row in draft.goods.values() if row.quantity_packs != 0 or row.amount != 0]
-    goods_lines = []
-    for n, row in enumerate(goods, 1):
+
+def _shift_report(*, shift: SaleReportDoc, device: OfflineDevice) -> RetailSalesReport | None:
+    """A shift is known by its UUID and by (device, shift number, opening time): a register that re-sends it
+    under a new UUID, or without one, replaces its report like a same-UUID re-send. Two shifts with one
+    number and opening time but different UUIDs are the same shift unless both are closed at different
+    moments: a closing time is final, so then they are two shifts and the second is a conflict."""
+    if shift.uuid:
+        report = RetailSalesReport.objects.filter(device=device, shift_uuid=shift.uuid).first()
+        if report is not None:
+            return report
+    report = (RetailSalesReport.objects.filter(device=device, shift_number=shift.shift_number,
+                                               shift_opened_at=_local(shift.opened_at))
+              .order_by("pk").first())
+    if report is None:
+        return None
+    if (shift.uuid and report.shift_uuid and report.shift_uuid != shift.uuid and shift.closed
+            and report.shift_closed and report.shift_closed_at is not None and shift.closed_at is not None
+            and report.shift_closed_at != _local(shift.closed_at)):
+        raise ShiftConflict(report)
+    return report
+
+
+def _goods_lines(draft: _Draft) -> tuple[list[SalesReportGoodsLine], list[SalesReportReturnedLine]]:
+    goods = []
+    for n, row in enumerate((row for row in draft.goods.values() if row.quantity_packs != 0 or row.amount != 0), 1):
         amount = to_money(row.amount)
-        goods_lines.append(SalesReportGoodsLine(
+        goods.append(SalesReportGoodsLine(
             line_number=n, item_id=row.item_id, characteristic_id=row.characteristic_id, pack_id=row.pack_id,
             order=row.order, sent_code=row.sent_code, sent_good_uuid=row.sent_good_uuid,
             quantity_packs=to_quantity(row.quantity_packs), quantity=to_quantity(row.quantity), price=row.price,
             amount=amount, vat_rate=row.vat_rate, vat_amount=vat_included(amount, VatRate.percent(row.vat_rate)),
         ))
-    returned_lines = []
+    returned = []
     for n, row in enumerate(draft.returned.values(), 1):
         amount = to_money(row.amount)
-        returned_lines.append(SalesReportReturnedLine(
+        returned.append(SalesReportReturnedLine(
             line_number=n, item_id=row.item_id, characteristic_id=row.characteristic_id, pack_id=row.pack_id,
             sent_code=row.sent_code, sent_good_uuid=row.sent_good_uuid, quantity_packs=to_quantity(row.quantity_packs),
             quantity=to_quantity(row.quantity), price=row.price, amount=amount, vat_rate=row.vat_rate,
             vat_amount=vat_included(amount, VatRate.percent(row.vat_rate)),
         ))
+    return goods, returned
+
+
+def _payment_lines(draft: _Draft) -> tuple[list[SalesReportCardPayment], list[SalesReportBankCreditPayment]]:
     cards = [SalesReportCardPayment(line_number=n, payment_kind=kind, option_code=code, amount=to_money(amount))
              for n, ((kind, code), amount) in enumerate(sorted(draft.cards.items(), key=_payment_order), 1)
              if amount]
@@ -540,10 +620,15 @@ def _save(*, draft: _Draft, device: OfflineDevice, register, user, journal_entry
                 commission_percent=kind.commission_percent,
                 commission_amount=to_money(amount * kind.commission_percent / 100),
             ))
+    return cards, credits
 
-    card_total = sum((line.amount for line in cards), Decimal(0))
-    credit_total = sum((line.amount for line in credits), Decimal(0))
+
+def _header_fill(*, report: RetailSalesReport, draft: _Draft, device: OfflineDevice, register, user,
+                 journal_entry) -> None:
+    shift = draft.shift
     report.date = draft.date
+    if report.pk is None:
+        report.number_year = report.date.year
     report.cash_register = register
     report.store = register.store if register else None
     report.organization = register.organization if register else device.organization
@@ -553,30 +638,32 @@ def _save(*, draft: _Draft, device: OfflineDevice, register, user, journal_entry
     report.responsible = user if getattr(user, "pk", None) else None
     report.shift_closed_at = _local(shift.closed_at) if shift.closed_at else None
     report.shift_closed = shift.closed
-    report.total = (sum((line.amount for line in goods_lines), Decimal(0)) if goods_lines
+    report.posted = not draft.reasons
+    report.not_posted_reasons = list(draft.reasons)
+    report.journal_entry = journal_entry
+    report._history_user = report.responsible
+
+
+def _totals_fill(*, report: RetailSalesReport, draft: _Draft, lines: _Lines) -> None:
+    card_total = sum((line.amount for line in lines.cards), Decimal(0))
+    credit_total = sum((line.amount for line in lines.credits), Decimal(0))
+    report.total = (sum((line.amount for line in lines.goods), Decimal(0)) if lines.goods
                     else to_money(draft.cash) + card_total + credit_total)
-    report.vat_total = sum((line.vat_amount for line in goods_lines), Decimal(0))
-    report.returns_total = sum((line.amount for line in returned_lines), Decimal(0))
+    report.vat_total = sum((line.vat_amount for line in lines.goods), Decimal(0))
+    report.returns_total = sum((line.amount for line in lines.returned), Decimal(0))
     report.cash_total = to_money(draft.cash)
     report.prepayment_total = to_money(draft.prepayment)
     report.postpayment_total = to_money(draft.postpayment)
     report.barter_total = to_money(draft.barter)
-    report.posted = not draft.reasons
-    report.not_posted_reasons = "\n".join(draft.reasons)
-    report.journal_entry = journal_entry
-    report._history_user = report.responsible
-    report._change_reason = "Повторная загрузка смены из ККМ" if resent else "Загрузка смены из ККМ"
-    if not resent:
-        report.number_year = report.date.year
-        report.number, report.number_seq = _number_pending(), 0
-    report.save()
 
-    for line in goods_lines + returned_lines + cards + credits:
+
+def _lines_write(*, report: RetailSalesReport, draft: _Draft, lines: _Lines) -> None:
+    for line in lines.goods + lines.returned + lines.cards + lines.credits:
         line.report = report
-    SalesReportGoodsLine.objects.bulk_create(goods_lines, batch_size=1000)
-    SalesReportReturnedLine.objects.bulk_create(returned_lines, batch_size=1000)
-    SalesReportCardPayment.objects.bulk_create(cards)
-    SalesReportBankCreditPayment.objects.bulk_create(credits)
+    SalesReportGoodsLine.objects.bulk_create(lines.goods, batch_size=1000)
+    SalesReportReturnedLine.objects.bulk_create(lines.returned, batch_size=1000)
+    SalesReportCardPayment.objects.bulk_create(lines.cards)
+    SalesReportBankCreditPayment.objects.bulk_create(lines.credits)
     SalesReportSettlement.objects.bulk_create([
         SalesReportSettlement(report=report, line_number=n, order=order, order_uuid=order_uuid,
                               shipped_amount=to_money(shipped), paid_amount=to_money(paid))
@@ -585,26 +672,27 @@ def _save(*, draft: _Draft, device: OfflineDevice, register, user, journal_entry
     SalesReportCashMovement.objects.bulk_create([
         SalesReportCashMovement(report=report, line_number=n, date=_local(m.date), number=m.number[:50],
                                 direction=m.type, amount=to_money(m.amount), uuid=m.uuid)
-        for n, m in enumerate(shift.cash_movements, 1)
+        for n, m in enumerate(draft.shift.cash_movements, 1)
     ])
     SalesReportExciseStamp.objects.bulk_create([
         SalesReportExciseStamp(report=report, line_number=n, check_number=check_number[:50], item_id=item_id,
                                sent_code=code, stamp=stamp)
         for n, (check_number, item_id, code, stamp) in enumerate(draft.stamps, 1)
     ], batch_size=1000)
-    # Stock and orders follow the report: posted → its goods written off (a re-upload replaces the
-    # movements), not posted → whatever an earlier upload wrote is removed.
-    if report.posted:
-        refused = sales_report_post(report=report, user=report.responsible)
-        if refused:
-            draft.reasons.append(refused)
-            report.posted = False
-            report.not_posted_reasons = "\n".join(draft.reasons)
-            report.save(update_fields=["posted", "not_posted_reasons"])
-    else:
+
+
+def _stock_follow(*, report: RetailSalesReport, draft: _Draft) -> None:
+    """Stock follows the report: posted → its goods written off (a re-upload replaces the movements),
+    not posted → whatever an earlier upload wrote is removed."""
+    if not report.posted:
         document_unpost(document=report, user=report.responsible)
-    orders_follow_sales(order_ids=previous_orders | {order.pk for order, _s, _p in draft.settlements.values() if order})
-    return report
+        return
+    refused = sales_report_post(report=report, user=report.responsible)
+    if refused:
+        draft.reasons.append(refused)
+        report.posted = False
+        report.not_posted_reasons = list(draft.reasons)
+        report.save(update_fields=["posted", "not_posted_reasons"])
 
 
 def sales_reports_reload(*, entry: ExchangeJournalEntry, user=None) -> PostDocsResult:
@@ -613,8 +701,34 @@ def sales_reports_reload(*, entry: ExchangeJournalEntry, user=None) -> PostDocsR
         raise ValueError("В этой записи журнала нет загруженного документа")
     if entry.device is None:
         raise ValueError("Запись журнала не связана с оборудованием")
+    newer = _newer_upload_problem(entry=entry)
+    if newer:
+        raise ValueError(newer)
     return post_docs(device=entry.device, doc_type=entry.doc_type or "SaleReports", document=bytes(entry.document),
                      user=user, journal_entry=entry)
+
+
+def _newer_upload_problem(*, entry: ExchangeJournalEntry) -> str:
+    """An older upload of a shift must not replace what a newer one wrote: the register's later upload
+    holds every check of the earlier one and more (a reload of it would silently bring back the old content)."""
+    if entry.doc_type and entry.doc_type not in SALES_DOC_TYPES:
+        return ""
+    try:
+        shifts = parse_sale_reports(bytes(entry.document), get_format(entry.device.format_version))
+    except (FormatViolation, ValueError):
+        return ""  # the import itself says what is wrong with it
+    for shift in shifts:
+        try:
+            report = _shift_report(shift=shift, device=entry.device)
+        except ShiftConflict:
+            continue
+        stands_on = report.journal_entry if report is not None else None
+        if stands_on is not None and (stands_on.created_at, stands_on.pk) > (entry.created_at, entry.pk):
+            return (f"{report} уже загружен из более поздней выгрузки смены {shift.shift_number} "
+                    f"({stands_on.created_at:%d.%m.%Y %H:%M:%S}); эта выгрузка "
+                    f"({entry.created_at:%d.%m.%Y %H:%M:%S}) старее и заменила бы отчет прежним содержимым. "
+                    f"Перезагрузите последнюю выгрузку смены.")
+    return ""
 
 
 def sales_report_repost(*, report: RetailSalesReport, user=None) -> PostDocsResult:
@@ -623,18 +737,6 @@ def sales_report_repost(*, report: RetailSalesReport, user=None) -> PostDocsResu
     if report.journal_entry_id is None:
         raise ValueError("У отчета нет записи журнала обмена: перепроводить нечего.")
     return sales_reports_reload(entry=report.journal_entry, user=user)
-
-
-@dataclass
-class UnrecognizedCode:
-    """One code of an unposted report's goods that matched no position (the lines are summed)."""
-
-    code: str
-    good_uuid: uuid.UUID | None
-    checks: int | None  # None when the stored upload cannot be read again
-    quantity: Decimal
-    prices: list[Decimal]
-    amount: Decimal
 
 
 def _checks_by_code(report: RetailSalesReport) -> dict[tuple[str, uuid.UUID | None], int] | None:
@@ -648,8 +750,8 @@ def _checks_by_code(report: RetailSalesReport) -> dict[tuple[str, uuid.UUID | No
         return None
     counts: dict[tuple[str, uuid.UUID | None], int] = defaultdict(int)
     for shift in shifts:
-        same = (shift.uuid == report.shift_uuid if report.shift_uuid
-                else shift.shift_number == report.shift_number)
+        same = ((report.shift_uuid is not None and shift.uuid == report.shift_uuid)
+                or (shift.shift_number == report.shift_number and _local(shift.opened_at) == report.shift_opened_at))
         if not same:
             continue
         for check in shift.checks:
@@ -659,47 +761,12 @@ def _checks_by_code(report: RetailSalesReport) -> dict[tuple[str, uuid.UUID | No
 
 
 def sales_report_unrecognized(*, report: RetailSalesReport) -> list[UnrecognizedCode]:
-    """The codes of the report's goods (and returns) that are not a position of ours, in line order."""
-    found: dict[tuple[str, uuid.UUID | None], UnrecognizedCode] = {}
-    for model in (SalesReportGoodsLine, SalesReportReturnedLine):
-        for line in model.objects.filter(report=report, item__isnull=True).order_by("line_number"):
-            key = (line.sent_code, line.sent_good_uuid)
-            row = found.get(key)
-            if row is None:
-                row = found[key] = UnrecognizedCode(line.sent_code, line.sent_good_uuid, None, Decimal(0), [],
-                                                    Decimal(0))
-            # Goods hold the net of sales and returns; a code only returned shows its returned lines.
-            if model is SalesReportGoodsLine or not row.prices:
-                row.quantity += line.quantity_packs
-                row.amount += line.amount
-            if line.price not in row.prices:
-                row.prices.append(line.price)
+    """The codes of the report's goods (and returns) that are not a position of ours, in line order, with
+    how many checks of its stored upload sold each."""
+    found = report_unrecognized_codes(report=report)
     if found:
         checks = _checks_by_code(report)
         if checks is not None:
-            for key, row in found.items():
-                row.checks = checks.get(key, 0)
-    return list(found.values())
-
-
-def _plural(n: int, one: str, few: str, many: str) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
-
-
-def sales_report_reasons_short(*, report: RetailSalesReport, unknown_codes: int) -> list[str]:
-    """The stored reasons in a few words each, for the banner: «1 код не найден», «смена не закрыта»."""
-    short = []
-    for reason in filter(None, (text.strip() for text in report.not_posted_reasons.splitlines())):
-        if reason.startswith("не найдены товары по кодам"):
-            count = unknown_codes or 1
-            short.append(f"{count} {_plural(count, 'код не найден', 'кода не найдены', 'кодов не найдены')}")
-            continue
-        # The details (codes, sums, hints) stay in the full text below the banner.
-        for stop in (" (", " — ", ". "):
-            reason = reason.split(stop, 1)[0]
-        short.append(reason.rstrip("."))
-    return short
+            for row in found:
+                row.checks = checks.get((row.code, row.good_uuid), 0)
+    return found

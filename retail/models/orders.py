@@ -15,7 +15,7 @@ class CustomerOrder(models.Model):
 
     uuid = models.UUIDField("Идентификатор", default=uuid.uuid4, unique=True, editable=False)
     # As 1C numbers documents: the organization's prefix and a sequence within the year (ТДРТ-000001),
-    # unique per year; year and sequence kept apart so the next number is a MAX().
+    # unique per year; year and sequence kept apart for the counters (`retail.services.numbering`).
     number = models.CharField("Номер", max_length=20, blank=True, db_index=True,
                               help_text="Оставьте пустым: номер будет присвоен автоматически.")
     number_year = models.PositiveSmallIntegerField("Год нумерации", null=True, editable=False)

@@ -37,6 +37,11 @@ class Organization(models.Model):
     def taxation_system_codes(self) -> list[int]:
         return sorted({int(code) for code in self.taxation_systems or []})
 
+    @property
+    def keeps_vat_apart(self) -> bool:
+        """A VAT payer (ОСН among its systems) deducts the input VAT, so its goods cost the sum without it."""
+        return TaxationSystem.GENERAL in self.taxation_system_codes()
+
 
 class Store(models.Model):
     name = models.CharField("Наименование", max_length=150)
@@ -45,17 +50,25 @@ class Store(models.Model):
         "retail.PriceType", verbose_name="Розничная цена", on_delete=models.PROTECT,
         null=True, blank=True, related_name="stores",
     )
-    # Staff bound to stores see and change only those stores' registers, devices, documents and journal.
+    cash_withdrawal_after_upload = models.BooleanField(
+        "Выемка из кассы ККМ после загрузки смены", default=True,
+        help_text="Как в 1С: после загрузки смены с кассы создается и проводится «Выемка денежных средств из "
+                  "кассы ККМ», которая переносит наличные смены в кассу магазина.",
+    )
+    # Staff bound to stores see and change only those stores' data; staff bound to none see none (retail.rights).
     staff = models.ManyToManyField(
         "auth.User", verbose_name="Сотрудники магазина", blank=True, related_name="stores",
-        help_text="Сотрудники (не администраторы), которые видят в бэк-офисе только кассы, оборудование, "
-                  "отчеты, заказы и журнал обмена этого магазина.",
+        help_text="Сотрудники (не администраторы), которые видят в бэк-офисе кассы, оборудование, отчеты, "
+                  "заказы, клиентов, остатки и журнал обмена только этого магазина. Сотрудник, не указанный "
+                  "ни в одном магазине, данных магазинов не видит, если у него нет права «Все магазины».",
     )
 
     class Meta:
         verbose_name = "Магазин"
         verbose_name_plural = "Магазины"
         ordering = ["name"]
+        # Head office: every store's data; without it staff see only the stores they are bound to (retail.rights).
+        permissions = [("view_all_stores", "Все магазины")]
 
     def __str__(self) -> str:
         return self.name

@@ -45,6 +45,10 @@ class StockBalance(models.Model):
         "retail.Characteristic", verbose_name="Характеристика", on_delete=models.CASCADE, null=True, blank=True,
     )
     quantity = models.DecimalField("Свободный остаток", max_digits=15, decimal_places=3, default=0)
+    # The cost of that quantity and the average it leaves at, as the ledger's last row of the position
+    # has them (retail.services.costing keeps both).
+    cost = models.DecimalField("Себестоимость остатка", max_digits=21, decimal_places=6, default=0)
+    average_cost = models.DecimalField("Средняя себестоимость", max_digits=21, decimal_places=6, default=0)
 
     class Meta:
         verbose_name = "Остаток товара"

@@ -7,8 +7,6 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from retail.models.catalog import Item
-
 MONEY = {"max_digits": 15, "decimal_places": 2, "default": 0}
 QTY = {"max_digits": 15, "decimal_places": 3, "default": 0}
 
@@ -45,7 +43,8 @@ class RetailReturnsReport(models.Model):
     cash_total = models.DecimalField("Возвращено наличными", **MONEY)
     electronic_total = models.DecimalField("Возвращено электронно", **MONEY)
     posted = models.BooleanField("Проведен", default=False)
-    not_posted_reasons = models.TextField("Причины, по которым документ не проведен", blank=True)
+    # Reasons as data, as the sales report keeps them (`retail.services.reasons.reason_text` is their Russian).
+    not_posted_reasons = models.JSONField("Причины, по которым документ не проведен", default=list, blank=True)
     journal_entry = models.ForeignKey("offline_exchange.ExchangeJournalEntry", verbose_name="Запись журнала обмена",
                                       on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField("Создан", auto_now_add=True)
@@ -67,12 +66,6 @@ class RetailReturnsReport(models.Model):
 
     def __str__(self) -> str:
         return f"Отчет о розничных возвратах {self.number} от {self.date:%d.%m.%Y %H:%M:%S}"
-
-    def stock_rows(self) -> list[tuple[int, int, int | None, object]]:
-        """The goods come back to the warehouse on the return's date (services move nothing)."""
-        lines = self.lines.filter(item__isnull=False).exclude(item__kind=Item.Kind.SERVICE)
-        return [(self.warehouse_id, line.item_id, line.characteristic_id, line.quantity)
-                for line in lines.only("item_id", "characteristic_id", "quantity")]
 
 
 class RetailReturnsReportLine(models.Model):

@@ -13,7 +13,8 @@ class RetailSalesReport(models.Model):
 
     uuid = models.UUIDField("Идентификатор", default=uuid.uuid4, unique=True, editable=False)
     number = models.CharField("Номер", max_length=20, db_index=True)
-    # Numbers are unique per year, as 1C numbers documents; kept apart so the next one is a MAX().
+    # Numbers are unique per year, as 1C numbers documents; year and sequence kept apart for the counters
+    # (`retail.services.numbering`).
     number_year = models.PositiveSmallIntegerField("Год нумерации", editable=False)
     number_seq = models.PositiveIntegerField("Порядковый номер", editable=False)
     date = models.DateTimeField("Дата")
@@ -42,11 +43,16 @@ class RetailSalesReport(models.Model):
     vat_total = models.DecimalField("НДС в т.ч.", **MONEY)
     returns_total = models.DecimalField("Возврат", **MONEY)
     cash_total = models.DecimalField("Наличными", **MONEY)
+    # Cash paid back on return checks (part of cash_total, which is net): the cash ledger books the sales
+    # and the returns as movements of their own.
+    cash_returns_total = models.DecimalField("Возвращено наличными", **MONEY)
     prepayment_total = models.DecimalField("Зачтено предоплатой", **MONEY)
     postpayment_total = models.DecimalField("В кредит (постоплата)", **MONEY)
     barter_total = models.DecimalField("Встречным предоставлением", **MONEY)
     posted = models.BooleanField("Проведен", default=False)
-    not_posted_reasons = models.TextField("Причины, по которым документ не проведен", blank=True)
+    # Each reason a code and its parameters ({"code": "shift_not_closed"}); their Russian is
+    # `retail.services.reasons.reason_text`.
+    not_posted_reasons = models.JSONField("Причины, по которым документ не проведен", default=list, blank=True)
     journal_entry = models.ForeignKey(
         "offline_exchange.ExchangeJournalEntry", verbose_name="Запись журнала обмена", on_delete=models.SET_NULL,
         null=True, blank=True, related_name="sales_reports",
@@ -184,3 +190,41 @@ class SalesReportExciseStamp(_ReportLine):
     class Meta(_ReportLine.Meta):
         verbose_name = "Акцизная марка"
         verbose_name_plural = "Акцизные марки и коды маркировки"
+
+
+class SalesReportCheck(models.Model):
+    """The UUID of a sale check of the report, so that a later return check naming it finds its sale."""
+
+    report = models.ForeignKey(RetailSalesReport, verbose_name="Отчет о розничных продажах", on_delete=models.CASCADE,
+                               related_name="sale_checks")
+    uuid = models.UUIDField("Идентификатор чека", db_index=True)
+
+    class Meta:
+        verbose_name = "Чек продажи"
+        verbose_name_plural = "Чеки продажи"
+
+    def __str__(self) -> str:
+        return str(self.uuid)
+
+
+class SalesReportReturnSource(models.Model):
+    """Returned goods of the report whose return check names a sale check of an earlier report: they come
+    back at the cost that sale took them out at."""
+
+    report = models.ForeignKey(RetailSalesReport, verbose_name="Отчет о розничных продажах", on_delete=models.CASCADE,
+                               related_name="return_sources")
+    item = models.ForeignKey("retail.Item", verbose_name="Номенклатура", on_delete=models.PROTECT, related_name="+")
+    characteristic = models.ForeignKey("retail.Characteristic", verbose_name="Характеристика",
+                                       on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    quantity = models.DecimalField("Количество", max_digits=15, decimal_places=3)
+    sale_check = models.UUIDField("Идентификатор чека продажи", db_index=True)
+    # Empty while the shift of that sale has not been uploaded yet; filled (and the return re-posted) when it is.
+    sale_report = models.ForeignKey(RetailSalesReport, verbose_name="Отчет с продажей", on_delete=models.SET_NULL,
+                                    null=True, related_name="+")
+
+    class Meta:
+        verbose_name = "Возврат по чеку продажи"
+        verbose_name_plural = "Возвраты по чекам продажи"
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.quantity}"

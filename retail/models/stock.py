@@ -11,8 +11,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from retail.models.catalog import VatRate
+
 QTY = {"max_digits": 15, "decimal_places": 3}
 MONEY = {"max_digits": 15, "decimal_places": 2}
+# Cost is kept to six places (common.costing): a millionth of a ruble, so averages do not drift.
+COST = {"max_digits": 21, "decimal_places": 6}
 
 
 class AccountingSettings(models.Model):
@@ -24,7 +28,7 @@ class AccountingSettings(models.Model):
                   "не проводится (отчет о розничных продажах сохраняется непроведенным с причиной).",
     )
     manual_order_closing = models.BooleanField(
-        "Закрывать заказы покупателей вручную", default=False,
+        "Закрывать заказы покупателей вручную", default=True,
         help_text="Как в 1С: полностью проданный и оплаченный заказ получает состояние «Готов к закрытию», "
                   "а закрывает его пользователь. Выключено — такой заказ закрывается автоматически.",
     )
@@ -43,7 +47,16 @@ class AccountingSettings(models.Model):
 
 
 class StockMovement(models.Model):
-    """One row of «Товары на складах»: + receipt, − expense, in base units, written by a posted document."""
+    """One row of «Товары на складах»: + receipt, − expense, in base units, written by a posted document.
+
+    Each row also carries its cost and the position's balance after it, in the order of the ledger's
+    sequence (`retail.services.costing`): date, then counts after the other documents of the same moment,
+    then document, outgoing before incoming rows of one document."""
+
+    class CostKind(models.TextChoices):
+        FIXED = "fixed", "По сумме документа"
+        AVERAGE = "average", "По средней себестоимости"
+        SOURCE = "source", "По себестоимости документа-источника"
 
     date = models.DateTimeField("Период", db_index=True)
     warehouse = models.ForeignKey("retail.Warehouse", verbose_name="Склад", on_delete=models.PROTECT,
@@ -57,6 +70,21 @@ class StockMovement(models.Model):
     document_id = models.PositiveBigIntegerField("Документ")
     document = GenericForeignKey("document_type", "document_id")
     line_number = models.PositiveIntegerField("N", default=0)
+    # Counts read the balance of their moment, so they come after the other documents of that moment.
+    sequence_rank = models.PositiveSmallIntegerField("Порядок в пределах момента", default=0)
+    cost = models.DecimalField("Себестоимость", **COST, default=0)
+    cost_kind = models.CharField("Оценка", max_length=7, choices=CostKind.choices, default=CostKind.AVERAGE)
+    # SOURCE rows take the unit cost of the source document's outgoing rows of the same item: a transfer's
+    # receiving row its own sending row, a return the sale it returns.
+    source_type = models.ForeignKey(ContentType, verbose_name="Вид документа-источника", on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    source_id = models.PositiveBigIntegerField("Документ-источник", null=True, blank=True)
+    balance_quantity = models.DecimalField("Остаток после движения", **QTY, default=0)
+    balance_cost = models.DecimalField("Стоимость остатка после движения", **COST, default=0)
+    average_cost = models.DecimalField("Средняя себестоимость после движения", **COST, default=0)
+    cost_negative = models.BooleanField("Списано сверх остатка", default=False,
+                                        help_text="Товара на складе не было: списан по последней известной "
+                                                  "средней себестоимости.")
 
     class Meta:
         verbose_name = "Движение товаров на складах"
@@ -65,7 +93,10 @@ class StockMovement(models.Model):
         indexes = [
             models.Index(fields=["document_type", "document_id"], name="stock_move_document"),
             models.Index(fields=["warehouse", "item", "date"], name="stock_move_balance"),
+            models.Index(fields=["source_type", "source_id"], name="stock_move_cost_source"),
         ]
+        # Purchase prices are not for everybody: the cost columns, reports and the item card's cost need it.
+        permissions = [("view_cost", "Просмотр себестоимости")]
 
     def __str__(self) -> str:
         return f"{self.item}: {self.quantity}"
@@ -136,6 +167,8 @@ class OpeningBalance(StockDocument):
 class OpeningBalanceLine(StockLine):
     document = models.ForeignKey(OpeningBalance, verbose_name="Документ", on_delete=models.CASCADE, related_name="lines")
     quantity = models.DecimalField("Количество", **QTY)
+    price = models.DecimalField("Себестоимость единицы", **MONEY, default=0,
+                                help_text="Без НДС для организации, которая выделяет НДС (ОСН).")
 
     class Meta(StockLine.Meta):
         verbose_name = "Товар"
@@ -170,6 +203,9 @@ class GoodsReceiptLine(StockLine):
     quantity = models.DecimalField("Количество", **QTY)
     price = models.DecimalField("Цена закупки", **MONEY, default=0)
     amount = models.DecimalField("Сумма", **MONEY, default=0)
+    # The purchase sum includes VAT (as the supplier's invoice shows it); an organization that keeps
+    # VAT apart (ОСН) takes the goods in at the sum without the VAT of this rate.
+    vat_rate = models.CharField("Ставка НДС", max_length=5, choices=VatRate.choices, blank=True)
     retail_price = models.DecimalField("Розничная цена", **MONEY, null=True, blank=True)
 
     class Meta(StockLine.Meta):

@@ -6,7 +6,6 @@ read from the reports, so a re-upload or an unposted report changes them with no
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -14,7 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from retail.models import AccountingSettings, CustomerOrder, SalesReportGoodsLine, SalesReportSettlement
-from retail.services.posting import document_number_assign
+from retail.services.numbering import document_number_assign, own_sequence, prefix_of
 
 READY_TO_CLOSE = "Готов к закрытию"
 AWAITING_SALE = "Ожидается продажа"
@@ -108,14 +107,6 @@ class OrderError(Exception):
     """An order that cannot be written as given; the text is for the store admin."""
 
 
-def _own_sequence(order: CustomerOrder) -> int | None:
-    """The sequence of a number typed in the organization's own form (ТДРТ-000007), so that the next
-    automatic number never repeats it; None for any other form."""
-    prefix = (order.organization.number_prefix if order.organization_id else "") or "00"
-    match = re.fullmatch(rf"{re.escape(prefix)}-(\d{{1,9}})", order.number)
-    return int(match.group(1)) if match else None
-
-
 def order_number_taken(*, number: str, year: int, exclude_pk: int | None = None) -> bool:
     return CustomerOrder.objects.filter(number=number, number_year=year).exclude(pk=exclude_pk).exists()
 
@@ -123,12 +114,15 @@ def order_number_taken(*, number: str, year: int, exclude_pk: int | None = None)
 @transaction.atomic
 def order_save(*, order: CustomerOrder) -> CustomerOrder:
     """Write an order; an empty number becomes the next of its organization's prefix in its year
-    (ТДРТ-000001), numbered as store documents are (`document_number_assign`: serialized on the
-    accounting settings row until this transaction ends, so two orders saved at once never share one)."""
+    (ТДРТ-000001), taken from the orders' counter (`retail.services.numbering`: locked until this
+    transaction ends, so two orders saved at once never share one). A typed number is checked to be
+    unused in its year; typed in the organization's own form, it counts in the sequence."""
 
     order.number = (order.number or "").strip()
     if order.number:
-        order.number_year, order.number_seq = order.date.year, _own_sequence(order)
+        prefix = prefix_of(order.organization if order.organization_id else None)
+        order.number_year = order.date.year
+        order.number_seq = own_sequence(number=order.number, prefix=prefix)
         if order_number_taken(number=order.number, year=order.number_year, exclude_pk=order.pk):
             raise OrderError(f"Заказ покупателя с номером {order.number} уже есть в {order.number_year} году.")
     else:

@@ -1,25 +1,23 @@
 """One posting service for every document: movements that name the document, totals kept beside them.
 
-Posting replaces the document's movements (re-posting never doubles), unposting deletes them, and
-`retail.StockBalance` is changed by exactly the difference in the same transaction. Totals rows are
-created and locked in one order (warehouse, item, characteristic), so two documents touching the
-same goods on PostgreSQL wait for each other instead of deadlocking or losing an update.
+Posting replaces the document's stock and cash movements (re-posting never doubles), unposting deletes
+them, and `retail.StockBalance` is changed by exactly the difference in the same transaction
+(`retail.services.ledger`, `retail.services.money`). Then what depends on the balance at a later moment is
+brought up to date (`retail.services.sequence`): later counts of the same goods and the cost of goods.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Sum
 
-from common.money import to_quantity
 from retail.models import (
     AccountingSettings,
+    CashWithdrawal,
     GoodsReceipt,
-    Item,
     Price,
     PriceDocumentRow,
     PriceSetting,
@@ -27,12 +25,21 @@ from retail.models import (
     StockBalance,
     StockMovement,
 )
+from retail.services.ledger import (
+    Key,
+    LedgerChange,
+    PostingError,
+    StockRow,
+    document_stock_rows,
+    movements_replace,
+)
+from retail.services.money import document_money_rows, money_replace
+from retail.services.sequence import sequence_restore
 
-Key = tuple[int, int, int | None]  # warehouse, item, characteristic
-
-
-class PostingError(Exception):
-    """The document cannot be posted; the message is what the store admin reads."""
+__all__ = ["Key", "PostingError", "PostingResult", "StockRow", "document_stock_rows", "document_post",
+           "document_unpost", "document_delete", "sales_report_post",
+           "stock_book_quantity"]
+from retail.services.reasons import NO_WAREHOUSE, NOT_SAVED
 
 
 @dataclass
@@ -41,87 +48,8 @@ class PostingResult:
     balances: dict[Key, Decimal]
 
 
-def _qty(value: Decimal) -> str:
-    text = f"{to_quantity(value).normalize():f}"
-    return text.replace(".", ",")
-
-
-def document_stock_rows(document) -> list[tuple[int, int, int | None, Decimal]]:
-    """The signed stock rows the document writes when posted (services move nothing)."""
-    if isinstance(document, RetailSalesReport):
-        lines = document.salesreportgoodsline_set.filter(item__isnull=False).exclude(item__kind=Item.Kind.SERVICE)
-        # A sale is an expense of the warehouse; a net return (negative quantity) comes back.
-        return [(document.warehouse_id, line.item_id, line.characteristic_id, -line.quantity)
-                for line in lines.only("item_id", "characteristic_id", "quantity")]
-    return document.stock_rows()
-
-
-def _by_key(rows) -> dict[Key, Decimal]:
-    totals: dict[Key, Decimal] = defaultdict(Decimal)
-    for warehouse_id, item_id, ch_id, quantity in rows:
-        totals[(warehouse_id, item_id, ch_id)] += Decimal(quantity)
-    return totals
-
-
-def _sort_key(key: Key):
-    warehouse_id, item_id, ch_id = key
-    return warehouse_id, item_id, ch_id is not None, ch_id or 0
-
-
-def _key_filter(keys: list[Key]) -> Q:
-    query = Q()
-    for warehouse_id, item_id, ch_id in keys:
-        query |= Q(warehouse_id=warehouse_id, item_id=item_id, characteristic_id=ch_id)
-    return query
-
-
-def _totals_apply(delta: dict[Key, Decimal], *, forbid_negative: bool, names=None) -> dict[Key, Decimal]:
-    """Add `delta` to the totals rows; returns the new balances of the touched keys."""
-    keys = sorted((k for k, v in delta.items() if v), key=_sort_key)
-    if not keys:
-        return {}
-    # Missing rows first (an insert that meets a concurrent one waits for it, then does nothing) ...
-    StockBalance.objects.bulk_create(
-        [StockBalance(warehouse_id=w, item_id=i, characteristic_id=c, quantity=0) for w, i, c in keys],
-        ignore_conflicts=True,
-    )
-    rows: dict[Key, StockBalance] = {}
-    for start in range(0, len(keys), 200):
-        chunk = keys[start:start + 200]
-        # ... then every row is locked, in the same order by every poster.
-        for row in (StockBalance.objects.select_for_update().filter(_key_filter(chunk))
-                    .order_by("warehouse_id", "item_id", "characteristic_id")):
-            rows[(row.warehouse_id, row.item_id, row.characteristic_id)] = row
-    negative = []
-    for key in keys:
-        row = rows[key]
-        row.quantity = row.quantity + delta[key]
-        if forbid_negative and delta[key] < 0 and row.quantity < 0:
-            negative.append((key, row.quantity))
-    if negative:
-        items = dict(Item.objects.filter(pk__in={k[1] for k, _q in negative}).values_list("pk", "name"))
-        raise PostingError("недостаточно товара на складе (контроль остатков включен): " + "; ".join(
-            f"«{items.get(key[1], key[1])}» — не хватает {_qty(-quantity)}" for key, quantity in negative))
-    StockBalance.objects.bulk_update([rows[k] for k in keys], ["quantity"], batch_size=500)
-    return {k: rows[k].quantity for k in keys}
-
-
-def _movements_replace(document, rows, *, forbid_negative: bool) -> PostingResult:
-    content_type = ContentType.objects.get_for_model(document)
-    current = StockMovement.objects.filter(document_type=content_type, document_id=document.pk)
-    old = _by_key(current.values_list("warehouse_id", "item_id", "characteristic_id", "quantity"))
-    new = _by_key(rows)
-    delta = {key: new.get(key, Decimal(0)) - old.get(key, Decimal(0)) for key in set(old) | set(new)}
-    balances = _totals_apply(delta, forbid_negative=forbid_negative)
-    current.delete()
-    StockMovement.objects.bulk_create([
-        StockMovement(date=document.date, warehouse_id=w, item_id=i, characteristic_id=c, quantity=q,
-                      document_type=content_type, document_id=document.pk, line_number=n)
-        for n, ((w, i, c), q) in enumerate(sorted(new.items(), key=lambda kv: _sort_key(kv[0])), 1) if q
-    ], batch_size=1000)
-    # The devices learn of the new balances from the change feed (its trigger on StockBalance).
-    changed = sorted({key[1] for key, value in delta.items() if value})
-    return PostingResult(changed, balances)
+def _result(change: LedgerChange) -> PostingResult:
+    return PostingResult(change.changed_item_ids, change.balances)
 
 
 def _locked(document):
@@ -134,36 +62,44 @@ def document_post(*, document, user=None, reason: str = "Проведение") 
 
     Raises PostingError, changing nothing, when the stock control setting refuses it."""
     if document.pk is None:
-        raise PostingError("документ не записан")
+        raise PostingError({"code": NOT_SAVED})
     _locked(document)
     forbid = AccountingSettings.load().forbid_negative_stock
     if getattr(document, "warehouse_id", True) is None:
-        raise PostingError("не указан склад")
+        raise PostingError({"code": NO_WAREHOUSE})
     if hasattr(document, "prepare_posting"):
         document.prepare_posting()
-    result = _movements_replace(document, document_stock_rows(document), forbid_negative=forbid)
+    change = movements_replace(document, document_stock_rows(document), forbid_negative=forbid)
+    money_replace(document, document_money_rows(document))
     if isinstance(document, PRICED_DOCUMENTS):
         prices_remove(document=document)
         price_type_id, rows = _price_rows(document)
         if price_type_id:
             prices_write(document=document, price_type_id=price_type_id, date=document.date.date(), rows=rows)
+    sequence_restore(document=document, change=change)
     if not document.posted:
         document.posted = True
         _save_flag(document, user, reason)
-    return result
+    return _result(change)
 
 
 @transaction.atomic
 def document_unpost(*, document, user=None, reason: str = "Отмена проведения") -> PostingResult:
     """Remove everything the document wrote; it stays, unposted."""
     _locked(document)
-    result = _movements_replace(document, [], forbid_negative=False)
+    change = movements_replace(document, [], forbid_negative=False)
+    money_replace(document, [])
     if isinstance(document, PRICED_DOCUMENTS):
         prices_remove(document=document)
+    sequence_restore(document=document, change=change)
+    if isinstance(document, RetailSalesReport):
+        # The shift's cash is not in the register any more than its sales are: its withdrawal goes too.
+        for withdrawal in CashWithdrawal.objects.filter(sales_report=document, posted=True):
+            document_unpost(document=withdrawal, user=user, reason=reason)
     if document.posted:
         document.posted = False
         _save_flag(document, user, reason)
-    return result
+    return _result(change)
 
 
 @transaction.atomic
@@ -180,8 +116,8 @@ def _save_flag(document, user, reason: str) -> None:
     document.save(update_fields=["posted", "updated_at"] if hasattr(document, "updated_at") else ["posted"])
 
 
-def sales_report_post(*, report: RetailSalesReport, user=None) -> str:
-    """Post a Retail Sales Report that passed its checks; '' or the reason it stays unposted.
+def sales_report_post(*, report: RetailSalesReport, user=None) -> dict | None:
+    """Post a Retail Sales Report that passed its checks; None, or the reason it stays unposted.
 
     Run inside the import's transaction: a refused posting leaves the report unposted and its
     earlier movements (a previous upload's) removed, so the stock never shows a shift twice or
@@ -191,8 +127,8 @@ def sales_report_post(*, report: RetailSalesReport, user=None) -> str:
             document_post(document=report, user=user, reason="Проведение отчета при загрузке смены")
     except PostingError as exc:
         document_unpost(document=report, user=user)
-        return str(exc)
-    return ""
+        return exc.reason
+    return None
 
 
 # --- Prices written by documents -----------------------------------------------------------
@@ -233,23 +169,6 @@ def prices_remove(*, document) -> None:
     Price.objects.filter(document_row__in=owned).delete()
 
 
-# --- Numbers ------------------------------------------------------------------------------
-
-@transaction.atomic
-def document_number_assign(*, document) -> None:
-    """The next number of the document's kind for its organization prefix and year: ТДРТ-000001.
-
-    As sales reports are numbered; serialized on the accounting settings row."""
-    if document.number:
-        return
-    list(AccountingSettings.objects.select_for_update().filter(pk=AccountingSettings.load().pk).values_list("pk"))
-    prefix = (document.organization.number_prefix if document.organization_id else "") or "00"
-    year = document.date.year
-    last = (type(document).objects.filter(number_year=year, number__startswith=f"{prefix}-")
-            .aggregate(m=Max("number_seq"))["m"]) or 0
-    document.number, document.number_year, document.number_seq = f"{prefix}-{last + 1:06d}", year, last + 1
-
-
 # --- Reads --------------------------------------------------------------------------------
 
 def stock_book_quantity(*, warehouse_id: int, item_id: int, characteristic_id: int | None, at=None) -> Decimal:
@@ -258,7 +177,6 @@ def stock_book_quantity(*, warehouse_id: int, item_id: int, characteristic_id: i
         row = StockBalance.objects.filter(warehouse_id=warehouse_id, item_id=item_id,
                                           characteristic_id=characteristic_id).first()
         return row.quantity if row else Decimal(0)
-    from django.db.models import Sum
     total = StockMovement.objects.filter(warehouse_id=warehouse_id, item_id=item_id,
                                          characteristic_id=characteristic_id, date__lte=at
                                          ).aggregate(s=Sum("quantity"))["s"]

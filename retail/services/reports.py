@@ -1,4 +1,7 @@
-"""The reports a store looks at every morning, read from the stock ledger and the posted sales reports."""
+"""The reports a store looks at every morning, read from the stock ledger and the posted sales reports.
+
+Each report is read for a `user`: only the rows of the user's stores (`retail.rights`). No user (None) is
+code that acts for nobody, a command or a test: the whole base."""
 from __future__ import annotations
 
 import datetime as dt
@@ -77,10 +80,14 @@ def _position_name(row) -> str:
     return f"{name}, {row['characteristic__name']}" if row.get("characteristic__name") else name
 
 
-def stock_statement(*, date_from: dt.date, date_to: dt.date, warehouse=None, group=None) -> Report:
+def _scoped(queryset, user):
+    return queryset if user is None else scope_queryset(queryset, user)
+
+
+def stock_statement(*, date_from: dt.date, date_to: dt.date, warehouse=None, group=None, user=None) -> Report:
     """«Ведомость по товарам на складах»: opening, in, out, closing per position for the period."""
     start, end = _day_start(date_from), _day_end(date_to)
-    moves = StockMovement.objects.filter(date__lte=end).filter(_group_items(group))
+    moves = _scoped(StockMovement.objects.all(), user).filter(date__lte=end).filter(_group_items(group))
     if warehouse is not None:
         moves = moves.filter(warehouse=warehouse)
     in_period = Q(date__gte=start, date__lte=end)
@@ -103,9 +110,9 @@ def stock_statement(*, date_from: dt.date, date_to: dt.date, warehouse=None, gro
     return report
 
 
-def stock_on_date(*, at: dt.datetime, warehouse=None, group=None) -> Report:
+def stock_on_date(*, at: dt.datetime, warehouse=None, group=None, user=None) -> Report:
     """«Остатки товаров» at a moment: the sum of the movements up to it."""
-    moves = StockMovement.objects.filter(date__lte=at).filter(_group_items(group))
+    moves = _scoped(StockMovement.objects.all(), user).filter(date__lte=at).filter(_group_items(group))
     if warehouse is not None:
         moves = moves.filter(warehouse=warehouse)
     rows = (moves.values("warehouse__name", "item__name", "characteristic__name", "item__base_unit__name")
@@ -122,9 +129,9 @@ def stock_on_date(*, at: dt.datetime, warehouse=None, group=None) -> Report:
     return report
 
 
-def _posted_reports(date_from, date_to, store=None, cash_register=None):
-    reports = RetailSalesReport.objects.filter(posted=True, date__gte=_day_start(date_from),
-                                               date__lte=_day_end(date_to))
+def _posted_reports(date_from, date_to, store=None, cash_register=None, user=None):
+    reports = _scoped(RetailSalesReport.objects.all(), user).filter(
+        posted=True, date__gte=_day_start(date_from), date__lte=_day_end(date_to))
     if store is not None:
         reports = reports.filter(store=store)
     if cash_register is not None:
@@ -141,9 +148,9 @@ class SalesDay:
 
 
 def sales_by_day(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None, item: Item | None = None,
-                 group=None) -> list[SalesDay]:
+                 group=None, user=None) -> list[SalesDay]:
     """Net quantity and revenue of the posted reports' goods, and their returns, per day."""
-    reports = _posted_reports(date_from, date_to, store, cash_register)
+    reports = _posted_reports(date_from, date_to, store, cash_register, user)
     where = Q(report__in=reports) & _group_items(group)
     if item is not None:
         where &= Q(item=item)
@@ -158,8 +165,8 @@ def sales_by_day(*, date_from: dt.date, date_to: dt.date, store=None, cash_regis
         days[row["day"]].returns = row["s"] or ZERO
     # Returns of other shifts' checks («Отчет о розничных возвратах») count on the day the goods came back;
     # the sale's day keeps its revenue.
-    documents = RetailReturnsReport.objects.filter(posted=True, date__gte=_day_start(date_from),
-                                                   date__lte=_day_end(date_to))
+    documents = _scoped(RetailReturnsReport.objects.all(), user).filter(
+        posted=True, date__gte=_day_start(date_from), date__lte=_day_end(date_to))
     if store is not None:
         documents = documents.filter(store=store)
     if cash_register is not None:
@@ -174,10 +181,11 @@ def sales_by_day(*, date_from: dt.date, date_to: dt.date, store=None, cash_regis
     return list(days.values())
 
 
-def sales(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None, item=None, group=None) -> Report:
+def sales(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None, item=None, group=None,
+          user=None) -> Report:
     """«Продажи»: quantity, revenue and returns by day, with the revenue drawn as a chart."""
     days = sales_by_day(date_from=date_from, date_to=date_to, store=store, cash_register=cash_register, item=item,
-                        group=group)
+                        group=group, user=user)
     report = Report("Продажи", [Column("День", "date"), Column("Количество", "qty"), Column("Выручка", "money"),
                                 Column("Возвраты", "money")],
                     subtitle=f"Период: {date_from:%d.%m.%Y} – {date_to:%d.%m.%Y}")
@@ -248,7 +256,7 @@ def cash_shifts(*, date_from: dt.date, date_to: dt.date, store=None, cash_regist
     """«Кассовые смены»: per register and shift — its checks (count, returns, average check, lines per check),
     sales, returns (those of other shifts' checks made in it too), revenue by cash, card, SBP and other,
     cash in / out. In the user's stores."""
-    reports = list(scope_queryset(_posted_reports(date_from, date_to, store, cash_register), user)
+    reports = list(_posted_reports(date_from, date_to, store, cash_register, user)
                    .select_related("cash_register").order_by("cash_register__name", "date"))
     ids = [r.pk for r in reports]
     moves = defaultdict(lambda: [ZERO, ZERO])
@@ -320,32 +328,42 @@ def _figures_row(figures: CheckFigures) -> list:
 
 def report_xlsx(report: Report) -> bytes:
     """The report as an Excel workbook, numbers as numbers in Russian display formats."""
+    return reports_xlsx([report])
+
+
+XLSX_FORMATS = {"qty": "#,##0.###", "money": "#,##0.00", "percent": "0.00", "date": "DD.MM.YYYY",
+                "datetime": "DD.MM.YYYY HH:MM:SS"}
+
+
+def reports_xlsx(reports: list[Report]) -> bytes:
+    """Reports as the sheets of one workbook (a report with two tables, as «Денежные средства»)."""
     from io import BytesIO
 
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
-    sheet = book.active
-    sheet.title = report.title[:31]
-    sheet.append([report.title])
-    sheet["A1"].font = Font(bold=True, size=13)
-    if report.subtitle:
-        sheet.append([report.subtitle])
-    sheet.append([c.label for c in report.columns])
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    formats = {"qty": "#,##0.###", "money": "#,##0.00", "date": "DD.MM.YYYY", "datetime": "DD.MM.YYYY HH:MM:SS"}
-    for row in report.rows + ([report.totals] if report.totals else []):
-        sheet.append(list(row))
-        for cell, column in zip(sheet[sheet.max_row], report.columns):
-            if column.kind in formats and not isinstance(cell.value, str):
-                cell.number_format = formats[column.kind]
-    if report.totals:
+    book.remove(book.active)
+    for report in reports:
+        sheet = book.create_sheet(report.title[:31])
+        sheet.append([report.title])
+        sheet["A1"].font = Font(bold=True, size=13)
+        if report.subtitle:
+            sheet.append([report.subtitle])
+        sheet.append([c.label for c in report.columns])
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
-    for n, column in enumerate(report.columns, 1):
-        sheet.column_dimensions[sheet.cell(row=1, column=n).column_letter].width = 40 if column.kind == "text" else 16
+        for row in report.rows + ([report.totals] if report.totals else []):
+            sheet.append(list(row))
+            for cell, column in zip(sheet[sheet.max_row], report.columns):
+                if column.kind in XLSX_FORMATS and not isinstance(cell.value, str):
+                    cell.number_format = XLSX_FORMATS[column.kind]
+        if report.totals:
+            for cell in sheet[sheet.max_row]:
+                cell.font = Font(bold=True)
+        for n, column in enumerate(report.columns, 1):
+            letter = sheet.cell(row=1, column=n).column_letter
+            sheet.column_dimensions[letter].width = 40 if column.kind == "text" else 16
     out = BytesIO()
     book.save(out)
     return out.getvalue()

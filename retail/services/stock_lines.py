@@ -89,6 +89,8 @@ def document_line_add(*, document, position: Position, quantity: Decimal = Decim
         line.amount = (line.price or 0) * line.quantity
     if retail_price is not None and hasattr(line, "retail_price"):
         line.retail_price = retail_price
+    if hasattr(line, "vat_rate") and not line.vat_rate:
+        line.vat_rate = position.item.vat_rate  # the supplier's rate is the item's unless the line says otherwise
     line.save()
     return line
 

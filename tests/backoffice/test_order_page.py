@@ -237,14 +237,15 @@ def test_store_manager_sees_totals_and_exchange_of_own_store_only(demo):
 
 
 def test_view_only_staff_reads_the_page_without_inputs(demo):
-    viewer = staff("viewer", "view_customerorder", "view_customerorderline", "view_customerorderpayment")
+    viewer = staff("viewer", "view_customerorder", "view_customerorderline", "view_customerorderpayment",
+                   store=demo["store"])
     page = viewer.get(change_url(demo["order"])).content.decode()
     assert "Всего: 366,00 | НДС в т.ч.: 33,27 | Предоплата: 100,00 | К оплате: 266,00" in page
     assert "Ожидает выгрузки на кассу ККМ" in page
     assert 'name="lines-0-quantity"' not in page and 'name="number"' not in page
     assert "СТЕР Пазл 1000 Английский котенок" in page and "object (" not in page
     # Without the lines' own right the totals are still there.
-    orders_only = staff("orders-only", "view_customerorder")
+    orders_only = staff("orders-only", "view_customerorder", store=demo["store"])
     assert "Всего: 366,00 | НДС в т.ч.: 33,27" in orders_only.get(change_url(demo["order"])).content.decode()
     before = CustomerOrder.objects.get(pk=demo["order"].pk).number
     viewer.post(change_url(demo["order"]), {"number": "ВЗЛОМ"})

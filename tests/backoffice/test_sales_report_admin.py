@@ -8,6 +8,7 @@ from retail.models import Item, RetailSalesReport
 from tests import factories as f
 from tests.conftest import sample
 from tests.equipment_service.soap import call
+from tests.offline_exchange.test_sales_import import reasons
 
 
 def upload(client, name):
@@ -26,6 +27,9 @@ def test_list_filters_and_report_layout(client, admin_client, sample_shop):
                                  ("?date__gte=2024-03-16", open_, closed)):
         page = admin_client.get(url + query).content.decode()
         assert f">{shown.number}<" in page and f">{hidden.number}<" not in page, query
+    # The search reaches into the stored reasons: a code that was not found finds its report.
+    page = admin_client.get(url + "?q=00005").content.decode()
+    assert f">{open_.number}<" in page and f">{closed.number}<" not in page
     for name in ("store__id__exact", "cash_register__id__exact", "device__id__exact"):
         assert admin_client.get(f"{url}?{name}=1").status_code == 200
 
@@ -51,19 +55,36 @@ def test_history_of_a_resent_shift(client, admin_client, sample_shop):
     assert report.history.count() == 2 and report.history.first().history_user.username == "sync"
 
 
+def test_history_shows_the_reasons_in_russian_not_their_data(client, admin_client, sample_shop):
+    SkuCode.objects.filter(number=4).delete()
+    Item.objects.filter(pk=sample_shop.cigarettes.pk).update(uuid=uuid.uuid4())
+    upload(client, "a_sale_reports_closed_shift.xml")
+    f.SkuCodeFactory(number=4, item=sample_shop.cigarettes)
+    upload(client, "a_sale_reports_closed_shift.xml")  # resent: posted now, no reasons
+    report = RetailSalesReport.objects.get()
+    page = admin_client.get(reverse("admin:retail_retailsalesreport_history", args=[report.pk])).content.decode()
+    assert "Причины, по которым документ не проведен" in page and "не найдены товары по кодам из чеков" in page
+    first = report.history.earliest("history_date")
+    version = admin_client.get(reverse("admin:retail_retailsalesreport_simple_history",
+                                       args=[report.pk, first.history_id])).content.decode()
+    assert reasons(report) == "" and "не найдены товары по кодам из чеков — код «00004»" in version
+    for data in (page, version):
+        assert "unknown_codes" not in data and "&quot;code&quot;" not in data
+
+
 def test_reload_from_journal_action_after_the_admin_fixes_the_sku(client, admin_client, sample_shop):
     SkuCode.objects.filter(number=4).delete()
     Item.objects.filter(pk=sample_shop.cigarettes.pk).update(uuid=uuid.uuid4())
     upload(client, "a_sale_reports_closed_shift.xml")
     report = RetailSalesReport.objects.get()
-    assert not report.posted and "00004" in report.not_posted_reasons
+    assert not report.posted and "00004" in reasons(report)
 
     f.SkuCodeFactory(number=4, item=sample_shop.cigarettes)
     url = reverse("admin:retail_retailsalesreport_changelist")
     response = admin_client.post(url, {"action": "reload_from_journal", "_selected_action": [report.pk]}, follow=True)
     assert "Данные успешно загружены" in response.content.decode()
     report.refresh_from_db()
-    assert report.posted and report.number == "ОБ-000001" and report.not_posted_reasons == ""
+    assert report.posted and report.number == "ОБ-000001" and report.not_posted_reasons == []
     assert report.history.first().history_user.username == "admin"
     assert RetailSalesReport.objects.count() == 1
 

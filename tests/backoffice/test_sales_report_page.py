@@ -143,7 +143,7 @@ def test_thousands_are_spaced_and_vat_reads_as_percent(admin_client, sample_shop
 
 
 def test_the_printed_form_has_the_header_and_the_goods(open_shift):
-    viewer = staff("viewer", "view_retailsalesreport")
+    viewer = staff("viewer", "view_retailsalesreport", store=open_shift.store)
     response = viewer.get(reverse("admin:retail_retailsalesreport_print", args=[open_shift.pk]))
     html = response.content.decode()
     assert response.status_code == 200
@@ -222,7 +222,7 @@ def test_positions_are_found_by_sku_number_name_and_article(admin_client, sample
 class TestRights:
     def test_view_only_staff_see_the_page_without_its_buttons_and_their_posts_are_refused(self, sample_shop,
                                                                                            unknown_cigarettes):
-        viewer = staff("viewer", "view_retailsalesreport")
+        viewer = staff("viewer", "view_retailsalesreport", store=sample_shop.store)
         html = page_of(viewer, unknown_cigarettes)
         assert "Нераспознанные строки" in html and "⚠ не найден: код 00004" in html
         for button in ("Перепровести из журнала", "Сопоставить с номенклатурой", "Присвоить код позиции"):

@@ -43,3 +43,14 @@ def test_bench_sales_import_compares_the_upload_with_the_checks_kept_against_wit
                      text), text
     # Only the import that keeps them stores checks: 40 checks, 3 lines each but the returns' copies.
     assert re.search(r"checks kept: \d{3} check lines in \d+ bytes .*: [\d.]+ bytes a check line", text), text
+
+
+def test_bench_cost_prints_the_shift_with_and_without_cost_and_the_late_receipt():
+    out = StringIO()
+    call_command("bench_cost", checks=40, lines=2, goods=60, repeat=2, movements=30, stdout=out)
+    text = out.getvalue()
+    assert "catalog: 60 goods, 60 with an opening cost" in text
+    assert re.search(r"shift of 40 checks x 2 lines: plain posting [\d.]+ s \(runs \[[\d., ]+\]\), with cost and "
+                     r"cash [\d.]+ s \(runs \[[\d., ]+\]\); with / plain = [\d.]+x", text), text
+    assert re.search(r"late receipt before a month of 30 movements of one item: re-costed 30 rows; posting [\d.]+ s",
+                     text), text

@@ -118,7 +118,7 @@ def test_the_switch_needs_the_right_to_change_the_device_and_its_store(goods_202
     device = goods_2026["device"]
     url = reverse("admin:offline_exchange_offlinedevice_format_switch", args=[device.pk])
     page = reverse("admin:offline_exchange_offlinedevice_change", args=[device.pk])
-    viewer = staff_client("viewer", "view_offlinedevice")
+    viewer = staff_client("viewer", "view_offlinedevice", "view_all_stores")  # head office, every store
     assert "Товары, которые не выгружаются на кассу: 1" in viewer.get(page).content.decode()
     assert 'id="format-switch"' not in viewer.get(page).content.decode()
     assert viewer.post(url).status_code == 403

@@ -106,7 +106,7 @@ def test_60_mb_upload_is_refused_and_20_mb_shift_is_accepted(live_server, sample
                "Authorization": basic("sync", "sync")}
     huge = envelope("PostDocs", [("DeviceID", DEVICE), ("DocType", "SaleReports"), ("Document", "x" * (60 << 20))])
     response = requests.post(url, data=huge, headers=headers, timeout=120)
-    assert response.status_code == 500 and "больше допустимого размера" in response.text
+    assert response.status_code == 413 and "больше допустимого размера" in response.text
     assert str(settings.EQUIPMENT_SERVICE_MAX_REQUEST_BYTES) in response.text
     assert RetailSalesReport.objects.count() == 0
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
-from offline_exchange.models import ExchangeSettings, OfflineDevice, Transfer
+from offline_exchange.models import ExchangeSettings, OfflineDevice, OrderDue, Transfer
 from retail.models import Barcode, CustomerOrder, Item, Price, PriceType, Unit
 from tests.conftest import FMT_NS, assert_valid, assert_valid_as
 from tests.equipment_service.soap import call
@@ -218,7 +218,7 @@ def test_get_price_list_counts_as_delivered(client, demo, device_id, xsd):
     assert again.find(f"{N}Goods") is None
 
 
-def test_orders_delivered_once_until_changed(client, demo, device_id, xsd):
+def test_orders_delivered_until_received_and_again_when_changed(client, demo, device_id, xsd):
     text = call(client, "GetDocs", [("DeviceID", device_id), ("DocType", "Order")]).result("GetDocs")
     root = assert_valid(xsd, text)
     orders = root.findall(N + "Order")
@@ -231,6 +231,9 @@ def test_orders_delivered_once_until_changed(client, demo, device_id, xsd):
     payment = order.find(f"{N}Payments/{N}Payment")
     assert (payment.get("ElectronicPayment"), payment.get("Cash"), payment.get("PrePayment")) == (
         "100.00", "0.00", "0.00")
+    again = call(client, "GetDocs", [("DeviceID", device_id), ("DocType", "Order")]).result("GetDocs")
+    assert assert_valid(xsd, again).find(N + "Order") is not None  # not yet proven received: at least once
+    OrderDue.objects.all().delete()  # as the register's sale of it would prove it has it
     empty = call(client, "GetDocs", [("DeviceID", device_id), ("DocType", "Order")]).result("GetDocs")
     assert assert_valid(xsd, empty).find(N + "Order") is None
     db_order = CustomerOrder.objects.get()

@@ -167,11 +167,14 @@ class TestPaths:
     def test_all_paths_answer(self, client, demo, device_id, path):
         assert call(client, "GetVersion", [("DeviceID", device_id)], path=path).result("GetVersion") == "3001"
 
-    def test_wrong_case_base_is_404_that_says_so(self, client, demo):
+    def test_wrong_case_base_is_a_plain_404_that_lists_nothing(self, client, demo, settings):
+        settings.EQUIPMENT_SERVICE_BASE_NAMES = ["rt", "chain-secret"]
         response = client.get("/Rt/ws/EquipmentService?wsdl", HTTP_AUTHORIZATION=basic("sync", "sync"))
         assert response.status_code == 404
         text = response.content.decode()
-        assert "чувствительно к регистру" in text and "rt" in text
+        assert "чувствительно к регистру" in text and "«Rt»" in text
+        # The published names are nobody's business: a stranger learns nothing to try next.
+        assert "chain-secret" not in text and "«rt»" not in text and "опубликованы" not in text
 
 
 class TestWsdl:
@@ -257,11 +260,12 @@ class TestHostileXml:
         answer = post(client, "/rt/ws/EquipmentService", b"<soap:Envelope", op="GetVersion")
         assert answer.status == 500 and "Client" in answer.fault_code()
 
-    def test_oversized_request_is_refused(self, client, demo, device_id, settings):
+    def test_oversized_request_is_refused_with_413(self, client, demo, device_id, settings):
         settings.EQUIPMENT_SERVICE_MAX_REQUEST_BYTES = 1000
         body = envelope("PostDocs", [("DeviceID", device_id), ("DocType", "SaleReports"), ("Document", "x" * 2000)])
         answer = post(client, "/rt/ws/EquipmentService", body, op="PostDocs")
-        assert answer.status == 500 and "больше допустимого" in answer.fault
+        assert answer.status == 413 and "больше допустимого" in answer.fault and "Client" in answer.fault_code()
+        assert ExchangeJournalEntry.objects.get().status == "fault"
 
 
 class TestVerifiedCredentialsCache:
@@ -309,7 +313,7 @@ class TestLockout:
         locked = call(client, "Connect", [("DeviceID", device_id)])  # even the right password now
         assert locked.status == 429 and "Слишком много неудачных попыток входа пользователя «sync»" in locked.body.decode()
         entry = ExchangeJournalEntry.objects.order_by("id").last()
-        assert entry.status == "denied" and "адрес 127.0.0.1, пользователь «sync»" in entry.note
+        assert entry.status == "denied" and "адрес 127.0.0.1; пользователи: «sync»" in entry.note
         assert "guess" not in " ".join(ExchangeJournalEntry.objects.values_list("note", flat=True))
 
     def test_address_is_locked_across_logins(self, client, demo, device_id):
@@ -331,13 +335,16 @@ class TestLockout:
         assert call(client, "Connect", [("DeviceID", device_id)]).status == 200
         assert not AuthFailure.objects.filter(username="sync").exists()
 
-    def test_forwarded_address_is_used_only_when_trusted(self, client, demo, device_id, settings):
-        settings.TRUST_X_FORWARDED_FOR = True
-        for _ in range(5):
-            call(client, "Connect", [("DeviceID", device_id)], user="nobody", password="x",
-                 HTTP_X_FORWARDED_FOR="203.0.113.5, 198.51.100.1")
+    def test_forwarded_address_is_used_only_from_a_trusted_proxy(self, client, demo, device_id, settings):
         from offline_exchange.models import AuthFailure
-        assert set(AuthFailure.objects.values_list("ip", flat=True)) == {"198.51.100.1"}
+        forged = {"HTTP_X_FORWARDED_FOR": "203.0.113.5, 198.51.100.1"}
+        call(client, "Connect", [("DeviceID", device_id)], user="nobody", password="x", REMOTE_ADDR="192.0.2.9",
+             **forged)
+        assert set(AuthFailure.objects.values_list("ip", flat=True)) == {"192.0.2.9"}  # no proxy list: the peer
+        settings.TRUSTED_PROXIES = ["192.0.2.0/24"]
+        call(client, "Connect", [("DeviceID", device_id)], user="nobody", password="x", REMOTE_ADDR="192.0.2.9",
+             **forged)
+        assert AuthFailure.objects.latest("id").ip == "198.51.100.1"
 
 
 def test_database_down_before_the_operation_is_a_soap_fault_not_an_html_page(client, demo, device_id, monkeypatch):

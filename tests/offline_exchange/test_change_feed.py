@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from lxml import etree
 
-from offline_exchange.feed_sql import ITEM, ORDER, feed_triggers_create, feed_triggers_present, trigger_names
-from offline_exchange.models import ChangeFeedEntry, ExchangeRule, OfflineDevice, SkuCode, Transfer
+from offline_exchange.feed_sql import ITEM, ORDER, feed_triggers_create, trigger_names
+from offline_exchange.models import ChangeFeedEntry, ExchangeRule, OfflineDevice, OrderDue, SkuCode, Transfer
 from offline_exchange.services import price_list
 from offline_exchange.services.feed import (
     FULL_RULE,
@@ -38,6 +38,7 @@ from retail.models import (
 )
 from retail.services.catalog import catalog_import
 from tests.conftest import FMT_NS
+from tests.offline_exchange.test_feed_triggers import installed as installed_triggers
 from tests.offline_exchange.test_goods_cache import (
     _admin_post,
     _balance,
@@ -354,12 +355,17 @@ def test_a_rule_change_makes_the_next_list_full(demo):
 def test_orders_go_again_when_they_or_their_lines_change_whatever_writes_them(demo, client, device_id):
     from offline_exchange.services.exports import orders_export
 
+    def received():  # what the register proves by selling the orders (orders stay due until then)
+        OrderDue.objects.filter(device=device).delete()
+
     device = OfflineDevice.objects.get(pk=demo["device"].pk)
     assert b"<Order " in orders_export(device=device)
+    received()
     assert b"<Order " not in orders_export(device=device)
     order = CustomerOrder.objects.get()
     CustomerOrderLine.objects.filter(order=order).update(quantity=Decimal("3"))
     assert b"<Order " in orders_export(device=device)
+    received()
     assert b"<Order " not in orders_export(device=device)
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {CustomerOrder._meta.db_table} SET comment = %s WHERE id = %s", ["SQL", order.pk])
@@ -444,14 +450,14 @@ def test_compaction_runs_as_a_command_and_as_a_task(demo, settings):
 
 
 def test_every_trigger_exists_and_survives_a_table_rebuild(demo):
-    assert feed_triggers_present(connection) == set(trigger_names(connection.vendor))
+    assert set(installed_triggers()) == set(trigger_names(connection.vendor))
     if connection.vendor == "sqlite":
         # SQLite alters a table by copying it: its triggers go; migrate's post_migrate puts them back.
         with connection.cursor() as cursor:
             cursor.execute("DROP TRIGGER feed_retail_price_upd")
-        assert "feed_retail_price_upd" not in feed_triggers_present(connection)
+        assert "feed_retail_price_upd" not in installed_triggers()
         feed_triggers_create(connection)
-        assert feed_triggers_present(connection) == set(trigger_names(connection.vendor))
+        assert set(installed_triggers()) == set(trigger_names(connection.vendor))
 
 
 def test_an_unchanged_save_records_nothing(demo):

@@ -203,7 +203,9 @@ def test_checks_are_seen_only_by_those_who_may_in_their_stores(sample_shop, clie
     upload(sample_shop, the_shift())
     check = Check.objects.get(number="1")
     page_url = reverse("admin:retail_check_change", args=[check.pk])
-    viewer = f.staff_client("viewer", "view_check")
+    # Head-office staff bound to no store see every store's checks with «Все магазины», none without it.
+    viewer = f.staff_client("viewer", "view_check", "view_all_stores")
+    assert ">1</a>" not in changelist(f.staff_client("unbound", "view_check"))
     assert "Вода" not in changelist(viewer)  # the list shows checks, not lines
     assert f">{check.number}</a>" in changelist(viewer) and viewer.get(page_url).status_code == 200
     assert viewer.post(page_url, {}).status_code == 403

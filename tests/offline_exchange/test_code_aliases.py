@@ -13,16 +13,13 @@ from offline_exchange.services.code_aliases import (
     sku_number_is_free,
 )
 from offline_exchange.services.journal import journal_receive
-from offline_exchange.services.sales import (
-    SUCCESS,
-    post_docs,
-    sales_report_reasons_short,
-    sales_report_repost,
-    sales_report_unrecognized,
-)
+from offline_exchange.services.sales import SUCCESS, post_docs, sales_report_repost, sales_report_unrecognized
 from retail.models import Item, RetailSalesReport, SalesReportGoodsLine, StockMovement
+from retail.services.reasons import odd_vat_rates_reason, unknown_codes_reason
+from retail.services.sales_reports import sales_report_reasons_short
 from tests import factories as f
 from tests.conftest import sample
+from tests.offline_exchange.test_sales_import import reasons
 
 
 def received(device, name="a_sale_reports_closed_shift.xml"):
@@ -40,7 +37,7 @@ def unknown_cigarettes(sample_shop):
     Item.objects.filter(pk=sample_shop.cigarettes.pk).update(uuid=uuid.uuid4())
     received(sample_shop.device)
     report = RetailSalesReport.objects.get()
-    assert not report.posted and "00004" in report.not_posted_reasons
+    assert not report.posted and "00004" in reasons(report)
     return report
 
 
@@ -58,7 +55,7 @@ def test_a_mapped_code_posts_the_report_on_repost_without_touching_the_sku_regis
     assert (result.success, result.description) == (True, SUCCESS)
     report = RetailSalesReport.objects.get()  # the same report, replaced, not a second one
     assert report.pk == unknown_cigarettes.pk and report.number == unknown_cigarettes.number
-    assert report.posted and report.not_posted_reasons == ""
+    assert report.posted and report.not_posted_reasons == []
     line = report.salesreportgoodsline_set.get(sent_code="00004")
     assert (line.item, line.quantity, line.amount) == (sample_shop.cigarettes, D(2), D("360.00"))
     assert set(SkuCode.objects.values_list("number", "item_id", "characteristic_id", "pack_id")) == skus_before
@@ -155,8 +152,8 @@ def test_unrecognized_codes_and_short_reasons_of_an_open_shift(sample_shop):
 
 
 def test_short_reasons_count_codes_in_russian():
-    report = RetailSalesReport(not_posted_reasons="не найдены товары по кодам из чеков — код «1»\n"
-                                                  "непонятная ставка НДС в чеке: 18 (взята ставка из карточки товара)")
+    report = RetailSalesReport(not_posted_reasons=[unknown_codes_reason([("1", None, 1, D(1), D(5), {D(5)})]),
+                                                   odd_vat_rates_reason({"18"})])
     assert sales_report_reasons_short(report=report, unknown_codes=3) == [
         "3 кода не найдены", "непонятная ставка НДС в чеке: 18"]
     assert sales_report_reasons_short(report=report, unknown_codes=11)[0] == "11 кодов не найдены"

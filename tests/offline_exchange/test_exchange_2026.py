@@ -12,8 +12,8 @@ from retail.models import Item, VatRate
 from tests import factories as f
 from tests.migrating import migrate
 
-BEFORE = [("offline_exchange", "0060_words")]
-AFTER = [("offline_exchange", "0090_2026")]
+BEFORE = [("offline_exchange", "0110_resend")]
+AFTER = [("offline_exchange", "0140_2026")]
 
 
 @pytest.mark.django_db

@@ -13,14 +13,23 @@ from offline_exchange.format.sale_reports import CheckDoc, CheckLineDoc, Payment
 from offline_exchange.format.versions import get_format
 from offline_exchange.services.sales import SUCCESS, post_docs
 from retail.models import (
+    CashWithdrawal,
     Check,
+    GoodsReceipt,
+    GoodsReceiptLine,
+    MoneyMovement,
+    OpeningBalance,
+    OpeningBalanceLine,
     RetailReturnsReport,
     RetailSalesReport,
     SalesReportGoodsLine,
     StockMovement,
 )
 from retail.services import reports
-from retail.services.posting import stock_book_quantity
+from retail.services.margin import gross_profit
+from retail.services.numbering import document_number_assign
+from retail.services.posting import document_post, stock_book_quantity
+from retail.services.reasons import UNKNOWN_CODES, reason_text
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +172,10 @@ def test_a_return_of_an_unknown_code_waits_unposted_with_the_reason(sample_shop)
     doc.checks[1].lines[0].code = "99999"
     upload(sample_shop, doc)
     document = RetailReturnsReport.objects.get()
-    assert not document.posted and "«99999»" in document.not_posted_reasons
+    # The reason is data, as the sales report's; its Russian is written in one place.
+    [reason] = document.not_posted_reasons
+    assert not document.posted and reason["code"] == UNKNOWN_CODES and reason["codes"][0]["code"] == "99999"
+    assert "«99999»" in reason_text(reason)
     assert not StockMovement.objects.filter(quantity__gt=0).exists()
 
 
@@ -189,3 +201,83 @@ def test_the_returns_pages_in_the_users_stores(sample_shop, admin_client):
     assert document.number not in stranger.get(listing).content.decode()
     assert stranger.get(page_url).status_code == 302
     assert f.staff_client("nobody").get(listing).status_code == 403
+
+
+# --- Booked once: the cost and the cash of a returns document (issue 25's ledger) ----------------------
+
+def _costed(shop):
+    """Cigarettes in stock before Monday at 100.00 a pack; a receipt on Tuesday at 130.00 moves the average."""
+    for model, line_model, when, price in ((OpeningBalance, OpeningBalanceLine, at(MONDAY, 8), "100.00"),
+                                           (GoodsReceipt, GoodsReceiptLine, at(MONDAY + dt.timedelta(days=1), 12),
+                                            "130.00")):
+        doc = model(date=when, organization=shop.org, warehouse=shop.warehouse)
+        document_number_assign(document=doc)
+        doc.save()
+        line_model.objects.create(document=doc, line_number=1, item=shop.cigarettes, quantity=D(10), price=D(price),
+                                  **({"amount": D(price) * 10, "vat_rate": "none"} if model is GoodsReceipt else {}))
+        document_post(document=doc)
+
+
+def _returned_cost(document):
+    [row] = StockMovement.objects.filter(document_id=document.pk, quantity__gt=0,
+                                         document_type__model="retailreturnsreport")
+    return row.cost
+
+
+def test_a_return_comes_back_at_its_sales_cost_and_its_cash_leaves_the_register_once(sample_shop):
+    _costed(sample_shop)
+    sample_shop.store.cash_withdrawal_after_upload = True
+    sample_shop.store.save()
+    upload(sample_shop, monday())
+    doc = wednesday()
+    doc.checks[1].payments = [paid(cash="180.00")]  # Monday's card sale refunded in cash on Wednesday
+    [shift_report] = upload(sample_shop, doc)
+    document = RetailReturnsReport.objects.get()
+    # At the 100.00 Monday's shift took the pack out at, not at Wednesday's average (115.79).
+    assert _returned_cost(document) == D("100.000000")
+    # The cash paid back is the document's row of the register's cash, and only its: the shift's report
+    # books Wednesday's sale alone, and its withdrawal takes what was left in the drawer.
+    shift_report.refresh_from_db()
+    assert (shift_report.cash_total, shift_report.cash_returns_total) == (D("50.00"), D(0))
+    assert list(MoneyMovement.objects.filter(document_id=document.pk, document_type__model="retailreturnsreport")
+                .values_list("kind", "amount", "cash_register")) == [
+        (MoneyMovement.Kind.RETURN, D("-180.00"), sample_shop.register.pk)]
+    returns = MoneyMovement.objects.filter(kind=MoneyMovement.Kind.RETURN)
+    assert sum(returns.values_list("amount", flat=True)) == D("-180.00")
+    # 50.00 in, 180.00 out: nothing to take to the store's desk; Monday's 100.00 was taken.
+    assert not CashWithdrawal.objects.filter(sales_report=shift_report, posted=True).exists()
+    # Sent again: still one row of each.
+    upload(sample_shop, doc)
+    assert returns.count() == 1 and StockMovement.objects.filter(
+        item=sample_shop.cigarettes, quantity__gt=0, document_type__model="retailreturnsreport").count() == 1
+    # «Валовая прибыль» takes the return's revenue and cost back on Wednesday: 150.00 without VAT, 100.00.
+    profit = gross_profit(date_from=WEDNESDAY, date_to=WEDNESDAY, by="item", period="total")
+    rows = {row[0]: row[1:3] for row in profit.rows}
+    assert rows[sample_shop.cigarettes.name] == [D("-150.00"), D("-100.00")]
+
+
+def test_the_withdrawal_takes_the_shifts_cash_less_its_returns_documents(sample_shop):
+    sample_shop.store.cash_withdrawal_after_upload = True
+    sample_shop.store.save()
+    upload(sample_shop, monday())
+    doc = wednesday()
+    doc.checks[0].lines, doc.checks[0].payments = [line("3", 6, "50.00")], [paid(cash="300.00")]
+    doc.checks[1].payments = [paid(cash="180.00")]
+    [shift_report] = upload(sample_shop, doc)
+    withdrawal = CashWithdrawal.objects.get(sales_report=shift_report)
+    assert (withdrawal.posted, withdrawal.amount) == (True, D("120.00"))
+    # The register ends the week empty: every cash row of it, the report's, the return's, the withdrawals'.
+    register_rows = MoneyMovement.objects.filter(cash_register=sample_shop.register)
+    assert sum(register_rows.values_list("amount", flat=True)) == D(0)
+
+
+def test_a_return_booked_before_its_sale_takes_the_sales_cost_when_the_sale_comes(sample_shop):
+    _costed(sample_shop)
+    upload(sample_shop, wednesday())
+    document = RetailReturnsReport.objects.get()
+    # The sale is not known yet: back at Wednesday's average of the 20 packs (100.00 and 130.00).
+    assert document.sale_report is None and _returned_cost(document) == D("115.000000")
+    [sale_report] = upload(sample_shop, monday())
+    document.refresh_from_db()
+    assert document.sale_report == sale_report and document.posted
+    assert _returned_cost(document) == D("100.000000")

@@ -1,4 +1,5 @@
 """Property-based: any valid shift imports to totals equal to the document's; no invalid one breaks the server."""
+import itertools
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,6 +15,9 @@ from tests.equipment_service.soap import envelope, post
 from tests.offline_exchange.test_sale_reports_format import mutations
 
 GOODS = [("1", "10", True), ("3", "20", False), ("4", "20", False), ("2", "20", False), ("99999", "none", False)]
+# Every example is a shift of its own: the examples share one database, where two shifts with one number and
+# opening time but other UUIDs and closing times are a conflict, never booked (test_resend.py).
+_OPENINGS = itertools.count()
 HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
 
 
@@ -42,7 +46,8 @@ def shifts(draw):
         checks.append(CheckDoc(line=0, date=moment, number=str(n + 1), taxation_system=0,
                                operation_type=draw(st.sampled_from([1, 1, 1, 2, 3])), uuid=uuid.uuid4(),
                                lines=goods, payments=payments))
-    return SaleReportDoc(line=0, shift_number=str(draw(st.integers(1, 9999))), opened_at=datetime(2024, 9, 1, 8),
+    opened_at = datetime(2024, 9, 1, 8) - timedelta(minutes=next(_OPENINGS))
+    return SaleReportDoc(line=0, shift_number=str(draw(st.integers(1, 9999))), opened_at=opened_at,
                          closed_at=moment + timedelta(minutes=1), shift_state=1, uuid=uuid.uuid4(), checks=checks)
 
 

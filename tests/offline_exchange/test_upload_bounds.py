@@ -8,11 +8,12 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from lxml import etree
 
-from offline_exchange.models import ExchangeJournalEntry, KnownLoginAddress, ReportNumberCounter
+from offline_exchange.models import ExchangeJournalEntry, KnownLoginAddress
 from offline_exchange.services import sales
 from offline_exchange.services.journal import journal_purge, journal_receive
 from offline_exchange.tasks import journal_purge_daily
-from retail.models import RetailSalesReport
+from retail.models import DocumentCounter, RetailSalesReport
+from retail.services import numbering
 from tests.conftest import sample
 from tests.equipment_service.soap import call
 
@@ -48,13 +49,16 @@ def test_within_the_limits_both_shifts_are_imported(sample_shop):
 
 def test_numbers_are_taken_after_every_shift_is_written(sample_shop, monkeypatch):
     order = []
-    save, lock = sales._save, sales._counter_locked
+    save, lock = sales._save, numbering._counter_locked
     monkeypatch.setattr(sales, "_save", lambda **kw: order.append("save") or save(**kw))
-    monkeypatch.setattr(sales, "_counter_locked", lambda **kw: order.append("lock") or lock(**kw))
+    monkeypatch.setattr(numbering, "_counter_locked", lambda **kw: order.append("lock") or lock(**kw))
     result = sales.post_docs(device=sample_shop.device, doc_type="SaleReports", document=two_shifts())
-    assert result.success and order == ["save", "save", "lock"]
-    # One counter per prefix and year, not a lock shared by every organization.
-    assert list(ReportNumberCounter.objects.values_list("prefix", "last")) == [("ОБ", 2)]
+    # Every shift written before the first number is taken (the automatic «Выемка» of each shift is numbered
+    # after the reports, by its own counter).
+    assert result.success and order[:3] == ["save", "save", "lock"] and "save" not in order[3:]
+    # One counter per kind, prefix and year, not a lock shared by every organization.
+    assert list(DocumentCounter.objects.filter(kind="retail.retailsalesreport").values_list("kind", "prefix", "last")) \
+        == [("retail.retailsalesreport", "ОБ", 2)]
     report = RetailSalesReport.objects.get(number="ОБ-000001")
     assert report.history.earliest("history_date").number == "ОБ-000001"  # never the stand-in
     assert "ОБ-000001" in result.note and "~" not in result.note

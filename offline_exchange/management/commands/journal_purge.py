@@ -19,6 +19,7 @@ class Command(BaseCommand):
         outcome = journal_purge(days=days)
         self.stdout.write(f"Удалено записей журнала: {outcome.entries}; сохранено для отчетов: "
                           f"{outcome.kept_for_reports}; забыто адресов входа: {outcome.known_addresses}; "
+                          f"прерванных выгрузок отмечено ошибкой: {outcome.stale_uploads}; "
                           f"удалено чеков старше срока хранения: {outcome.checks}")
         if schedule:
             queued = journal_purge_schedule()

@@ -25,8 +25,8 @@ def _lists_follow_the_format(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('offline_exchange', '0060_words'),
-        ('retail', '0050_words'),
+        ('offline_exchange', '0110_resend'),
+        ('retail', '0130_checks'),
     ]
 
     operations = [

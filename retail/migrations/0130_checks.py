@@ -12,8 +12,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('offline_exchange', '0090_2026'),
-        ('retail', '0050_words'),
+        ('offline_exchange', '0110_resend'),
+        ('retail', '0120_manual_closing'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -107,7 +107,7 @@ class Migration(migrations.Migration):
                 ('cash_total', models.DecimalField(decimal_places=2, default=0, max_digits=15, verbose_name='Возвращено наличными')),
                 ('electronic_total', models.DecimalField(decimal_places=2, default=0, max_digits=15, verbose_name='Возвращено электронно')),
                 ('posted', models.BooleanField(default=False, verbose_name='Проведен')),
-                ('not_posted_reasons', models.TextField(blank=True, verbose_name='Причины, по которым документ не проведен')),
+                ('not_posted_reasons', models.JSONField(blank=True, default=list, verbose_name='Причины, по которым документ не проведен')),
                 ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='Создан')),
                 ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='Изменен')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
@@ -153,7 +153,7 @@ class Migration(migrations.Migration):
                 ('cash_total', models.DecimalField(decimal_places=2, default=0, max_digits=15, verbose_name='Возвращено наличными')),
                 ('electronic_total', models.DecimalField(decimal_places=2, default=0, max_digits=15, verbose_name='Возвращено электронно')),
                 ('posted', models.BooleanField(default=False, verbose_name='Проведен')),
-                ('not_posted_reasons', models.TextField(blank=True, verbose_name='Причины, по которым документ не проведен')),
+                ('not_posted_reasons', models.JSONField(blank=True, default=list, verbose_name='Причины, по которым документ не проведен')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='Создан')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='Изменен')),
                 ('cash_register', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='returns_reports', to='offline_exchange.cashregister', verbose_name='Касса ККМ')),
