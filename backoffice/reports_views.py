@@ -139,16 +139,17 @@ def report_view(request, slug):
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
         response["Content-Disposition"] = f'attachment; filename="{slug}-{dt.date.today():%Y%m%d}.xlsx"'
         return response
-    rows = []
+    rows, more_totals = [], []
     if report is not None:
         kinds = [c.kind for c in report.columns]
         rows = [[(_cell(v, k), k) for v, k in zip(row, kinds)] for row in report.rows]
         totals = [(_cell(v, k), k) for v, k in zip(report.totals, kinds)] if report.totals else None
+        more_totals = [[(_cell(v, k), k) for v, k in zip(row, kinds)] for row in report.more_totals]
     query = params.copy()
     query["format"] = "xlsx"
     context = {
         **admin.site.each_context(request), "title": title, "form": form, "report": report, "rows": rows,
-        "totals": totals if report is not None else None, "xlsx_query": query.urlencode(),
+        "totals": totals if report is not None else None, "more_totals": more_totals, "xlsx_query": query.urlencode(),
         "reports": report_list(request), "slug": slug, "no_stores": NO_STORES_TEXT if no_stores else "",
     }
     return TemplateResponse(request, "admin/retail/reports/report.html", context)

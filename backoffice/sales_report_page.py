@@ -167,7 +167,7 @@ class UnrecognizedRow:
     quantity: str
     prices: str
     amount: str
-    mapped_to: str  # a mapping saved since the last posting, waiting for «Перепровести»
+    mapped_to: str  # a mapping saved since the last posting, waiting for «Провести»
     sku_free: bool
 
 

@@ -185,8 +185,10 @@ class EquipmentService(ServiceBase):
                        "Документ сохранен в журнале обмена; повторите выгрузку.")
             _failed(call, message)
             raise Fault("Server", message) from None
-        if not result.success:
-            call.status, call.error = "refused", result.description
+        call.status = journal.upload_status(success=result.success,
+                                            unposted=any(not report.posted for report in result.reports))
+        if call.status != "ok":  # refused, or taken with a report left unposted (a warning)
+            call.error = result.description
         call.note, call.warning = result.note, result.warning
         return _text(result.content)
 

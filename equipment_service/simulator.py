@@ -25,6 +25,9 @@ class SyncReport:
     goods: int = 0
     orders: int = 0
     posted: str = ""
+    # What the register got, kept on request (`pos_sync -v 2` prints it): each package's document, the orders'.
+    packages_received: list[tuple[int, str]] = field(default_factory=list)
+    orders_received: str = ""
 
     @property
     def ok(self) -> bool:
@@ -41,8 +44,9 @@ def _local(element, name: str):
 
 def device_sync(client: EquipmentServiceClient, device_id: str, *, full: bool = False, post: bytes | None = None,
                 max_polls: int = 600, poll_seconds: float = 0.2,
-                on_package: Callable[[int, int], None] | None = None) -> SyncReport:
-    """Version → settings → price list (all packages) → orders → upload; stops at the first failure."""
+                on_package: Callable[[int, int], None] | None = None, keep: bool = False) -> SyncReport:
+    """Version → settings → price list (all packages) → orders → upload; stops at the first failure. With
+    `keep`, the documents received are kept in the report."""
     report = SyncReport()
 
     def step(operation: str, **params) -> str | None:
@@ -91,6 +95,8 @@ def device_sync(client: EquipmentServiceClient, device_id: str, *, full: bool = 
         report.packages += 1
         report.goods += len(_local(root, "Good"))
         report.steps[-1].note = f"пакет {number} из {total}"
+        if keep:
+            report.packages_received.append((number, text))
         if on_package:
             on_package(number, total)
         if number >= total:
@@ -101,6 +107,8 @@ def device_sync(client: EquipmentServiceClient, device_id: str, *, full: bool = 
         return report
     if orders.strip():
         report.orders = len(_local(document(orders), "Order"))
+    if keep:
+        report.orders_received = orders
     if post is not None:
         answer = step("PostDocs", DeviceID=device_id, DocType="SaleReports", Document=post.decode("utf-8"))
         if answer is None:

@@ -541,7 +541,10 @@ OPERATION_NAMES = {
     "PostDocs": "Загрузка документов",
     "(неизвестна)": "Неизвестная операция",
 }
-DOC_TYPE_NAMES = {"SaleReports": "отчеты о продажах", "Order": "заказы"}
+# The DocType of an upload as the journal names it (the device's word stays in the entry).
+DOC_TYPE_NAMES = {"SaleReports": "отчеты о продажах", "SalesReport": "отчеты о продажах",
+                  "SaleReport": "отчеты о продажах", "Order": "заказы",
+                  "AlcoholTareOpening": "вскрытия алкогольной тары", "PriceCheckerReport": "отчеты о ценниках"}
 
 
 class ExchangeJournalEntry(models.Model):
@@ -551,6 +554,9 @@ class ExchangeJournalEntry(models.Model):
         # Written before a PostDocs document is processed, so an upload survives whatever happens next.
         RECEIVED = "received", "Принят, обрабатывается"
         OK = "ok", "Успешно"
+        # Taken (the device was told «успешно»), but a report was saved without being posted: a task for the
+        # store admin, shown as such in the journal.
+        WARNING = "warning", "Предупреждение"
         REFUSED = "refused", "Отклонено сервером"
         FAULT = "fault", "Ошибка"
         DENIED = "denied", "Доступ запрещен"

@@ -45,6 +45,8 @@ class CashWithdrawalAdmin(StockDocumentAdmin):
     form = CashWithdrawalForm
     change_form_template = "admin/retail/cashwithdrawal/change_form.html"
     list_display = ["number", "date_shown", "store", "cash_register", "amount_shown", "posted", "report_link"]
+    list_priority = {"number": 1, "date_shown": 1, "amount_shown": 1, "posted": 1, "cash_register": 2,
+                     "report_link": 3, "store": 3}
     list_filter = ["posted", "store", "cash_register", ("date", admin.DateFieldListFilter)]
     list_select_related = ["store", "cash_register", "sales_report"]
     readonly_fields = ["number", "posted", "report_link"]
@@ -88,6 +90,8 @@ class MoneyMovementAdmin(admin.ModelAdmin):
     """«Денежные средства»: read-only, written by posted sales reports and withdrawals."""
 
     list_display = ["date_shown", "store", "place", "kind", "income", "expense", "document_shown"]
+    list_priority = {"date_shown": 1, "income": 1, "expense": 1, "document_shown": 1, "place": 2, "kind": 2,
+                     "store": 3}
     list_filter = ["store", "cash_register", "kind", ("date", admin.DateFieldListFilter)]
     list_select_related = ["store", "cash_register", "document_type"]
     date_hierarchy = "date"

@@ -168,7 +168,8 @@ class ItemAdmin(ImportExportMixin, admin.ModelAdmin):
     @admin.display(description="SKU")
     def sku_number(self, obj):
         code = obj.sku_codes.filter(characteristic=None, pack=None).first()
-        return code.number if code else "—"
+        # A code, not an amount: never «100 009».
+        return str(code.number) if code else "—"
 
     @admin.action(description="Сгенерировать SKU", permissions=["change"])
     def generate_sku(self, request, queryset):

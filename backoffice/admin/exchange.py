@@ -1,14 +1,21 @@
 """Exchange set-up in the order of the 1С:Розница instruction, plus the journal and transfers."""
+import json
 import re
 from datetime import timedelta
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template import loader
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -16,8 +23,10 @@ from django.utils.safestring import mark_safe
 
 from backoffice.admin.rights import SyncUsersFieldMixin
 from common.ru import datetime_text
+from offline_exchange.format.contents import GOOD_COLUMNS, ORDER_COLUMNS
 from offline_exchange.format.versions import NEWEST_FORMAT
 from offline_exchange.models import (
+    DOC_TYPE_NAMES,
     OPERATION_NAMES,
     CashRegister,
     DeviceCodeAlias,
@@ -47,18 +56,24 @@ from offline_exchange.services.feed import (
 )
 from offline_exchange.services.health import ERROR_STATUSES, ago_text, device_health
 from offline_exchange.services.held_back import device_held_back
+from offline_exchange.services.journal import journal_upload_result
 from offline_exchange.services.lockout import lockout_state
+from offline_exchange.services.received import ROWS_SHOWN, register_orders, transfer_goods
 from offline_exchange.services.registers import (
+    SYNC_GROUP,
     device_connection,
     device_free_for_register,
     payment_mappings_number,
+    sync_user_create,
+    sync_user_missing,
 )
 from offline_exchange.services.rules import rule_goods_count
 from offline_exchange.services.sales import SUCCESS, sales_reports_reload
 from offline_exchange.services.sku import SkuRangeExhaustedError, sku_generate_for_rule
 from offline_exchange.services.transfers import NOT_FORMED_NOTE
-from retail.models import Item, RetailSalesReport
+from retail.models import Item, RetailSalesReport, SalesReportGoodsLine, SalesReportReturnedLine
 from retail.services.reasons import reason_text
+from retail.services.sales_reports import sales_report_reasons_short
 
 
 @admin.register(ExchangeSettings)
@@ -152,6 +167,57 @@ class ExchangeRuleAdmin(admin.ModelAdmin):
         self.message_user(request, f"Создано кодов SKU: {total}.", messages.SUCCESS)
 
 
+class SyncUsersField(forms.ModelMultipleChoiceField):
+    """The device's logins: a login the list does not offer is refused by name, with what it lacks and a link
+    to its page, never as Django's «Выберите корректный вариант. 4 нет среди допустимых значений»."""
+
+    def _check_values(self, value):
+        try:
+            return super()._check_values(value)
+        except ValidationError as exc:
+            if exc.code != "invalid_choice":
+                raise
+            asked = [str(pk) for pk in value if str(pk).isdigit()]
+            offered = {str(pk) for pk in self.queryset.filter(pk__in=asked).values_list("pk", flat=True)}
+            problems = []
+            for user in User.objects.filter(pk__in=asked).exclude(pk__in=offered).order_by("username"):
+                missing = sync_user_missing(user=user) or "пользователь недоступен для выбора"
+                problems.append(ValidationError(format_html(
+                    'Пользователь «{}» не может выполнять обмен: {}. Откройте <a href="{}" target="_blank">'
+                    "карточку пользователя</a>, добавьте его в группу «{}» и отметьте «Активный», затем "
+                    "запишите оборудование снова.", user.username, missing,
+                    reverse("admin:auth_user_change", args=[user.pk]), SYNC_GROUP), code="invalid_choice"))
+            if len(problems) < len(set(asked) - offered) or not problems:
+                problems.append(ValidationError("Выбранный пользователь не найден: обновите страницу и выберите "
+                                                "пользователя снова.", code="invalid_choice"))
+            raise ValidationError(problems) from None
+
+
+class SyncUserAddWrapper(RelatedFieldWidgetWrapper):
+    """«+» beside «Пользователи синхронизации» creates a login for this device's phone, not a bare user."""
+
+    template_name = "admin/offline_exchange/offlinedevice/sync_users_wrapper.html"
+    add_url = ""
+
+    def get_related_url(self, info, action, *args):
+        if action == "add" and self.add_url:
+            return self.add_url
+        return super().get_related_url(info, action, *args)
+
+    def _render(self, template_name, context, renderer=None):
+        # The project's templates (templates/), which the forms' own renderer does not search.
+        return mark_safe(loader.render_to_string(template_name, context))
+
+
+class SyncUserForm(UserCreationForm):
+    """A sync login: a name and a password (checked by the password rules), nothing else to decide."""
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ["username"]
+        labels = {"username": "Имя пользователя (логин на кассе)"}
+
+
 @admin.register(OfflineDevice)
 class OfflineDeviceAdmin(SyncUsersFieldMixin, admin.ModelAdmin):
     list_display = ["name", "device_id", "organization", "rule", "format_version", "exchange_kind", "in_use",
@@ -166,6 +232,67 @@ class OfflineDeviceAdmin(SyncUsersFieldMixin, admin.ModelAdmin):
     ]
     filter_horizontal = ["users"]
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "users":
+            kwargs["form_class"] = SyncUsersField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        field = form.base_fields.get("users")
+        if field is not None and isinstance(field.widget, RelatedFieldWidgetWrapper):
+            wrapper = field.widget
+            field.widget = SyncUserAddWrapper(
+                wrapper.widget, wrapper.rel, wrapper.admin_site, can_add_related=wrapper.can_add_related,
+                can_change_related=wrapper.can_change_related, can_delete_related=wrapper.can_delete_related,
+                can_view_related=wrapper.can_view_related)
+            field.widget.add_url = (reverse("admin:offline_exchange_offlinedevice_sync_user", args=[obj.pk])
+                                    if obj is not None and obj.pk else
+                                    reverse("admin:offline_exchange_offlinedevice_sync_user_new"))
+        return form
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("sync-user/add/", view(self.sync_user_view), name="offline_exchange_offlinedevice_sync_user_new"),
+            path("<path:object_id>/sync-user/add/", view(self.sync_user_view),
+                 name="offline_exchange_offlinedevice_sync_user"),
+            path("<path:object_id>/format-switch/", view(self.format_switch_view),
+                 name="offline_exchange_offlinedevice_format_switch"),
+        ] + super().get_urls()
+
+    def sync_user_view(self, request, object_id=None):
+        """A login for the device's phone: in the sync group, bound to the device (when it is written already;
+        on a new device's form the login is put into its list, bound when the device is written)."""
+        device = None
+        if object_id is not None:
+            device = self.get_object(request, object_id)
+            if device is None:
+                raise Http404("Оборудование не найдено.")
+            if not self.has_change_permission(request, device):
+                raise PermissionDenied
+        elif not self.has_add_permission(request):
+            raise PermissionDenied
+        if not request.user.has_perm("auth.add_user"):
+            raise PermissionDenied
+        popup = IS_POPUP_VAR in request.GET or IS_POPUP_VAR in request.POST
+        form = SyncUserForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            user = sync_user_create(username=form.cleaned_data["username"],
+                                    password=form.cleaned_data["password1"], device=device)
+            if popup:
+                data = json.dumps({"value": str(user.pk), "obj": str(user)})
+                return TemplateResponse(request, "admin/popup_response.html", {"popup_response_data": data})
+            self.message_user(request, f"Пользователь синхронизации «{user}» создан"
+                              + (f" и привязан к оборудованию «{device}»." if device else "."), messages.SUCCESS)
+            return HttpResponseRedirect(
+                reverse("admin:offline_exchange_offlinedevice_change", args=[device.pk]) if device
+                else reverse("admin:offline_exchange_offlinedevice_add"))
+        context = {**self.admin_site.each_context(request), "title": "Пользователь синхронизации (создание)",
+                   "form": form, "device": device, "group": SYNC_GROUP, "is_popup": popup,
+                   "is_popup_var": IS_POPUP_VAR, "opts": self.opts}
+        return TemplateResponse(request, "admin/offline_exchange/offlinedevice/sync_user_add.html", context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         device = self.get_object(request, object_id)
         extra_context = dict(extra_context or {})
@@ -178,12 +305,10 @@ class OfflineDeviceAdmin(SyncUsersFieldMixin, admin.ModelAdmin):
             extra_context["format_switch_url"] = reverse("admin:offline_exchange_offlinedevice_format_switch",
                                                          args=[device.pk])
             extra_context["can_switch_format"] = self.has_change_permission(request, device)
+            latest = device.transfers.order_by("-created_at").first()
+            extra_context["received_url"] = (reverse("admin:offline_exchange_transfer_received", args=[latest.pk])
+                                             if latest is not None else "")
         return super().change_view(request, object_id, form_url, extra_context)
-
-    def get_urls(self):
-        switch = path("<path:object_id>/format-switch/", self.admin_site.admin_view(self.format_switch_view),
-                      name="offline_exchange_offlinedevice_format_switch")
-        return [switch] + super().get_urls()
 
     def format_switch_view(self, request, object_id):
         """«Перевести кассу на формат 3.3», one click on the device's page: its next list is full."""
@@ -308,11 +433,11 @@ class TransferPackageInline(admin.TabularInline):
 @admin.register(Transfer)
 class TransferAdmin(admin.ModelAdmin):
     list_display = ["__str__", "device", "goods_count", "skipped_without_sku", "package_total", "created_text",
-                    "completed_text"]
+                    "completed_text", "received_link"]
     list_filter = ["state", "full", "device"]
     list_select_related = ["device"]
-    fields = ["title", "device", "full", "state", "error", "goods_count", "skipped_without_sku", "left_out",
-              "package_total", "built_packages", "created_text", "completed_text", "id"]
+    fields = ["title", "received_link", "device", "full", "state", "error", "goods_count", "skipped_without_sku",
+              "left_out", "package_total", "built_packages", "created_text", "completed_text", "id"]
     readonly_fields = fields
     inlines = [TransferPackageInline]
 
@@ -322,6 +447,36 @@ class TransferAdmin(admin.ModelAdmin):
     @admin.display(description="Передача")
     def title(self, obj):
         return str(obj)
+
+    @admin.display(description="Что получила касса")
+    def received_link(self, obj):
+        return format_html('<a href="{}">Товары, цены, остатки и заказы</a>',
+                           reverse("admin:offline_exchange_transfer_received", args=[obj.pk]))
+
+    def get_urls(self):
+        return [path("<path:object_id>/received/", self.admin_site.admin_view(self.received_view),
+                     name="offline_exchange_transfer_received")] + super().get_urls()
+
+    def received_view(self, request, object_id):
+        """«Что получила касса»: the transfer's goods as its packages carry them (one package, or every one
+        matching a search), and the orders on the register."""
+        transfer = self.get_object(request, object_id)
+        if transfer is None:
+            raise Http404("Передача прайс-листа не найдена: ее заменила следующая передача этому оборудованию.")
+        if not self.has_view_permission(request, transfer):
+            raise PermissionDenied
+        term = request.GET.get("q", "").strip()[:100]
+        number = request.GET.get("package", "")
+        package = int(number) if number.isdigit() else None
+        goods = transfer_goods(transfer=transfer, package=package, term=term)
+        shown = package if package is not None or term else (goods.packages[0].number if goods.packages else None)
+        context = {
+            **self.admin_site.each_context(request), "opts": self.opts, "transfer": transfer,
+            "title": f"Что получила касса «{transfer.device}»", "goods": goods, "term": term, "package": shown,
+            "orders": register_orders(device=transfer.device), "rows_shown": ROWS_SHOWN,
+            "columns": GOOD_COLUMNS, "order_columns": ORDER_COLUMNS,
+        }
+        return TemplateResponse(request, "admin/offline_exchange/transfer/received.html", context)
 
     @admin.display(description="Создана", ordering="created_at")
     def created_text(self, obj):
@@ -341,13 +496,22 @@ class TransferAdmin(admin.ModelAdmin):
 DOCUMENT_SHOWN = 200_000
 
 
+def upload_result_record(entry: ExchangeJournalEntry | None, result) -> None:
+    """The journal entry of an upload posted again says how it stands now (its «Предупреждение» goes once
+    every report of it is posted)."""
+    if entry is not None:
+        journal_upload_result(entry=entry, success=result.success, description=result.description,
+                              unposted=any(not report.posted for report in result.reports))
+
+
 def reload_entry(model_admin, request, entry: ExchangeJournalEntry) -> None:
-    """«Перезагрузить из журнала» of one stored upload, told to the admin as the device would be."""
+    """One stored upload posted again («Провести»), told to the admin as the device would be."""
     try:
         result = sales_reports_reload(entry=entry, user=request.user)
     except ValueError as exc:
         model_admin.message_user(request, f"{entry}: {exc}", messages.ERROR)
         return
+    upload_result_record(entry, result)
     level = messages.SUCCESS if result.success and result.description == SUCCESS else messages.WARNING
     model_admin.message_user(request, f"{entry}: {result.description}", level)
 
@@ -365,19 +529,37 @@ class OperationFilter(admin.SimpleListFilter):
         return queryset.filter(operation=self.value()) if self.value() else queryset
 
 
+class DocTypeFilter(admin.SimpleListFilter):
+    """The uploads' document types by their Russian names («отчеты о продажах», not «SaleReports»)."""
+
+    title = "тип документа"
+    parameter_name = "doc_type__exact"
+
+    def lookups(self, request, model_admin):
+        used = (model_admin.get_queryset(request).exclude(doc_type="").order_by()
+                .values_list("doc_type", flat=True).distinct())
+        return sorted(((name, DOC_TYPE_NAMES.get(name, f"прочие: {name}")) for name in used),
+                      key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(doc_type=self.value()) if self.value() else queryset
+
+
 @admin.register(ExchangeJournalEntry)
 class ExchangeJournalEntryAdmin(admin.ModelAdmin):
     """Read only: a journal entry is what happened; nobody edits or deletes it here (the purge does)."""
 
     list_display = ["created_text", "operation_text", "status", "device", "device_ref", "user", "address",
                     "repeats", "duration_ms", "short_error"]
+    list_priority = {"created_text": 1, "operation_text": 1, "status": 1, "device": 1, "short_error": 1, "user": 2,
+                     "address": 3, "duration_ms": 3, "device_ref": 4, "repeats": 4}
     search_fields = ["device_ref", "error", "note", "address"]
     date_hierarchy = "created_at"
     list_select_related = ["device", "user"]
     fields = ["created_text", "operation_text", "status", "device", "device_ref", "user", "address", "user_agent",
-              "duration_ms", "request_bytes", "response_bytes", "repeats", "last_text", "transfer_id", "doc_type",
+              "duration_ms", "request_bytes", "response_bytes", "repeats", "last_text", "transfer_text", "doc_type_text",
               "error", "note", "warning", "document_text"]
-    list_filter = ["status", OperationFilter, "doc_type", "device", ("created_at", admin.DateFieldListFilter)]
+    list_filter = ["status", OperationFilter, DocTypeFilter, "device", ("created_at", admin.DateFieldListFilter)]
     actions = ["reload_from_journal"]
 
     @admin.display(description="Время", ordering="created_at")
@@ -392,12 +574,53 @@ class ExchangeJournalEntryAdmin(admin.ModelAdmin):
     def operation_text(self, obj):
         return obj.operation_text
 
+    @admin.display(description="Передача")
+    def transfer_text(self, obj):
+        if obj.transfer_id is None:
+            return "—"
+        transfer = self.transfer_of(obj)
+        if transfer is None:
+            return format_html("{} (передача заменена следующей)", obj.transfer_id)
+        return format_html('<a href="{}">Что получила касса</a> — {}',
+                           reverse("admin:offline_exchange_transfer_received", args=[transfer.pk]), transfer)
+
+    @staticmethod
+    def transfer_of(entry):
+        return Transfer.objects.filter(pk=entry.transfer_id, device_id=entry.device_id).first()
+
+    @admin.display(description="Тип документа")
+    def doc_type_text(self, obj):
+        if not obj.doc_type:
+            return "—"
+        # The Russian name, and the device's own word as a code to search for.
+        return format_html("{} <code>{}</code>", DOC_TYPE_NAMES.get(obj.doc_type, "прочие"), obj.doc_type)
+
     @admin.display(description="Ошибка, предупреждение")
     def short_error(self, obj):
+        if obj.status == ExchangeJournalEntry.Status.WARNING:
+            unposted = self._unposted(obj)
+            # A shift conflicting with another is said as well: one does not hide the other.
+            return format_html("{}<br>⚠ {}", unposted, obj.warning[:120]) if obj.warning else unposted
         if obj.warning:
             return format_html("{}<br>⚠ {}", obj.error[:120], obj.warning[:120]) if obj.error \
                 else f"⚠ {obj.warning[:120]}"
         return obj.error[:120]
+
+    @staticmethod
+    def _unposted(obj):
+        """An upload taken with reports left unposted: each such report, linked, and why in a few words."""
+        reports = RetailSalesReport.objects.filter(journal_entry=obj, posted=False).order_by("number")
+        lines = []
+        for report in reports:
+            unknown = len({(code, uuid) for model in (SalesReportGoodsLine, SalesReportReturnedLine)
+                           for code, uuid in model.objects.filter(report=report, item__isnull=True)
+                           .values_list("sent_code", "sent_good_uuid")})
+            reasons = "; ".join(sales_report_reasons_short(report=report, unknown_codes=unknown))
+            lines.append((reverse("admin:retail_retailsalesreport_change", args=[report.pk]), report.number,
+                          reasons or "причина не указана"))
+        if not lines:  # posted since, or a report sent again into another upload
+            return format_html("⚠ {}", _short(obj.error, 120)) if obj.error else "—"
+        return format_html_join(mark_safe("<br>"), '⚠ <a href="{}">Отчет {}</a> не проведен: {}', lines)
 
     def get_urls(self):
         download = path("<int:pk>/document/", self.admin_site.admin_view(self.document_view),
@@ -416,7 +639,7 @@ class ExchangeJournalEntryAdmin(admin.ModelAdmin):
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
-    @admin.action(description="Перезагрузить из журнала", permissions=["view"])
+    @admin.action(description="Провести отчеты загрузки", permissions=["view"])
     def reload_from_journal(self, request, queryset):
         if not request.user.has_perm("retail.change_retailsalesreport"):
             self.message_user(request, "Нет права изменять отчеты о розничных продажах.", messages.ERROR)
@@ -455,9 +678,10 @@ def _journal_url(**filters) -> str:
 
 
 def _last_ok(operations: list[str]):
-    # A poll answered «not formed yet» delivered nothing.
+    # A poll answered «not formed yet» delivered nothing; an upload with a report left unposted was taken.
     return Subquery(ExchangeJournalEntry.objects.filter(
-        device=OuterRef("pk"), operation__in=operations, status=ExchangeJournalEntry.Status.OK,
+        device=OuterRef("pk"), operation__in=operations,
+        status__in=[ExchangeJournalEntry.Status.OK, ExchangeJournalEntry.Status.WARNING],
     ).exclude(note=NOT_FORMED_NOTE).order_by("-created_at").values("created_at")[:1])
 
 

@@ -8,6 +8,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from backoffice.admin.lines import DocumentLinesMixin, pk_of
 from backoffice.admin.stock import (
     OrderFollowsSalesMixin,  # also registers the store documents' admins
 )
@@ -17,8 +18,11 @@ from retail.models import (
     CustomerOrder,
     CustomerOrderLine,
     CustomerOrderPayment,
+    Store,
 )
+from retail.rights import scope_queryset
 from retail.services.orders import (
+    OrderTotals,
     order_lines_write,
     order_number_taken,
     order_save,
@@ -92,11 +96,14 @@ class CustomerOrderForm(forms.ModelForm):
 
 
 @admin.register(CustomerOrder)
-class CustomerOrderAdmin(OrderFollowsSalesMixin, admin.ModelAdmin):
+class CustomerOrderAdmin(DocumentLinesMixin, OrderFollowsSalesMixin, admin.ModelAdmin):
     form = CustomerOrderForm
+    lines_kind = "order"
     change_form_template = "admin/retail/customerorder/change_form.html"
     list_display = ["number", "date_shown", "status", "is_cancelled", "counterparty", "store", "total_shown",
                     "courier_cash_register"]
+    list_priority = {"number": 1, "date_shown": 1, "status": 1, "total_shown": 1, "is_cancelled": 2,
+                     "counterparty": 2, "store": 3, "courier_cash_register": 3}
     list_filter = ["status", "is_cancelled", "store", "courier_cash_register"]
     search_fields = ["number", "counterparty__name", "phone"]
     # Searched, never listed: a store sees only its own customers (retail.rights).
@@ -155,8 +162,14 @@ class CustomerOrderAdmin(OrderFollowsSalesMixin, admin.ModelAdmin):
         lines = formset.save(commit=False)
         order_lines_write(order=form.instance, lines=lines, deleted=formset.deleted_objects)
 
+    def lines_price_type_id(self, request):
+        """An order's lines are priced at its store's retail price (a store of the user's)."""
+        store = scope_queryset(Store.objects.all(), request.user).filter(pk=pk_of(request.GET.get("store"))).first()
+        return store.retail_price_type_id if store is not None else None
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["order_totals"] = order_totals(order=obj) if obj is not None else None
+        context["order_totals"] = order_totals(order=obj) if obj is not None else OrderTotals()
+        context["lines_config"] = self.lines_config()
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 

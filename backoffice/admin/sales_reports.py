@@ -10,17 +10,16 @@ from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from backoffice.admin.exchange import reload_entry
+from backoffice.admin.exchange import reload_entry, upload_result_record
 from backoffice.admin.rights import GuardedHistoryMixin
 from backoffice.sales_report_page import report_page_context
 from common.ru import datetime_text, money_text
 from offline_exchange.models import DeviceCodeAlias
 from offline_exchange.services.code_aliases import (
+    CodeChoice,
     CodeMappingError,
-    code_alias_set,
-    position_from_key,
     positions_search,
-    sku_code_assign,
+    report_codes_map,
 )
 from offline_exchange.services.sales import sales_report_repost, sales_report_unrecognized
 from retail.models import RetailSalesReport
@@ -45,8 +44,9 @@ class _ReportHistoryHelper(HistoricalRecordContextHelper):
 
 @admin.register(RetailSalesReport)
 class RetailSalesReportAdmin(GuardedHistoryMixin, SimpleHistoryAdmin):
-    """A received document laid out as 1С:Розница shows it; an unposted one is fixed on its own page
-    (codes mapped for the register, then re-posted from the stored upload), never edited."""
+    """A received document laid out as 1С:Розница shows it; an unposted one is fixed on its own page in one
+    step, «Провести»: the codes chosen for its unrecognised lines are mapped and the stored upload is posted
+    again. It is never edited."""
 
     history_revert_allowed = False  # a received document is what the register sent; reload it instead
     change_form_template = "admin/retail/retailsalesreport/change_form.html"
@@ -54,12 +54,15 @@ class RetailSalesReportAdmin(GuardedHistoryMixin, SimpleHistoryAdmin):
     list_display = ["posted_icon", "number", "date_shown", "store", "cash_register", "shift_number", "total_shown",
                     "returns_shown"]
     list_display_links = ["number"]
+    # In sight at any width (1 never gives way); the others give way from the highest number.
+    list_priority = {"posted_icon": 1, "number": 1, "date_shown": 1, "shift_number": 1, "total_shown": 1,
+                     "returns_shown": 1, "cash_register": 2, "store": 3}
     list_filter = ["posted", "store", "cash_register", "device", ("date", admin.DateFieldListFilter), "shift_closed"]
     list_select_related = ["store", "cash_register"]
     search_fields = ["number", "shift_number", "not_posted_reasons"]  # the reasons' data: a code not found
     exclude = ["not_posted_reasons"]  # shown as `reasons_shown`, in Russian
     date_hierarchy = "date"
-    actions = ["reload_from_journal"]
+    actions = ["post_selected"]
 
     @admin.display(description="Проведен", boolean=True, ordering="posted")
     def posted_icon(self, obj):
@@ -77,8 +80,9 @@ class RetailSalesReportAdmin(GuardedHistoryMixin, SimpleHistoryAdmin):
     def returns_shown(self, obj):
         return money_text(obj.returns_total)
 
-    @admin.action(description="Перезагрузить из журнала", permissions=["change"])
-    def reload_from_journal(self, request, queryset):
+    @admin.action(description="Провести", permissions=["change"])
+    def post_selected(self, request, queryset):
+        """The selected reports posted again from the uploads they came from (as their page's «Провести»)."""
         entries = {report.journal_entry for report in queryset.select_related("journal_entry__device")}
         for entry in entries:
             if entry is None:
@@ -108,8 +112,7 @@ class RetailSalesReportAdmin(GuardedHistoryMixin, SimpleHistoryAdmin):
         view = self.admin_site.admin_view
         return [
             path("positions/", view(self.positions_view), name="%s_%s_positions" % info),
-            path("<path:object_id>/map-code/", view(self.map_code_view), name="%s_%s_map_code" % info),
-            path("<path:object_id>/repost/", view(self.repost_view), name="%s_%s_repost" % info),
+            path("<path:object_id>/post/", view(self.post_view), name="%s_%s_post" % info),
             path("<path:object_id>/print/", view(self.print_view), name="%s_%s_print" % info),
         ] + super().get_urls()
 
@@ -132,7 +135,7 @@ class RetailSalesReportAdmin(GuardedHistoryMixin, SimpleHistoryAdmin):
     def _links(self, report, user):
         info = self.opts.app_label, self.opts.model_name
         links = {name: reverse(f"admin:%s_%s_{name}" % info, args=[report.pk])
-                 for name in ("map_code", "repost", "print", "history")}
+                 for name in ("post", "print", "history")}
         links = {f"{name}_url": url for name, url in links.items()}
         links["positions_url"] = reverse("admin:%s_%s_positions" % info)
         # The shift's checks, and its returns of other shifts' checks booked as their own documents.
@@ -163,46 +166,44 @@ class RetailSalesReportAdmin(GuardedHistoryMixin, SimpleHistoryAdmin):
     def _back(self, report, anchor=""):
         return redirect(reverse("admin:retail_retailsalesreport_change", args=[report.pk]) + anchor)
 
-    def map_code_view(self, request, object_id):
+    def _choices(self, request) -> list[CodeChoice]:
+        """The codes the page's rows were given a position for (rows left empty are skipped)."""
+        choices = []
+        for key in request.POST:
+            if not key.startswith("code-"):
+                continue
+            row = key.removeprefix("code-")
+            position = request.POST.get(f"position-{row}", "").strip()
+            if position:
+                choices.append(CodeChoice(code=request.POST[key].strip(), position=position,
+                                          as_sku=request.POST.get(f"mode-{row}") == "sku"))
+        return choices
+
+    def post_view(self, request, object_id):
+        """«Провести»: the chosen codes mapped (all or none), then the report posted from its stored upload."""
         report = self._report_to_change(request, object_id)
-        code = request.POST.get("code", "").strip()
+        choices = self._choices(request)
+        if any(choice.as_sku for choice in choices) and not request.user.has_perm("offline_exchange.add_skucode"):
+            raise PermissionDenied
         unknown = {row.code.strip() for row in sales_report_unrecognized(report=report)}
         try:
-            if not code or code not in unknown:
-                raise CodeMappingError(f"Код «{code[:40]}» не входит в нераспознанные строки этого отчета.")
-            position = position_from_key(request.POST.get("position", ""))
-            if request.POST.get("mode") == "sku":
-                if not request.user.has_perm("offline_exchange.add_skucode"):
-                    raise PermissionDenied
-                sku = sku_code_assign(code=code, item=position.item, characteristic=position.characteristic,
-                                      pack=position.pack)
-                done = f"Код SKU {sku.number:05d} присвоен позиции «{position.text}»."
-            else:
-                code_alias_set(device=report.device, code=code, item=position.item,
-                               characteristic=position.characteristic, pack=position.pack, user=request.user)
-                done = f"Код {code} кассы «{report.device}» сопоставлен с позицией «{position.text}»."
+            done = report_codes_map(device=report.device, unknown=unknown, choices=choices, user=request.user)
         except CodeMappingError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
+            self.message_user(request, f"Отчет не проведен, ничего не изменено. {exc}", messages.ERROR)
             return self._back(report, "#unrecognized")
-        self.message_user(request, done + " Нажмите «Перепровести из журнала», чтобы отчет провелся.",
-                          messages.SUCCESS)
-        return self._back(report, "#unrecognized")
-
-    def repost_view(self, request, object_id):
-        report = self._report_to_change(request, object_id)
         try:
-            sales_report_repost(report=report, user=request.user)
+            result = sales_report_repost(report=report, user=request.user)
         except ValueError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
+            self.message_user(request, " ".join(done + [str(exc)]), messages.ERROR)
             return self._back(report)
+        upload_result_record(report.journal_entry, result)
         report.refresh_from_db()
         if report.posted:
-            self.message_user(request, f"{report}: перепроведен из журнала и проведен.", messages.SUCCESS)
+            self.message_user(request, " ".join(done + [f"{report}: проведен."]), messages.SUCCESS)
         else:
-            unknown = len(sales_report_unrecognized(report=report))
-            short = "; ".join(sales_report_reasons_short(report=report, unknown_codes=unknown))
-            self.message_user(request, f"{report}: перепроведен из журнала, но не проведен: {short}.",
-                              messages.WARNING)
+            unknown_left = len(sales_report_unrecognized(report=report))
+            short = "; ".join(sales_report_reasons_short(report=report, unknown_codes=unknown_left))
+            self.message_user(request, " ".join(done + [f"{report}: не проведен: {short}."]), messages.WARNING)
         return self._back(report)
 
     def print_view(self, request, object_id):

@@ -3,9 +3,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
+from backoffice.admin.lines import DocumentLinesMixin
 from backoffice.admin.rights import GuardedHistoryMixin
 from common.ru import datetime_text, money_text, quantity_text
 from retail.models import (
@@ -65,25 +67,33 @@ class LineInline(admin.TabularInline):
         return getattr(self, "readonly_line_fields", [])
 
 
-class StockDocumentAdmin(GuardedHistoryMixin, SimpleHistoryAdmin):
+class StockDocumentAdmin(DocumentLinesMixin, GuardedHistoryMixin, SimpleHistoryAdmin):
     """What every store document's admin does, as in 1С:Розница's document forms."""
 
     form = StockDocumentForm
     change_form_template = "admin/retail/stock_document/change_form.html"
     list_display = ["number", "date_shown", "warehouse", "posted", "organization", "comment"]
+    list_priority = {"number": 1, "date_shown": 1, "posted": 1, "warehouse": 1, "total_shown": 1, "price_type": 1,
+                     "supplier": 2, "reason": 2, "to_warehouse": 2, "organization": 3, "comment": 4}
     list_filter = ["posted", "warehouse", ("date", admin.DateFieldListFilter)]
     search_fields = ["number", "comment"]
     date_hierarchy = "date"
     actions = ["post_selected", "unpost_selected"]
     header_fields = ["warehouse"]
-    readonly_fields = ["number", "posted"]
+    readonly_fields = ["number", "posted_state"]
 
     @admin.display(description="Дата", ordering="date")
     def date_shown(self, obj):
         return datetime_text(obj.date)
 
+    @admin.display(description="Проведен")
+    def posted_state(self, obj):
+        # Words, not Django's red ✖: a document being filled is not posted yet, which is no alarm.
+        return "Да" if obj is not None and obj.posted else "Нет"
+
     def get_fieldsets(self, request, obj=None):
-        fieldsets = [(None, {"fields": ["number", "date", "organization"] + self.header_fields + ["posted", "comment"]})]
+        fieldsets = [(None, {"fields": ["number", "date", "organization"] + self.header_fields
+                              + ["posted_state", "comment"]})]
         # A viewer cannot fill lines: without this the scan inputs showed as «Barcode: None».
         if self.has_change_permission(request, obj) or (obj is None and self.has_add_permission(request)):
             fieldsets.append(("Подбор строк", {"fields": ["barcode", "lines_file"]}))
@@ -171,6 +181,8 @@ class StockDocumentAdmin(GuardedHistoryMixin, SimpleHistoryAdmin):
         self.message_user(request, f"Отменено проведение документов: {queryset.count()}.", messages.SUCCESS)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["lines_config"] = self.lines_config()
+        context["lines_total"] = getattr(obj, "total", None) if obj is not None and obj.pk else None
         context["movements"] = []
         if obj is not None and obj.pk:
             from django.contrib.contenttypes.models import ContentType
@@ -201,10 +213,18 @@ class GoodsReceiptLineInline(LineInline):
 @admin.register(GoodsReceipt)
 class GoodsReceiptAdmin(StockDocumentAdmin):
     inlines = [GoodsReceiptLineInline]
+    lines_kind = "receipt"
     header_fields = ["warehouse", "supplier", "supplier_document", "retail_price_type"]
     # Searched, never listed: a store sees only its own suppliers (retail.rights).
     autocomplete_fields = ["supplier"]
-    list_display = ["number", "date_shown", "warehouse", "supplier", "posted", "organization", "comment"]
+    list_display = ["number", "date_shown", "warehouse", "supplier", "total_shown", "posted", "organization", "comment"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(lines_total=Sum("lines__amount"))
+
+    @admin.display(description="Сумма", ordering="lines_total")
+    def total_shown(self, obj):
+        return money_text(getattr(obj, "lines_total", None) or 0)
 
 
 class WriteOffLineInline(LineInline):
@@ -232,6 +252,7 @@ class StockCountLineInline(LineInline):
 @admin.register(StockCount)
 class StockCountAdmin(StockDocumentAdmin):
     inlines = [StockCountLineInline]
+    lines_quantity_field = "counted_quantity"
 
 
 class StockTransferLineInline(LineInline):
@@ -255,6 +276,7 @@ class PriceSettingLineInline(LineInline):
 @admin.register(PriceSetting)
 class PriceSettingAdmin(StockDocumentAdmin):
     inlines = [PriceSettingLineInline]
+    lines_kind, lines_quantity_field = "price_setting", "price"
     header_fields = ["price_type"]
     list_display = ["number", "date_shown", "price_type", "posted", "organization", "comment"]
     list_filter = ["posted", "price_type", ("date", admin.DateFieldListFilter)]

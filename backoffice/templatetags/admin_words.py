@@ -138,3 +138,20 @@ def column_name_label(column: str, model) -> str:
 @register.filter
 def column_label(column: str, opts) -> str:
     return column_name_label(column, opts.model)
+
+
+@register.simple_tag
+def column_priorities(cl) -> dict[str, int]:
+    """Which of a list's columns must stay in sight (1) and which give way first (higher numbers), by the
+    column's name (static/retail/list_columns.js hides the lesser ones when the table does not fit). The
+    admin's `list_priority` decides; its first column (the link) is a key column unless it says otherwise."""
+    given = getattr(cl.model_admin, "list_priority", {})
+    found = {"action_checkbox": 1}
+    first = True
+    for entry in cl.list_display:
+        name = entry if isinstance(entry, str) else getattr(entry, "__name__", "")
+        if name == "action_checkbox":
+            continue
+        found[name] = given.get(name, 1 if first else 2)
+        first = False
+    return found

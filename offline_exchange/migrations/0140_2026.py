@@ -25,7 +25,7 @@ def _lists_follow_the_format(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('offline_exchange', '0110_resend'),
+        ('offline_exchange', '0130_admin'),
         ('retail', '0130_checks'),
     ]
 

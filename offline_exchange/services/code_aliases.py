@@ -180,3 +180,36 @@ def positions_search(*, term: str, limit: int = 30) -> list[tuple[str, str]]:
         details.append(f"SKU {number:05d}" if number is not None else "без SKU")
         result.append((position_key(item_id, ch_id, pack_id), f"{label} ({', '.join(details)})"))
     return result
+
+
+@dataclass(frozen=True)
+class CodeChoice:
+    """One unrecognised code of a report and what the admin chose for it on the report's page."""
+
+    code: str
+    position: str  # «item:characteristic:pack», as the choice box sends it
+    as_sku: bool = False  # the free code becomes the position's SKU for every register
+
+
+@transaction.atomic
+def report_codes_map(*, device: OfflineDevice, unknown: set[str], choices: list[CodeChoice], user=None) -> list[str]:
+    """The codes chosen on a report's page mapped together, all or none (the first refusal undoes the others);
+    the sentences say what was done. `unknown` are the report's unrecognised codes: nothing else is mapped."""
+    done = []
+    for choice in choices:
+        code = _code_clean(choice.code)
+        if code not in unknown:
+            raise CodeMappingError(f"Код «{code[:40]}» не входит в нераспознанные строки этого отчета.")
+        position = position_from_key(choice.position)
+        try:
+            if choice.as_sku:
+                sku = sku_code_assign(code=code, item=position.item, characteristic=position.characteristic,
+                                      pack=position.pack)
+                done.append(f"Код SKU {sku.number:05d} присвоен позиции «{position.text}».")
+            else:
+                code_alias_set(device=device, code=code, item=position.item, characteristic=position.characteristic,
+                               pack=position.pack, user=user)
+                done.append(f"Код {code} кассы «{device}» сопоставлен с позицией «{position.text}».")
+        except CodeMappingError as exc:
+            raise CodeMappingError(f"Код {code}: {exc}") from None
+    return done

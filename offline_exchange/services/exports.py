@@ -144,15 +144,30 @@ def orders_export(*, device: OfflineDevice) -> bytes:
     if changed is not None:
         due = set(OrderDue.objects.filter(device=device).values_list("order_id", flat=True))
         orders_qs = orders_qs.filter(pk__in=sorted(changed | due))
-    orders = [order for order in orders_qs.select_related("counterparty")
-              .prefetch_related("lines__item", "lines__characteristic", "lines__pack", "payments")
-              .order_by("date", "number") if order_is_exportable(order)]
-    item_ids = {line.item_id for order in orders for line in order.lines.all()}
-    sku = dict(SkuCode.objects.filter(item_id__in=item_ids).values_list("position_key", "number"))
-    content = build_orders([_order_data(order, sku) for order in orders], fmt)
+    orders = _orders_exportable(orders_qs)
+    content = _orders_content(orders, fmt)
     OfflineDevice.objects.filter(pk=device.pk).update(orders_watermark=upto)
     _orders_due_record(device=device, orders=orders, changed=changed)
     return content
+
+
+def _orders_exportable(orders_qs) -> list[CustomerOrder]:
+    return [order for order in orders_qs.select_related("counterparty")
+            .prefetch_related("lines__item", "lines__characteristic", "lines__pack", "payments")
+            .order_by("date", "number") if order_is_exportable(order)]
+
+
+def _orders_content(orders: list[CustomerOrder], fmt) -> bytes:
+    item_ids = {line.item_id for order in orders for line in order.lines.all()}
+    sku = dict(SkuCode.objects.filter(item_id__in=item_ids).values_list("position_key", "number"))
+    return build_orders([_order_data(order, sku) for order in orders], fmt)
+
+
+def orders_document(*, device: OfflineDevice) -> bytes:
+    """Every open courier order of the device's register as GetDocs writes it, read only (nothing moves, nothing
+    is marked due): what the register holds once it has taken the orders sent to it («Что получила касса»)."""
+    orders = _orders_exportable(CustomerOrder.objects.filter(courier_cash_register__device=device))
+    return _orders_content(orders, get_format(device.format_version))
 
 
 def _orders_due_record(*, device: OfflineDevice, orders: list[CustomerOrder], changed: set[int] | None) -> None:

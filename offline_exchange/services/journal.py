@@ -37,6 +37,25 @@ TWO_CLIENTS_WARNING = ("Два разных клиента обменивают�
                        "идентификатор — прайс-лист разделится между ними. Задайте каждой кассе свой идентификатор.")
 
 
+def upload_status(*, success: bool, unposted: bool) -> str:
+    """The journal status of an upload: refused, taken with a report left unposted (a warning: the device
+    was told «успешно», the store admin has something to fix), or taken whole."""
+    if not success:
+        return ExchangeJournalEntry.Status.REFUSED
+    return ExchangeJournalEntry.Status.WARNING if unposted else ExchangeJournalEntry.Status.OK
+
+
+def journal_upload_result(*, entry: ExchangeJournalEntry, success: bool, unposted: bool,
+                          description: str) -> ExchangeJournalEntry:
+    """The stored upload imported again (from the journal or a report's page): its entry says how it stands
+    now, so the journal's «Предупреждение» disappears once its reports are posted."""
+    status = upload_status(success=success, unposted=unposted)
+    error = "" if status == ExchangeJournalEntry.Status.OK else description[:4000]
+    ExchangeJournalEntry.objects.filter(pk=entry.pk).update(status=status, error=error)
+    entry.status, entry.error = status, error
+    return entry
+
+
 def journal_receive(*, device: OfflineDevice | None, device_ref: str, operation: str, user, doc_type: str,
                     document: bytes, request_bytes: int) -> ExchangeJournalEntry:
     """Archive an upload before anything else happens to it.
@@ -169,7 +188,7 @@ def _refusal_write(fields, *, refusal: str, login: str) -> ExchangeJournalEntry:
 STALE_UPLOAD_AGE = timedelta(hours=1)
 STALE_UPLOAD_ERROR = ("Обработка выгрузки прервана: процесс сервера остановился, не закончив ее. Ничего из нее "
                       "не записано; документ сохранен в этой записи — касса повторит выгрузку, или нажмите "
-                      "«Перезагрузить из журнала».")
+                      "«Провести отчеты загрузки» в журнале обмена.")
 
 
 def journal_stale_uploads_fail(*, now=None) -> int:

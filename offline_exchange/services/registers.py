@@ -4,11 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 from django.db.models import Q
 
 from offline_exchange.models import CashRegister, OfflineDevice, PaymentMapping
-from retail.rights import can_sync
+from retail.rights import SYNC_PERMISSION_Q, can_sync
 
 # The group the migration 0003 creates with the sync permission: its members may sync.
 SYNC_GROUP = "Выполнение синхронизации данных"
@@ -18,6 +19,8 @@ SYNC_GROUP = "Выполнение синхронизации данных"
 class SyncLogin:
     username: str
     may_sync: bool
+    pk: int | None = None
+    missing: str = ""  # what it lacks to sync, in words
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,8 @@ def device_connection(*, device: OfflineDevice, server: str) -> DeviceConnection
     publication = settings.EQUIPMENT_SERVICE_BASE_NAMES[0] if settings.EQUIPMENT_SERVICE_BASE_NAMES else ""
     server = server if server.endswith("/") else server + "/"
     service = f"{server}{publication}/ws/EquipmentService" if publication else f"{server}ws/EquipmentService"
-    logins = tuple(SyncLogin(user.username, user.is_active and can_sync(user))
-                   for user in device.users.order_by("username"))
+    logins = tuple(SyncLogin(user.username, not missing, user.pk, missing)
+                   for user in device.users.order_by("username") for missing in [sync_user_missing(user=user)])
     return DeviceConnection(server=server, publication=publication, device_id=device.device_id,
                             service_url=service, logins=logins, group=SYNC_GROUP)
 
@@ -71,3 +74,35 @@ def payment_mappings_number(*, mappings: list[PaymentMapping]) -> None:
         if not mapping.code:
             mapping.code = payment_mapping_code_next(cash_register=mapping.cash_register, taken=taken)
             taken.add(mapping.code)
+
+
+def sync_group() -> Group:
+    """The group whose members may sync (migration 0003 creates it; made again if someone deleted it)."""
+    group, _ = Group.objects.get_or_create(name=SYNC_GROUP)
+    group.permissions.add(Permission.objects.get(codename="sync_data", content_type__app_label="offline_exchange"))
+    return group
+
+
+def sync_users():
+    """The active logins that may sync: those a device's «Пользователи синхронизации» offers."""
+    return User.objects.filter(SYNC_PERMISSION_Q, is_active=True).distinct().order_by("username")
+
+
+def sync_user_missing(*, user: User) -> str:
+    """What a login lacks to sync, in the store admin's words ('' when nothing)."""
+    if not user.is_active:
+        return "пользователь отключен (снят флажок «Активный»)"
+    if not can_sync(user):
+        return f"пользователь не входит в группу «{SYNC_GROUP}»"
+    return ""
+
+
+@transaction.atomic
+def sync_user_create(*, username: str, password: str, device: OfflineDevice | None = None) -> User:
+    """A login for a register's phone, created from its device's page: in the sync group, without access to
+    the back office, and bound to the device when it is already written."""
+    user = User.objects.create_user(username=username, password=password)
+    user.groups.add(sync_group())
+    if device is not None and device.pk:
+        device.users.add(user)
+    return user

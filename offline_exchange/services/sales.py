@@ -727,12 +727,12 @@ def _newer_upload_problem(*, entry: ExchangeJournalEntry) -> str:
             return (f"{report} уже загружен из более поздней выгрузки смены {shift.shift_number} "
                     f"({stands_on.created_at:%d.%m.%Y %H:%M:%S}); эта выгрузка "
                     f"({entry.created_at:%d.%m.%Y %H:%M:%S}) старее и заменила бы отчет прежним содержимым. "
-                    f"Перезагрузите последнюю выгрузку смены.")
+                    f"Проведите отчеты последней выгрузки смены («Провести отчеты загрузки» в журнале обмена).")
     return ""
 
 
 def sales_report_repost(*, report: RetailSalesReport, user=None) -> PostDocsResult:
-    """«Перепровести из журнала»: the report's stored upload imported again. The import finds the report
+    """«Провести» on the report's page: its stored upload imported again. The import finds the report
     by its shift and replaces its lines and movements, so no second report appears and stock moves once."""
     if report.journal_entry_id is None:
         raise ValueError("У отчета нет записи журнала обмена: перепроводить нечего.")

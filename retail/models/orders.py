@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.db import models
 
 from common.money import to_money, vat_included
+from common.ru import money_text, quantity_text
 from retail.models.catalog import VatRate
 
 
@@ -78,7 +79,7 @@ class CustomerOrderLine(models.Model):
         verbose_name_plural = "Товары"
 
     def __str__(self) -> str:
-        return f"{self.item} × {self.quantity}"
+        return f"{self.item} × {quantity_text(self.quantity)}"
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
@@ -120,4 +121,4 @@ class CustomerOrderPayment(models.Model):
         verbose_name_plural = "Предоплаты"
 
     def __str__(self) -> str:
-        return f"{self.amount}"
+        return money_text(self.amount)

@@ -1,5 +1,7 @@
 from django.db import models
 
+from common.ru import money_text, quantity_text
+
 
 class PriceType(models.Model):
     name = models.CharField("Наименование", max_length=100, unique=True)
@@ -35,7 +37,7 @@ class Price(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(value__gte=0), name="price_not_negative")]
 
     def __str__(self) -> str:
-        return f"{self.item} — {self.value}"
+        return f"{self.item} — {money_text(self.value)}"
 
 
 class StockBalance(models.Model):
@@ -64,4 +66,4 @@ class StockBalance(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.item}: {self.quantity}"
+        return f"{self.item}: {quantity_text(self.quantity)}"

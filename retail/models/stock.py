@@ -11,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from common.ru import quantity_text
 from retail.models.catalog import VatRate
 
 QTY = {"max_digits": 15, "decimal_places": 3}
@@ -99,7 +100,7 @@ class StockMovement(models.Model):
         permissions = [("view_cost", "Просмотр себестоимости")]
 
     def __str__(self) -> str:
-        return f"{self.item}: {self.quantity}"
+        return f"{self.item}: {quantity_text(self.quantity)}"
 
 
 class StockDocument(models.Model):

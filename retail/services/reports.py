@@ -56,6 +56,35 @@ class Report:
     totals: list | None = None
     chart: str = ""  # an SVG drawn here, on the server
     subtitle: str = ""
+    # Further total rows: quantities are totalled per unit («Итого, кг», «Итого, шт»), never across units.
+    more_totals: list[list] = field(default_factory=list)
+
+    def column(self, label: str) -> int:
+        return [c.label for c in self.columns].index(label)
+
+
+# One word per meaning in every report: «Продажи» what was sold, «Возвраты» what came back, «Выручка» their
+# difference (a report's «Всего»: its goods are sold less returned).
+SALES, RETURNS, REVENUE = "Продажи", "Возвраты", "Выручка"
+
+
+def _unit_totals(rows: list[list], unit_at: int, quantity_at: list[int], width: int, label_at: int = 0) -> list[list]:
+    """Total rows of the quantity columns, one per unit (one «Итого» when every row has the same unit)."""
+    by_unit: dict[str, list] = {}
+    for row in rows:
+        sums = by_unit.setdefault(row[unit_at] or "", [ZERO] * len(quantity_at))
+        for n, at in enumerate(quantity_at):
+            sums[n] += row[at] or ZERO
+    totals = []
+    for unit, sums in sorted(by_unit.items()):
+        total = [""] * width
+        total[label_at] = "Итого" if len(by_unit) == 1 else f"Итого, {unit}"
+        if len(by_unit) > 1:
+            total[unit_at] = unit
+        for n, at in enumerate(quantity_at):
+            total[at] = sums[n]
+        totals.append(total)
+    return totals or [["Итого"] + [""] * (width - 1)]
 
 
 def _sum(query: Q | None = None):
@@ -91,22 +120,21 @@ def stock_statement(*, date_from: dt.date, date_to: dt.date, warehouse=None, gro
     if warehouse is not None:
         moves = moves.filter(warehouse=warehouse)
     in_period = Q(date__gte=start, date__lte=end)
-    rows = (moves.values("warehouse__name", "item_id", "item__name", "characteristic__name", "characteristic_id")
+    rows = (moves.values("warehouse__name", "item_id", "item__name", "characteristic__name", "characteristic_id",
+                         "item__base_unit__name")
             .annotate(opening=_sum(Q(date__lt=start)), income=_sum(in_period & Q(quantity__gt=0)),
                       expense=_sum(in_period & Q(quantity__lt=0)), closing=_sum())
             .order_by("warehouse__name", "item__name", "characteristic__name"))
     report = Report("Ведомость по товарам на складах", [
-        Column("Склад"), Column("Номенклатура"), Column("Начальный остаток", "qty"), Column("Приход", "qty"),
-        Column("Расход", "qty"), Column("Конечный остаток", "qty")],
+        Column("Склад"), Column("Номенклатура"), Column("Ед. изм."), Column("Начальный остаток", "qty"),
+        Column("Приход", "qty"), Column("Расход", "qty"), Column("Конечный остаток", "qty")],
         subtitle=f"Период: {date_from:%d.%m.%Y} – {date_to:%d.%m.%Y}")
-    totals = [ZERO] * 4
     for row in rows:
         values = [row["opening"], row["income"], -row["expense"], row["closing"]]
         if not any(values):
             continue
-        report.rows.append([row["warehouse__name"], _position_name(row)] + values)
-        totals = [a + b for a, b in zip(totals, values)]
-    report.totals = ["Итого", ""] + totals
+        report.rows.append([row["warehouse__name"], _position_name(row), row["item__base_unit__name"] or ""] + values)
+    report.totals, *report.more_totals = _unit_totals(report.rows, 2, [3, 4, 5, 6], len(report.columns))
     return report
 
 
@@ -119,13 +147,11 @@ def stock_on_date(*, at: dt.datetime, warehouse=None, group=None, user=None) -> 
             .annotate(total=_sum()).order_by("warehouse__name", "item__name", "characteristic__name"))
     report = Report("Остатки товаров", [Column("Склад"), Column("Номенклатура"), Column("Ед. изм."),
                                         Column("Остаток", "qty")], subtitle=f"На {at:%d.%m.%Y %H:%M:%S}")
-    total = ZERO
     for row in rows:
         if row["total"]:
             report.rows.append([row["warehouse__name"], _position_name(row), row["item__base_unit__name"] or "",
                                 row["total"]])
-            total += row["total"]
-    report.totals = ["Итого", "", "", total]
+    report.totals, *report.more_totals = _unit_totals(report.rows, 2, [3], len(report.columns))
     return report
 
 
@@ -142,14 +168,25 @@ def _posted_reports(date_from, date_to, store=None, cash_register=None, user=Non
 @dataclass
 class SalesDay:
     day: dt.date
-    quantity: Decimal = ZERO
-    revenue: Decimal = ZERO
+    revenue: Decimal = ZERO  # «Выручка»: sold less returned
     returns: Decimal = ZERO
+    # Sold less returned, per unit (the column's label: «Количество, кг»): never one sum of kilograms and pieces.
+    quantities: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def sales(self) -> Decimal:
+        return self.revenue + self.returns
+
+
+def _quantity_label(kind: str, unit: str | None) -> str:
+    # Pieces, kilograms and services are never added together.
+    what = "Услуги" if kind == Item.Kind.SERVICE else "Количество"
+    return f"{what}, {unit}" if unit else what
 
 
 def sales_by_day(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None, item: Item | None = None,
                  group=None, user=None) -> list[SalesDay]:
-    """Net quantity and revenue of the posted reports' goods, and their returns, per day."""
+    """Net quantity (per unit) and revenue of the posted reports' goods, and their returns, per day."""
     reports = _posted_reports(date_from, date_to, store, cash_register, user)
     where = Q(report__in=reports) & _group_items(group)
     if item is not None:
@@ -157,9 +194,11 @@ def sales_by_day(*, date_from: dt.date, date_to: dt.date, store=None, cash_regis
     days = {date_from + dt.timedelta(days=n): SalesDay(date_from + dt.timedelta(days=n))
             for n in range((date_to - date_from).days + 1)}
     for row in (SalesReportGoodsLine.objects.filter(where).annotate(day=TruncDate("report__date"))
-                .values("day").annotate(q=Sum("quantity"), s=Sum("amount"))):
+                .values("day", "item__kind", "item__base_unit__name").annotate(q=Sum("quantity"), s=Sum("amount"))):
         day = days[row["day"]]
-        day.quantity, day.revenue = row["q"] or ZERO, row["s"] or ZERO
+        label = _quantity_label(row["item__kind"], row["item__base_unit__name"])
+        day.quantities[label] = day.quantities.get(label, ZERO) + (row["q"] or ZERO)
+        day.revenue += row["s"] or ZERO
     for row in (SalesReportReturnedLine.objects.filter(where).annotate(day=TruncDate("report__date"))
                 .values("day").annotate(s=Sum("amount"))):
         days[row["day"]].returns = row["s"] or ZERO
@@ -173,9 +212,10 @@ def sales_by_day(*, date_from: dt.date, date_to: dt.date, store=None, cash_regis
         documents = documents.filter(cash_register=cash_register)
     returned = Q(document__in=documents) & _group_items(group) & (Q(item=item) if item is not None else Q())
     for row in (RetailReturnsReportLine.objects.filter(returned).annotate(day=TruncDate("document__date"))
-                .values("day").annotate(q=Sum("quantity"), s=Sum("amount"))):
+                .values("day", "item__kind", "item__base_unit__name").annotate(q=Sum("quantity"), s=Sum("amount"))):
         day = days[row["day"]]
-        day.quantity -= row["q"] or ZERO
+        label = _quantity_label(row["item__kind"], row["item__base_unit__name"])
+        day.quantities[label] = day.quantities.get(label, ZERO) - (row["q"] or ZERO)
         day.revenue -= row["s"] or ZERO
         day.returns += row["s"] or ZERO
     return list(days.values())
@@ -183,45 +223,58 @@ def sales_by_day(*, date_from: dt.date, date_to: dt.date, store=None, cash_regis
 
 def sales(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None, item=None, group=None,
           user=None) -> Report:
-    """«Продажи»: quantity, revenue and returns by day, with the revenue drawn as a chart."""
+    """«Продажи»: by day, the quantity sold less returned per unit, «Продажи», «Возвраты» and «Выручка»
+    (their difference), with the revenue and the returns drawn as a chart."""
     days = sales_by_day(date_from=date_from, date_to=date_to, store=store, cash_register=cash_register, item=item,
                         group=group, user=user)
-    report = Report("Продажи", [Column("День", "date"), Column("Количество", "qty"), Column("Выручка", "money"),
-                                Column("Возвраты", "money")],
-                    subtitle=f"Период: {date_from:%d.%m.%Y} – {date_to:%d.%m.%Y}")
+    units = sorted({label for day in days for label in day.quantities})
+    report = Report("Продажи", [Column("День", "date"), *(Column(label, "qty") for label in units),
+                                Column(SALES, "money"), Column(RETURNS, "money"), Column(REVENUE, "money")],
+                    subtitle=f"Период: {date_from:%d.%m.%Y} – {date_to:%d.%m.%Y}. Количество — продано за вычетом "
+                             "возвратов; выручка — продажи за вычетом возвратов.")
     for day in days:
-        report.rows.append([day.day, day.quantity, day.revenue, day.returns])
-    report.totals = ["Итого", sum((d.quantity for d in days), ZERO), sum((d.revenue for d in days), ZERO),
-                     sum((d.returns for d in days), ZERO)]
+        report.rows.append([day.day, *(day.quantities.get(label, ZERO) for label in units), day.sales, day.returns,
+                            day.revenue])
+    report.totals = ["Итого", *(sum((d.quantities.get(label, ZERO) for d in days), ZERO) for label in units),
+                     sum((d.sales for d in days), ZERO), sum((d.returns for d in days), ZERO),
+                     sum((d.revenue for d in days), ZERO)]
     report.chart = sales_chart_svg(days)
     return report
 
 
 def sales_chart_svg(days: list[SalesDay], width: int = 720, height: int = 240) -> str:
-    """Revenue (bars) and returns (red bars) per day as an inline SVG: no script, no external file."""
+    """Revenue (bars) and returns (red bars) per day as an inline SVG: no script, no external file. A legend
+    names the bars and the axes say their units (roubles up, days along)."""
     from django.utils.html import escape
 
-
-    left, bottom, top = 70, 30, 10
+    left, bottom, top = 70, 44, 30
     plot_w, plot_h = width - left - 10, height - bottom - top
     peak = max([d.revenue for d in days] + [d.returns for d in days] + [Decimal(1)])
     slot = plot_w / max(len(days), 1)
     bar = max(slot * 0.35, 1)
+    series = ((REVENUE, "#417690", "revenue"), (RETURNS, "#ba2121", "returns"))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="sales-chart" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" role="img" aria-label="Выручка и возвраты по дням">',
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="{REVENUE} и {RETURNS.lower()} по дням, руб.">',
              f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" stroke="#888"/>',
+             f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#888"/>',
+             f'<text class="axis-y" x="{left - 5}" y="{top - 8}" text-anchor="end" font-size="11">руб.</text>',
              f'<text x="{left - 5}" y="{top + 10}" text-anchor="end" font-size="11">{escape(money_text(peak))}</text>',
-             f'<text x="{left - 5}" y="{top + plot_h}" text-anchor="end" font-size="11">0</text>']
+             f'<text x="{left - 5}" y="{top + plot_h}" text-anchor="end" font-size="11">0</text>',
+             f'<text class="axis-x" x="{width - 10}" y="{height - 4}" text-anchor="end" font-size="11">день</text>']
+    for n, (label, color, css) in enumerate(series):
+        x = left + 10 + n * 110
+        parts.append(f'<g class="legend legend-{css}"><rect x="{x}" y="6" width="12" height="12" fill="{color}"/>'
+                     f'<text x="{x + 16}" y="16" font-size="12">{label}</text></g>')
     for n, day in enumerate(days):
         x = left + n * slot + slot * 0.1
-        for offset, value, color, what in ((0, day.revenue, "#417690", "выручка"),
-                                           (bar, day.returns, "#ba2121", "возвраты")):
+        for offset, value, color, what in ((0, day.revenue, "#417690", REVENUE.lower()),
+                                           (bar, day.returns, "#ba2121", RETURNS.lower())):
             h = float(max(value, ZERO) / peak) * plot_h
             parts.append(f'<rect class="bar-{"revenue" if offset == 0 else "returns"}" x="{x + offset:.1f}" '
                          f'y="{top + plot_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{color}">'
-                         f'<title>{day.day:%d.%m.%Y}: {what} {escape(money_text(value))}</title></rect>')
+                         f'<title>{day.day:%d.%m.%Y}: {what} {escape(money_text(value))} руб.</title></rect>')
         if len(days) <= 31:
-            parts.append(f'<text x="{x + bar:.1f}" y="{height - 12}" text-anchor="middle" font-size="10">'
+            parts.append(f'<text x="{x + bar:.1f}" y="{height - 22}" text-anchor="middle" font-size="10">'
                          f'{day.day:%d.%m}</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -254,8 +307,8 @@ def _shift_payments(report_ids: list[int]) -> dict[int, dict[str, Decimal]]:
 
 def cash_shifts(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None, user=None) -> Report:
     """«Кассовые смены»: per register and shift — its checks (count, returns, average check, lines per check),
-    sales, returns (those of other shifts' checks made in it too), revenue by cash, card, SBP and other,
-    cash in / out. In the user's stores."""
+    sales, returns (those of other shifts' checks made in it too), revenue (their difference) by cash, card, SBP
+    and other, cash in / out. In the user's stores."""
     reports = list(_posted_reports(date_from, date_to, store, cash_register, user)
                    .select_related("cash_register").order_by("cash_register__name", "date"))
     ids = [r.pk for r in reports]
@@ -270,17 +323,19 @@ def cash_shifts(*, date_from: dt.date, date_to: dt.date, store=None, cash_regist
     report = Report("Кассовые смены", [
         Column("Касса ККМ"), Column("Смена"), Column("Открыта", "datetime"), Column("Закрыта", "datetime"),
         Column("Отчет"), Column("Чеков", "qty"), Column("Возвратов", "qty"), Column("Средний чек", "money"),
-        Column("Строк на чек", "qty"), Column("Продажи", "money"), Column("Возвраты", "money"),
+        Column("Строк на чек", "qty"), Column(SALES, "money"), Column(RETURNS, "money"), Column(REVENUE, "money"),
         Column("Наличные", "money"), Column("Платежные карты", "money"), Column("СБП", "money"),
         Column("Прочие", "money"), Column("Внесения", "money"), Column("Выемки", "money")],
-        subtitle=f"Период: {date_from:%d.%m.%Y} – {date_to:%d.%m.%Y}")
-    totals, all_checks = [ZERO] * 8, CheckFigures()
+        subtitle=f"Период: {date_from:%d.%m.%Y} – {date_to:%d.%m.%Y}. Выручка — продажи за вычетом возвратов.")
+    totals, all_checks = [ZERO] * 9, CheckFigures()
     for r in reports:
         figures = checks.get(r.pk) or CheckFigures()
         all_checks.add(figures)
         split = payments[r.pk]
-        values = [r.total + r.returns_total, r.returns_total + (other_returns.get(r.pk) or ZERO),
-                  split["cash"], split["card"], split["sbp"], split["other"], moves[r.pk][0], moves[r.pk][1]]
+        returned = r.returns_total + (other_returns.get(r.pk) or ZERO)
+        sold = r.total + r.returns_total
+        values = [sold, returned, sold - returned, split["cash"], split["card"], split["sbp"], split["other"],
+                  moves[r.pk][0], moves[r.pk][1]]
         report.rows.append([str(r.cash_register or "—"), r.shift_number, r.shift_opened_at, r.shift_closed_at,
                             r.number, figures.checks, figures.returns, figures.average, figures.lines_per_check]
                            + values)
@@ -353,14 +408,17 @@ def reports_xlsx(reports: list[Report]) -> bytes:
         sheet.append([c.label for c in report.columns])
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
-        for row in report.rows + ([report.totals] if report.totals else []):
+        # The totals, then one more total row per unit where quantities are totalled per unit.
+        total_rows = ([report.totals] if report.totals else []) + report.more_totals
+        for row in report.rows + total_rows:
             sheet.append(list(row))
             for cell, column in zip(sheet[sheet.max_row], report.columns):
                 if column.kind in XLSX_FORMATS and not isinstance(cell.value, str):
                     cell.number_format = XLSX_FORMATS[column.kind]
         if report.totals:
-            for cell in sheet[sheet.max_row]:
-                cell.font = Font(bold=True)
+            for row in sheet.iter_rows(min_row=sheet.max_row - len(total_rows) + 1):
+                for cell in row:
+                    cell.font = Font(bold=True)
         for n, column in enumerate(report.columns, 1):
             letter = sheet.cell(row=1, column=n).column_letter
             sheet.column_dimensions[letter].width = 40 if column.kind == "text" else 16

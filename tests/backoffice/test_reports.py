@@ -43,7 +43,7 @@ def test_russian_formats():
 
 
 def _statement_rows(report):
-    return {row[1]: row[2:] for row in report.rows}
+    return {row[1]: row[3:] for row in report.rows}
 
 
 def test_stock_statement_equals_the_week_of_documents(demo):
@@ -73,6 +73,10 @@ def test_stock_on_date_is_the_ledger_at_that_moment(demo):
     demo_history_create(today=TODAY)
     at_start = reports.stock_on_date(at=dt.datetime(2024, 2, 1), warehouse=demo["warehouse"])
     assert {row[1]: row[3] for row in at_start.rows}["Мяч резиновый 15 см"] == D(10)
+    # Kilograms and pieces are totalled apart, never in one sum.
+    assert [total[0] for total in [at_start.totals, *at_start.more_totals]] == ["Итого, кг", "Итого, шт"]
+    kilograms = sum((row[3] for row in at_start.rows if row[2] == "кг"), D(0))
+    assert at_start.totals[3] == kilograms == D("48")
     now = reports.stock_on_date(at=dt.datetime.combine(TODAY, dt.time.max))
     for name, _unit, _x, quantity in [(r[1], r[2], None, r[3]) for r in now.rows]:
         if "," not in name:
@@ -84,30 +88,44 @@ def test_sales_and_shifts_equal_the_posted_reports(demo):
     posted = RetailSalesReport.objects.filter(posted=True)
     period = {"date_from": TODAY - dt.timedelta(days=7), "date_to": TODAY}
     sales = reports.sales(**period)
-    assert sales.totals[2] == sum((r.total for r in posted), D(0))
-    assert sales.totals[3] == sum((r.returns_total for r in posted), D(0))
-    by_day = {row[0]: row[2] for row in sales.rows}
+    revenue, returns, sold = sales.column("Выручка"), sales.column("Возвраты"), sales.column("Продажи")
+    assert sales.totals[revenue] == sum((r.total for r in posted), D(0))
+    assert sales.totals[returns] == sum((r.returns_total for r in posted), D(0))
+    assert sales.totals[sold] == sales.totals[revenue] + sales.totals[returns]
+    by_day = {row[0]: row[revenue] for row in sales.rows}
     for report in history["reports"]:
         assert by_day[report.date.date()] == report.total
+    # Quantities per unit: the weighed apples apart from the pieces.
+    assert [c.label for c in sales.columns if c.kind == "qty"] == ["Количество, кг", "Количество, шт"]
     assert sales.chart.startswith("<svg") and sales.chart.count('class="bar-revenue"') == len(sales.rows)
+    assert 'class="legend legend-revenue"' in sales.chart and ">Выручка</text>" in sales.chart
+    assert ">Возвраты</text>" in sales.chart and 'class="axis-y"' in sales.chart and ">руб.</text>" in sales.chart
     assert "<script" not in sales.chart and "http" not in sales.chart.replace("http://www.w3.org/2000/svg", "")
     one = reports.sales(**period, item=Item.objects.get(article="МР-15"))
-    assert one.totals[1] == sum((m.quantity for r in history["reports"] for m in r.salesreportgoodsline_set.filter(
-        item__article="МР-15")), D(0))
+    assert one.totals[one.column("Количество, шт")] == sum((m.quantity for r in history["reports"]
+                                                             for m in r.salesreportgoodsline_set.filter(
+                                                                 item__article="МР-15")), D(0))
     shifts = reports.cash_shifts(**period)
     assert len(shifts.rows) == len(history["reports"])
     for row, report in zip(shifts.rows, sorted(history["reports"], key=lambda r: r.date)):
         cards = sum((p.amount for p in report.salesreportcardpayment_set.all()), D(0))
-        sales = report.checks.filter(operation=1)
-        assert row[4:7] == [report.number, sales.count(), report.checks.filter(operation=2).count()]
-        assert row[9:] == [report.total + report.returns_total, report.returns_total,
+        sold = report.checks.filter(operation=1)
+        assert row[4:7] == [report.number, sold.count(), report.checks.filter(operation=2).count()]
+        assert row[9:] == [report.total + report.returns_total, report.returns_total, report.total,
                            report.cash_total, cards, D(0), D(0), D("2000.00"), D("1500.00")]
+    # One word per meaning: the same shift's «Выручка» in both reports, «Продажи» gross in both.
+    by_day = {row[0]: row for row in sales.rows}
+    for report in history["reports"]:
+        day = by_day[report.date.date()]
+        assert day[sales.column("Продажи")] == report.total + report.returns_total
+        assert day[sales.column("Выручка")] == report.total
 
 
 def test_an_unposted_report_is_not_in_the_sales(demo):
     doc = shift([check(1, [line(sku("МР-15"), 2, "145.00")], [pay(cash="290.00")])], closed=False)
     upload(demo["device"], xml(doc))
-    assert reports.sales(date_from=dt.date(2024, 6, 1), date_to=dt.date(2024, 6, 1)).totals[2] == 0
+    empty = reports.sales(date_from=dt.date(2024, 6, 1), date_to=dt.date(2024, 6, 1))
+    assert empty.totals[empty.column("Выручка")] == 0
 
 
 @pytest.mark.parametrize("slug", ["stock-statement", "stock-on-date", "sales", "cash-shifts", "checks"])

@@ -81,7 +81,7 @@ def test_reload_from_journal_action_after_the_admin_fixes_the_sku(client, admin_
 
     f.SkuCodeFactory(number=4, item=sample_shop.cigarettes)
     url = reverse("admin:retail_retailsalesreport_changelist")
-    response = admin_client.post(url, {"action": "reload_from_journal", "_selected_action": [report.pk]}, follow=True)
+    response = admin_client.post(url, {"action": "post_selected", "_selected_action": [report.pk]}, follow=True)
     assert "Данные успешно загружены" in response.content.decode()
     report.refresh_from_db()
     assert report.posted and report.number == "ОБ-000001" and report.not_posted_reasons == []

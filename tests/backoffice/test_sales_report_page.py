@@ -114,8 +114,8 @@ def test_the_report_page_is_laid_out_like_1c(admin_client, open_shift):
                                            f"Всего: {_money(open_shift.total)} | НДС в т.ч.: "
                                            f"{_money(open_shift.vat_total)} | Возврат: 0,00</p>")
     assert "Не проведен: 2 кода не найдены; смена не закрыта" in text
-    assert "Нераспознанные строки" in text and "Сопоставить с номенклатурой" in text
-    assert "Перепровести из журнала" in text and "Печать" in text
+    assert "Нераспознанные строки" in text and "Позиция номенклатуры" in text
+    assert "Провести" in text and "Печать" in text and "Перепровести" not in text
     for absent in ("object (", "Удалить", "Сохранить", "None"):
         assert absent not in text, absent
     assert "object (" not in html
@@ -153,33 +153,48 @@ def test_the_printed_form_has_the_header_and_the_goods(open_shift):
     assert english_words(visible(html.replace("<body>", '<body id="print">'), "print")) == set()
 
 
-def test_mapping_a_code_and_reposting_posts_the_report(admin_client, sample_shop, unknown_cigarettes):
+def post_page(browser, report, **rows):
+    """«Провести» on the report's page with a position (and a way) chosen for some of its codes."""
+    data = {}
+    for n, (code, (position, mode)) in enumerate(rows.items(), 1):
+        data.update({f"code-{n}": code.removeprefix("c"), f"position-{n}": position, f"mode-{n}": mode})
+    return browser.post(reverse("admin:retail_retailsalesreport_post", args=[report.pk]), data, follow=True)
+
+
+def test_mapping_a_code_and_posting_is_one_step(admin_client, sample_shop, unknown_cigarettes):
     report = unknown_cigarettes
     skus_before = list(SkuCode.objects.order_by("number").values_list("number", "item_id"))
-    url = reverse("admin:retail_retailsalesreport_map_code", args=[report.pk])
-    response = admin_client.post(url, {"code": "00004", "position": f"{sample_shop.cigarettes.pk}::",
-                                       "mode": "alias"}, follow=True)
+    html = page_of(admin_client, report)
+    assert html.count(">Провести</button>") == 1 and 'form="post-form"' in html
+    response = post_page(admin_client, report, c00004=(f"{sample_shop.cigarettes.pk}::", "alias"))
     text = visible(response.content.decode())
-    assert "Код 00004 кассы «Мобильная касса 1» сопоставлен с позицией «Сигареты»" in text
-    assert "Сопоставлен: Сигареты. Перепроведите отчет из журнала." in text
+    assert "Код 00004 кассы «Мобильная касса 1» сопоставлен с позицией «Сигареты»." in text
+    assert f"{report}: проведен." in text and "✔ Проведен" in text
     alias = DeviceCodeAlias.objects.get()
     assert (alias.device, alias.code, alias.item, alias.created_by.username) == (
         sample_shop.device, "00004", sample_shop.cigarettes, "admin")
-
-    response = admin_client.post(reverse("admin:retail_retailsalesreport_repost", args=[report.pk]), follow=True)
-    assert "перепроведен из журнала и проведен" in response.content.decode()
     report.refresh_from_db()
     assert report.posted and RetailSalesReport.objects.count() == 1
     assert list(SkuCode.objects.order_by("number").values_list("number", "item_id")) == skus_before
+    # The journal's «Предупреждение» of the upload is gone with the fix.
+    report.journal_entry.refresh_from_db()
+    assert (report.journal_entry.status, report.journal_entry.error) == ("ok", "")
+
+
+def test_posting_without_a_choice_posts_again_and_says_why_not(admin_client, sample_shop, unknown_cigarettes):
+    response = post_page(admin_client, unknown_cigarettes)
+    text = visible(response.content.decode())
+    assert f"{unknown_cigarettes}: не проведен: 1 код не найден." in text
+    unknown_cigarettes.journal_entry.refresh_from_db()
+    assert unknown_cigarettes.journal_entry.status == "warning"
 
 
 def test_a_free_code_can_become_the_sku_of_a_position_without_one(admin_client, sample_shop, unknown_cigarettes):
     ExchangeSettings.objects.update_or_create(pk=1, defaults={"weight_sku_min": 1, "weight_sku_max": 3})
     html = page_of(admin_client, unknown_cigarettes)
-    assert "Присвоить код позиции" in html  # 00004 is nobody's and inside the piece goods' range
-    response = admin_client.post(reverse("admin:retail_retailsalesreport_map_code", args=[unknown_cigarettes.pk]),
-                                 {"code": "00004", "position": f"{sample_shop.shirt.pk}:{sample_shop.size_l.pk}:",
-                                  "mode": "sku"}, follow=True)
+    assert "сделать кодом SKU позиции для всех касс" in html  # 00004 is nobody's and inside the piece goods' range
+    response = post_page(admin_client, unknown_cigarettes,
+                         c00004=(f"{sample_shop.shirt.pk}:{sample_shop.size_l.pk}:", "sku"))
     assert "Код SKU 00004 присвоен позиции «Футболка, L»" in response.content.decode()
     assert SkuCode.objects.get(number=4).characteristic == sample_shop.size_l
     assert not DeviceCodeAlias.objects.exists()
@@ -200,11 +215,20 @@ def test_bad_mappings_are_refused_in_russian_and_change_nothing(admin_client, sa
     ids = {"cigarettes": sample_shop.cigarettes.pk, "size_m": sample_shop.size_m.pk, "shirt": sample_shop.shirt.pk}
     data = {key: value.format(**ids) for key, value in data.items()}
     skus_before = list(SkuCode.objects.values_list("number", "item_id", "characteristic_id", "pack_id"))
-    response = admin_client.post(reverse("admin:retail_retailsalesreport_map_code", args=[unknown_cigarettes.pk]),
-                                 data, follow=True)
-    assert error in response.content.decode()
+    response = post_page(admin_client, unknown_cigarettes, **{"c" + data["code"]: (data["position"], data["mode"])})
+    assert error in response.content.decode() and "Отчет не проведен, ничего не изменено." in response.content.decode()
     assert not DeviceCodeAlias.objects.exists()
     assert list(SkuCode.objects.values_list("number", "item_id", "characteristic_id", "pack_id")) == skus_before
+    unknown_cigarettes.refresh_from_db()
+    assert not unknown_cigarettes.posted
+
+
+def test_two_codes_are_mapped_all_or_none(admin_client, sample_shop, unknown_cigarettes):
+    # The second choice is refused: the first one is not kept either.
+    response = post_page(admin_client, unknown_cigarettes, c00004=(f"{sample_shop.cigarettes.pk}::", "alias"),
+                         c00001=(f"{sample_shop.cigarettes.pk}::", "alias"))
+    assert "Код «00001» не входит в нераспознанные строки" in response.content.decode()
+    assert not DeviceCodeAlias.objects.exists()
 
 
 def test_positions_are_found_by_sku_number_name_and_article(admin_client, sample_shop):
@@ -225,12 +249,12 @@ class TestRights:
         viewer = staff("viewer", "view_retailsalesreport", store=sample_shop.store)
         html = page_of(viewer, unknown_cigarettes)
         assert "Нераспознанные строки" in html and "⚠ не найден: код 00004" in html
-        for button in ("Перепровести из журнала", "Сопоставить с номенклатурой", "Присвоить код позиции"):
+        for button in (">Провести<", "Позиция номенклатуры", "сделать кодом SKU"):
             assert button not in html, button
         pk, position = unknown_cigarettes.pk, f"{sample_shop.cigarettes.pk}::"
-        for name, data in (("map_code", {"code": "00004", "position": position, "mode": "alias"}),
-                           ("map_code", {"code": "00004", "position": position, "mode": "sku"}),
-                           ("repost", {}), ("change", {})):
+        for name, data in (("post", {"code-1": "00004", "position-1": position, "mode-1": "alias"}),
+                           ("post", {"code-1": "00004", "position-1": position, "mode-1": "sku"}),
+                           ("post", {}), ("change", {})):
             assert viewer.post(reverse(f"admin:retail_retailsalesreport_{name}", args=[pk]), data).status_code == 403
         assert viewer.get(reverse("admin:retail_retailsalesreport_positions"), {"term": "С"}).status_code == 403
         assert not DeviceCodeAlias.objects.exists()
@@ -242,7 +266,7 @@ class TestRights:
         pk = unknown_cigarettes.pk
         assert nobody.get(reverse("admin:retail_retailsalesreport_change", args=[pk])).status_code == 403
         assert nobody.get(reverse("admin:retail_retailsalesreport_print", args=[pk])).status_code == 403
-        assert nobody.post(reverse("admin:retail_retailsalesreport_repost", args=[pk])).status_code == 403
+        assert nobody.post(reverse("admin:retail_retailsalesreport_post", args=[pk])).status_code == 403
         unknown_cigarettes.refresh_from_db()
         assert not unknown_cigarettes.posted
 
@@ -250,22 +274,21 @@ class TestRights:
         rights = ("view_retailsalesreport", "change_retailsalesreport")
         other_store = f.StoreFactory(name="Другой магазин")
         outsider = staff("outsider", *rights, store=other_store)
-        pk, data = unknown_cigarettes.pk, {"code": "00004", "position": f"{sample_shop.cigarettes.pk}::"}
-        assert outsider.post(reverse("admin:retail_retailsalesreport_map_code", args=[pk]), data).status_code == 404
-        assert outsider.post(reverse("admin:retail_retailsalesreport_repost", args=[pk])).status_code == 404
+        pk, data = unknown_cigarettes.pk, {"code-1": "00004", "position-1": f"{sample_shop.cigarettes.pk}::"}
+        assert outsider.post(reverse("admin:retail_retailsalesreport_post", args=[pk]), data).status_code == 404
         assert outsider.get(reverse("admin:retail_retailsalesreport_print", args=[pk])).status_code == 404
         assert not DeviceCodeAlias.objects.exists()
 
         manager = staff("manager", *rights, store=sample_shop.store)
         html = page_of(manager, unknown_cigarettes)
-        assert "Сопоставить с номенклатурой" in html and "Перепровести из журнала" in html
+        assert "Позиция номенклатуры" in html and ">Провести</button>" in html
         # Giving a number to a position changes the SKU register of every register: a right of its own.
-        assert "Присвоить код позиции" not in html
-        data["mode"] = "sku"
-        assert manager.post(reverse("admin:retail_retailsalesreport_map_code", args=[pk]), data).status_code == 403
-        data["mode"] = "alias"
-        manager.post(reverse("admin:retail_retailsalesreport_map_code", args=[pk]), data)
-        manager.post(reverse("admin:retail_retailsalesreport_repost", args=[pk]))
+        assert "сделать кодом SKU" not in html
+        data["mode-1"] = "sku"
+        assert manager.post(reverse("admin:retail_retailsalesreport_post", args=[pk]), data).status_code == 403
+        assert not DeviceCodeAlias.objects.exists()
+        data["mode-1"] = "alias"
+        manager.post(reverse("admin:retail_retailsalesreport_post", args=[pk]), data)
         unknown_cigarettes.refresh_from_db()
         assert unknown_cigarettes.posted and DeviceCodeAlias.objects.get().created_by.username == "manager"
 

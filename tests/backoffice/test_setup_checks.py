@@ -59,7 +59,7 @@ def test_a_bound_login_outside_the_sync_group_is_warned(demo, admin_client):
     device = demo["device"]
     device.users.add(f.UserFactory(username="no-group"))
     page = admin_client.get(reverse("admin:offline_exchange_offlinedevice_change", args=[device.pk])).content.decode()
-    assert "<code>no-group</code> — ⚠ не входит в группу «Выполнение синхронизации данных»" in page
+    assert "<code>no-group</code> — ⚠ пользователь не входит в группу «Выполнение синхронизации данных»" in page
 
 
 def test_a_device_without_a_register_links_to_creating_it_prefilled(demo, admin_client):

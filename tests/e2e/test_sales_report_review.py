@@ -40,7 +40,7 @@ def test_unposted_report_is_fixed_and_reloaded(page, live_server, demo):
         SkuCode.objects.filter(item=Item.objects.get(name=name), characteristic=None, pack=None).update(number=number)
     page.goto(f"{live_server.url}/admin/retail/retailsalesreport/")
     page.check(f"input[name=_selected_action][value='{report.pk}']")
-    page.select_option("select[name=action]", "reload_from_journal")
+    page.select_option("select[name=action]", "post_selected")
     page.click("button[name=index]")
     page.wait_for_selector(".messagelist")
     assert "Данные успешно загружены" in page.inner_text(".messagelist")

@@ -16,20 +16,21 @@ def test_write_off_filled_by_barcode_scan_and_posted(page, live_server, demo):
     page.select_option("#id_organization", label=str(demo["organization"]))
     page.select_option("#id_warehouse", label="Общий склад")
     page.fill("#id_reason", "Брак")
-    # A scanner types the code and Enter: the line appears.
+    # A scanner types the code and Enter: the line appears in the form (written with the document).
     page.fill("#id_barcode", "4601234500031")
     page.press("#id_barcode", "Enter")
-    page.wait_for_selector(".messagelist")
-    assert "Добавлено: Мяч резиновый 15 см" in page.inner_text(".messagelist")
+    # Predicates as functions: the pages' CSP forbids the eval Playwright polls a bare expression with.
+    page.wait_for_function("() => document.querySelector('#scan-status').textContent.includes('Добавлено')")
+    assert "Добавлено: Мяч резиновый 15 см" in page.inner_text("#scan-status")
     page.fill("#id_barcode", "4601234500031")
     page.press("#id_barcode", "Enter")
-    page.wait_for_selector(".messagelist")
-    doc = WriteOff.objects.get()
-    assert list(doc.lines.values_list("item__article", "quantity")) == [("МР-15", 2)]
-    assert page.input_value("#id_lines-0-quantity") == "2,000"  # a Russian input, as the columns show it
+    page.wait_for_function("() => document.querySelector('#id_lines-0-quantity').value === '2,000'")
     page.click("input[name=_post]")
     page.wait_for_selector("#document-movements")
     assert "проведен" in page.inner_text(".messagelist")
+    doc = WriteOff.objects.get()
+    assert list(doc.lines.values_list("item__article", "quantity")) == [("МР-15", 2)]
+    assert page.input_value("#id_lines-0-quantity") == "2,000"  # a Russian input, as the columns show it
     assert "Мяч резиновый 15 см" in page.inner_text("#document-movements")
     assert StockBalance.objects.get(item__article="МР-15", warehouse=demo["warehouse"]).quantity == 8
 

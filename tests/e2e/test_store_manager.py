@@ -50,7 +50,7 @@ def test_store_manager_sees_only_the_store(live_server, demo, monkeypatch):
         assert demo["device"].name in rows and other_device.name not in rows
 
         page.goto(f"{base}/admin/offline_exchange/cashregister/{other_register.pk}/change/")
-        assert "не существует" in page.inner_text(".messagelist")
+        assert "не найден" in page.inner_text(".messagelist")
 
         # The register's own sync login is bound on the device page.
         page.goto(f"{base}/admin/offline_exchange/offlinedevice/{demo['device'].pk}/change/")

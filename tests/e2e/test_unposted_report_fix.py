@@ -1,5 +1,5 @@
 """A store admin fixes an unposted Retail Sales Report on its own page in Debian's chromium: maps the register's
-unknown code to an item, re-posts it from the journal, and the SKU the other registers use stays as it was."""
+unknown code to an item and posts it in one step («Провести»), and the SKU the other registers use stays as it was."""
 import datetime as dt
 from decimal import Decimal
 
@@ -37,7 +37,7 @@ def shift_with_an_unknown_code(device) -> bytes:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_unknown_code_is_mapped_and_the_report_reposted_on_its_page(page, live_server, demo):
+def test_an_unknown_code_is_mapped_and_the_report_posted_in_one_step(page, live_server, demo):
     device = demo["device"]
     puzzle = Item.objects.get(article="79052")
     puzzle_sku = SkuCode.objects.get(item=puzzle, characteristic=None, pack=None).number
@@ -67,17 +67,17 @@ def test_an_unknown_code_is_mapped_and_the_report_reposted_on_its_page(page, liv
     assert "empty" in page.get_attribute("#tab-returned", "class")
     page.get_by_role("tab", name="Товары").click()
 
+    # One step, one name: the code's position chosen in its row, then «Провести».
     row = page.locator(f"#unrecognized tr[data-code='{UNKNOWN}']")
     row.locator(".select2-selection").click()
     page.fill(".select2-search__field", "Пазл")
     page.locator(".select2-results__option", has_text="СТЕР Пазл 1000 Английский котенок").first.click()
-    row.get_by_role("button", name="Сопоставить с номенклатурой").click()
+    assert page.get_by_role("button", name="Провести", exact=True).count() == 1
+    page.get_by_role("button", name="Провести", exact=True).click()
     page.wait_for_selector(".messagelist")
-    assert f"Код {UNKNOWN} кассы" in page.inner_text(".messagelist")
-
-    page.get_by_role("button", name="Перепровести из журнала").click()
-    page.wait_for_selector(".messagelist")
-    assert "перепроведен из журнала и проведен" in page.inner_text(".messagelist")
+    message = page.inner_text(".messagelist")
+    assert f"Код {UNKNOWN} кассы «{device}» сопоставлен с позицией «СТЕР Пазл 1000 Английский котенок»." in message
+    assert f"{report.number}" in message and "проведен." in message and "не проведен" not in message
     assert page.inner_text("#report-state") == "✔ Проведен"
     assert not page.is_visible("#unrecognized")
     assert "СТЕР Пазл 1000 Английский котенок" in page.inner_text("#panel-goods")

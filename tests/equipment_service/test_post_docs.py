@@ -42,6 +42,10 @@ def test_open_shift_is_success_that_says_not_posted(client, sample_shop, xsd):
     answer = assert_valid(xsd, post(client, "SAMPLE-0001", sample("c_sale_reports_open_shift.xml")).result("PostDocs"))
     assert answer.findtext(IS_SUCCESS) == "true"
     assert "не проведен" in answer.findtext(DESCRIPTION) and "00005" in answer.findtext(DESCRIPTION)
+    # The device is told «успешно»; the journal says a report is left to fix, with the same words.
+    entry = ExchangeJournalEntry.objects.get(operation="PostDocs")
+    assert (entry.status, entry.get_status_display()) == ("warning", "Предупреждение")
+    assert entry.error == answer.findtext(DESCRIPTION)
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in (SAMPLES / "malformed").iterdir()))

@@ -12,7 +12,7 @@ from retail.models import Item, VatRate
 from tests import factories as f
 from tests.migrating import migrate
 
-BEFORE = [("offline_exchange", "0110_resend")]
+BEFORE = [("offline_exchange", "0130_admin")]
 AFTER = [("offline_exchange", "0140_2026")]
 
 

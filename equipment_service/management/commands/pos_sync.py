@@ -5,12 +5,21 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from equipment_service.client import EquipmentServiceClient
-from equipment_service.simulator import device_sync
+from equipment_service.simulator import SyncReport, device_sync
+from offline_exchange.format.contents import (
+    GOOD_COLUMNS,
+    ORDER_COLUMNS,
+    orders_rows,
+    price_list_goods_rows,
+    price_list_units,
+    table_lines,
+)
 
 
 class Command(BaseCommand):
     help = ("Проверка настройки без кассы: выполняет обмен как 1С:Мобильная касса (версия, настройки, "
-            "прайс-лист всеми пакетами, заказы, выгрузка смены) и печатает отчет.")
+            "прайс-лист всеми пакетами, заказы, выгрузка смены) и печатает отчет; с -v 2 — и что получила касса: "
+            "товары с кодами, ценами и остатками и заказы, как на странице «Что получила касса».")
 
     def add_arguments(self, parser):
         parser.add_argument("--url", required=True, help="адрес публикации, например http://127.0.0.1:8000/rt")
@@ -36,7 +45,8 @@ class Command(BaseCommand):
             bar.update(1)
 
         try:
-            report = device_sync(client, device, full=full, post=document, on_package=on_package)
+            report = device_sync(client, device, full=full, post=document, on_package=on_package,
+                                 keep=options["verbosity"] >= 2)
         finally:
             bar.close()
             client.close()
@@ -54,5 +64,30 @@ class Command(BaseCommand):
             f"товаров {report.goods}, заказов {report.orders}")
         if report.posted:
             out(f"Ответ на выгрузку смены: {report.posted}")
+        if options["verbosity"] >= 2:
+            self._received(report)
         if not report.ok:
             raise CommandError("; ".join(step.note for step in report.errors))
+
+    def _received(self, report: SyncReport) -> None:
+        """What the register got, in the columns of the admin's «Что получила касса»."""
+        out = self.stdout.write
+        units: dict[str, str] = {}
+        rows = []
+        for number, text in report.packages_received:
+            units.update(price_list_units(text))
+            rows += price_list_goods_rows(text, package=number, units=units)
+        out("")
+        out(f"Что получила касса: товары ({len(rows)})")
+        for line in table_lines(GOOD_COLUMNS, [row.cells() for row in rows]):
+            out(line)
+        orders = orders_rows(report.orders_received)
+        out("")
+        out(f"Что получила касса: заказы ({len(orders)})")
+        if orders:
+            for line in table_lines(ORDER_COLUMNS, [order.cells() for order in orders]):
+                out(line)
+            for order in orders:
+                out(f"Заказ {order.number}:")
+                for line in table_lines(["Код", "Количество", "Цена", "Сумма"], order.line_cells()):
+                    out("  " + line)
