@@ -130,16 +130,21 @@ def test_the_reports_show_the_return_on_the_day_it_happened(sample_shop):
     upload(sample_shop, monday(), wednesday())
     days = {day.day: day for day in reports.sales_by_day(date_from=MONDAY, date_to=WEDNESDAY)}
     assert (days[MONDAY].revenue, days[MONDAY].returns) == (D("280.00"), D(0))  # Monday's revenue unchanged
-    assert (days[WEDNESDAY].revenue, days[WEDNESDAY].returns, days[WEDNESDAY].quantity) == (
-        D("-130.00"), D("180.00"), D("0.000"))  # 50 sold, 180 back; one water out, one pack in
+    assert (days[WEDNESDAY].revenue, days[WEDNESDAY].returns, days[WEDNESDAY].sales, days[WEDNESDAY].quantities) == (
+        D("-130.00"), D("180.00"), D("50.00"), {"Количество, шт": D("0.000")})  # one water out, one pack in
     shifts = {row[1]: dict(zip([c.label for c in reports.cash_shifts(date_from=MONDAY, date_to=WEDNESDAY).columns],
                                row))
               for row in reports.cash_shifts(date_from=MONDAY, date_to=WEDNESDAY).rows}
-    assert (shifts["1"]["Продажи"], shifts["1"]["Возвраты"], shifts["1"]["Платежные карты"]) == (
-        D("280.00"), D(0), D("180.00"))
+    assert (shifts["1"]["Продажи"], shifts["1"]["Возвраты"], shifts["1"]["Выручка"], shifts["1"]["Платежные карты"]) == (
+        D("280.00"), D(0), D("280.00"), D("180.00"))
     # Wednesday's drawer and terminal: 50 in cash, 180 given back to the card.
-    assert (shifts["3"]["Продажи"], shifts["3"]["Возвраты"], shifts["3"]["Наличные"],
-            shifts["3"]["Платежные карты"]) == (D("50.00"), D("180.00"), D("50.00"), D("-180.00"))
+    assert (shifts["3"]["Продажи"], shifts["3"]["Возвраты"], shifts["3"]["Выручка"], shifts["3"]["Наличные"],
+            shifts["3"]["Платежные карты"]) == (D("50.00"), D("180.00"), D("-130.00"), D("50.00"), D("-180.00"))
+    # «Продажи» shows the same day's figures: sold 50, back 180, revenue their difference.
+    sales = reports.sales(date_from=MONDAY, date_to=WEDNESDAY)
+    [wednesday_row] = [row for row in sales.rows if row[0] == WEDNESDAY]
+    assert [wednesday_row[sales.column(label)] for label in ("Количество, шт", "Продажи", "Возвраты", "Выручка")] == [
+        D("0.000"), D("50.00"), D("180.00"), D("-130.00")]
     by_day = {row[0]: row for row in reports.checks_report(date_from=MONDAY, date_to=WEDNESDAY, grouping="day").rows}
     assert (by_day[WEDNESDAY][1], by_day[WEDNESDAY][2], by_day[WEDNESDAY][6]) == (1, 1, D("180.00"))
 
