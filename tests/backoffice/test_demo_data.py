@@ -37,6 +37,7 @@ def test_demo_data_twice_gives_the_same_base(capsys):
     assert _snapshot() == first
     assert "0001234567890123" in out and "sync / sync" in out and "ТДРТ-000001" in out
     assert "сумма 366,00" in out  # Russian money, as the pages show it
+    assert f"Номенклатура:       {Item.objects.count()} позиции" in out  # 22 позиции, not «22 позиций»
     assert Item.objects.count() >= 22
     order = CustomerOrder.objects.get(number="ТДРТ-000001")
     assert order.total == 366 and order.courier_cash_register.name == "Мобильная касса ККМ"
