@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from offline_exchange.format.codes import position_code
-from offline_exchange.format.versions import VAT_22
 from offline_exchange.models import OfflineDevice, SkuCode
 from offline_exchange.services.price_list import item_exchange_refusals
 from offline_exchange.services.sku import positions_for_items
 from retail.models import Barcode, Characteristic, Item, Pack
 from retail.rights import scope_queryset
 
-VAT_22_HINT = (" Если касса обновлена для 2026 года, включите «Передавать ставку НДС 22%» в карточке ее "
-               "подключаемого оборудования.")
+# Format 3.3 carries every rate and marking kind the others hold back (1C's own answer, research/1c-2026.md).
+FORMAT_33_HINT = (" Переведите кассу на формат обмена 3.3 — кнопкой «Перевести кассу на формат 3.3» на странице ее "
+                  "подключаемого оборудования.")
 
 
 @dataclass
@@ -52,12 +52,8 @@ def item_positions(*, item: Item) -> list[PositionSku]:
 
 def item_exchange_warnings(*, item: Item, user) -> list[str]:
     """The registers (of the user's stores) whose rule selects the item but whose exchange format cannot
-    carry it; for VAT 22 % (a device setting on top of any format) how to let it through."""
+    carry it, with the way out (format 3.3 carries it)."""
     if item.pk is None:
         return []
-    warnings = []
-    for text in item_exchange_refusals(item=item, devices=scope_queryset(OfflineDevice.objects.all(), user)):
-        if item.vat_rate == VAT_22 and f"ставку НДС {VAT_22}%" in text:
-            text += VAT_22_HINT
-        warnings.append(text)
-    return warnings
+    devices = scope_queryset(OfflineDevice.objects.all(), user)
+    return [text + FORMAT_33_HINT for text in item_exchange_refusals(item=item, devices=devices)]

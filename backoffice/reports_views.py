@@ -17,6 +17,7 @@ from offline_exchange.models import CashRegister
 from retail.models import Item, ItemGroup, Store, Warehouse
 from retail.rights import NO_STORES_TEXT, scope_queryset, staff_store_ids
 from retail.services import reports
+from retail.services.check_reports import GROUPINGS
 
 DATE_INPUT = ["%d.%m.%Y", "%Y-%m-%d"]
 
@@ -86,12 +87,18 @@ class ShiftsForm(PeriodForm):
                                            empty_label="Все кассы")
 
 
+class ChecksForm(ShiftsForm):
+    grouping = forms.ChoiceField(label="Группировка", initial="hour", choices=[
+        (key, label) for key, (label, _expression) in GROUPINGS.items() if key != "report"])
+
+
 REPORTS = {
     "stock-statement": ("Ведомость по товарам на складах", StockStatementForm, reports.stock_statement,
                         "retail.view_stockbalance"),
     "stock-on-date": ("Остатки товаров", StockOnDateForm, reports.stock_on_date, "retail.view_stockbalance"),
     "sales": ("Продажи", SalesForm, reports.sales, "retail.view_retailsalesreport"),
     "cash-shifts": ("Кассовые смены", ShiftsForm, reports.cash_shifts, "retail.view_retailsalesreport"),
+    "checks": ("Чеки", ChecksForm, reports.checks_report, "retail.view_check"),
 }
 FORMATTERS = {"qty": quantity_text, "money": money_text, "date": date_text, "datetime": datetime_text}
 

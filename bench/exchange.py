@@ -16,7 +16,9 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from statistics import median
 
+from django.db import connection
 from tqdm import tqdm
 
 from offline_exchange.format.builders import build_sale_reports
@@ -31,6 +33,7 @@ from offline_exchange.models import (
     SkuCode,
     Transfer,
 )
+from offline_exchange.services import sales
 from offline_exchange.services.feed import rule_state
 from offline_exchange.services.goods_cache import goods_block_memory
 from offline_exchange.services.sales import post_docs
@@ -39,6 +42,7 @@ from offline_exchange.services.transfers import package_next, transfer_prepare
 from retail.models import (
     Barcode,
     Characteristic,
+    CheckLine,
     Item,
     ItemGroup,
     Organization,
@@ -315,7 +319,6 @@ def transfer_measure(*, full: bool, with_limit: bool, device_id: str = DEVICE_ID
     """Prepare and fetch every package through the service layer, as GetPriceListPackage does; with
     `repeat`, that many transfers (and as many runs of the limit, or `limit_repeat`), their medians
     compared: this machine is a shared virtual one, and a single run can be a neighbour's slow moment."""
-    from statistics import median
 
     from lxml import etree
 
@@ -438,6 +441,107 @@ def sales_limit_memory() -> dict:
     peak = peak_rss_mb()
     del root
     return {"seconds": round(seconds, 3), "peak_rss_mb": round(peak, 1), "before_mb": round(before, 1)}
+
+
+@dataclass
+class ChecksKeptFigures:
+    """The same shift imported with its checks kept and without (today's import before issue 24), alternately
+    in one process: medians, their ratio, and what the kept checks take on disk."""
+
+    checks: int
+    lines: int
+    marked_lines: int
+    repeat: int
+    seconds_without: float
+    seconds_with: float
+    ratio: float
+    runs_without: list
+    runs_with: list
+    # Each import with the checks kept against the one without just before it (a neighbour's load on the
+    # shared machine moves both of a pair alike), and their median.
+    pair_ratios: list
+    pair_ratio: float
+    check_lines_stored: int
+    storage_bytes: int
+    bytes_per_line: float
+    bytes_per_line_lines_table: float
+    database: str
+
+
+CHECK_TABLES = ("retail_check", "retail_checkline", "retail_checkmarkingcode", "retail_checkpayment")
+
+
+def checks_storage() -> tuple[int, int]:
+    """Bytes the kept checks take (their four tables with their indexes) and those of the lines' table alone."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            sizes = {}
+            for table in CHECK_TABLES:
+                cursor.execute("SELECT pg_total_relation_size(%s::regclass)", [table])
+                sizes[table] = cursor.fetchone()[0]
+            return sum(sizes.values()), sizes["retail_checkline"]
+        # SQLite: the pages of each table and of each of its indexes (dbstat counts what is in use).
+        cursor.execute("SELECT name, tbl_name FROM sqlite_master WHERE tbl_name IN (%s)"
+                       % ",".join("?" * len(CHECK_TABLES)), list(CHECK_TABLES))
+        owner = dict(cursor.fetchall())
+        cursor.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name")
+        sizes = {}
+        for name, size in cursor.fetchall():
+            if name in owner:
+                sizes[owner[name]] = sizes.get(owner[name], 0) + size
+        return sum(sizes.values()), sizes.get("retail_checkline", 0)
+
+
+def _marked(shift, every: int) -> int:
+    """Give every `every`-th sold line a marking code as a register sends it (GTIN, serial, crypto tail)."""
+    count = 0
+    for check in shift.checks:
+        for line in check.lines:
+            count += 1
+            if every and count % every == 0:
+                line.excise_stamps = [f"0104600000{count:06d}21{count:013d}93AbCd"]
+    return sum(1 for check in shift.checks for line in check.lines if line.excise_stamps)
+
+
+def sales_import_checks_kept(*, checks: int, lines: int, repeat: int = 3, marked_every: int = 5) -> ChecksKeptFigures:
+    """Import shifts of `checks` checks alternately without keeping the checks (the import as it was before
+    issue 24: the storage call replaced by nothing) and with, `repeat` times each, in this one process."""
+    device = OfflineDevice.objects.get(device_id=DEVICE_ID)
+    prices = dict(Price.objects.values_list("item_id", "value")[:2000])
+    sellable = [SellableGood(str(number), prices[item_id]) for number, item_id in
+                SkuCode.objects.filter(characteristic=None, pack=None, item_id__in=list(prices))[:500]
+                .values_list("number", "item_id")]
+    keep = sales.shift_checks_store
+    runs: dict[bool, list[float]] = {False: [], True: []}
+    marked = 0
+    for n in range(repeat * 2):
+        kept = n % 2 == 1
+        shift = synthetic_shift(goods=sellable, checks=checks, lines=lines, opened_at=datetime(2024, 7, 1 + n, 8),
+                                shift_number=str(100 + n), seed=100 + n, returns_every=40)
+        marked = _marked(shift, marked_every)
+        document = build_sale_reports([shift], get_format(device.format_version))
+        sales.shift_checks_store = keep if kept else (lambda **kwargs: 0)
+        try:
+            started = time.perf_counter()
+            result = post_docs(device=device, doc_type="SaleReports", document=document)
+            runs[kept].append(time.perf_counter() - started)
+        finally:
+            sales.shift_checks_store = keep
+        assert result.success and result.reports[0].posted, result.description
+    without, kept_median = median(runs[False]), median(runs[True])
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE " + ", ".join(CHECK_TABLES))
+    total, lines_table = checks_storage()
+    stored = CheckLine.objects.count()
+    return ChecksKeptFigures(
+        checks=checks, lines=lines, marked_lines=marked, repeat=repeat, seconds_without=round(without, 3),
+        seconds_with=round(kept_median, 3), ratio=round(kept_median / without, 2),
+        runs_without=[round(r, 3) for r in runs[False]], runs_with=[round(r, 3) for r in runs[True]],
+        pair_ratios=[round(kept / plain, 2) for plain, kept in zip(runs[False], runs[True])],
+        pair_ratio=round(median(kept / plain for plain, kept in zip(runs[False], runs[True])), 2),
+        check_lines_stored=stored, storage_bytes=total, bytes_per_line=round(total / stored, 1) if stored else 0,
+        bytes_per_line_lines_table=round(lines_table / stored, 1) if stored else 0, database=connection.vendor)
 
 
 def emit(figures) -> None:

@@ -55,3 +55,12 @@ def vat_text(value) -> str:
     if text in ("", "none"):
         return "Без НДС"
     return f"{quantity_text(text)}%"
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """The noun's form for a count: 1 позиция, 2 позиции, 5 позиций, 11 позиций, 21 позиция."""
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many

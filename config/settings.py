@@ -213,6 +213,8 @@ EQUIPMENT_SERVICE_MAX_CHECKS_PER_UPLOAD = int(env("EQUIPMENT_SERVICE_MAX_CHECKS_
 EQUIPMENT_SERVICE_MAX_LINES_PER_UPLOAD = int(env("EQUIPMENT_SERVICE_MAX_LINES_PER_UPLOAD", "1000000"))
 # Exchange journal entries older than this are purged (`journal_purge`); uploads a report refers to stay.
 EXCHANGE_JOURNAL_RETENTION_DAYS = int(env("EXCHANGE_JOURNAL_RETENTION_DAYS", "180"))
+# Uploaded checks (`retail.Check`) older than this are purged with the journal; the journal's retention unless set.
+EXCHANGE_CHECKS_RETENTION_DAYS = int(env("EXCHANGE_CHECKS_RETENTION_DAYS", str(EXCHANGE_JOURNAL_RETENTION_DAYS)))
 
 # How long a checked Basic login is trusted by this process without re-hashing the password.
 EQUIPMENT_SERVICE_AUTH_CACHE_SECONDS = int(env("EQUIPMENT_SERVICE_AUTH_CACHE_SECONDS", "300"))

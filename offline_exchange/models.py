@@ -97,8 +97,11 @@ class OfflineDevice(models.Model):
     workplace = models.CharField("Рабочее место", max_length=150, blank=True)
     rule = models.ForeignKey(ExchangeRule, verbose_name="Правило обмена", on_delete=models.PROTECT, related_name="devices")
     in_use = models.BooleanField("Используется", default=True)
+    # 3.3, as 1C presets a new device (research/1c-2026.md): the only format with VAT 22 % and every marking kind.
     format_version = models.PositiveIntegerField(
-        "Версия формата обмена", choices=[(code, label) for code, label in SUPPORTED_FORMATS.items()], default=3001,
+        "Версия формата обмена", choices=[(code, label) for code, label in SUPPORTED_FORMATS.items()], default=3003,
+        help_text="Ставку НДС 22% и маркируемую продукцию всех видов передает только формат 3.3; товары, которые "
+                  "формат кассы не передает, на кассу не выгружаются.",
     )
     class GoodsShape(models.TextChoices):
         POSITIONS = "positions", "Товар на каждую позицию (как 1С:Розница 2.3, УТ 11, ERP)"
@@ -108,11 +111,6 @@ class OfflineDevice(models.Model):
         "Форма выгрузки товаров", max_length=10, choices=GoodsShape.choices, default=GoodsShape.POSITIONS,
         help_text="Товар на каждую позицию (характеристика, упаковка) — как пишут текущие серверы 1С; "
                   "позиции внутри товара — для касс, настроенных на 1С:Розница 2.2.",
-    )
-    vat22 = models.BooleanField(
-        "Передавать ставку НДС 22%", default=True,
-        help_text="Кассы, обновленные для 2026 года, принимают ставку 22%. Если выключено, товары со ставкой 22% "
-                  "не передаются на кассу.",
     )
     exchange_kind = models.CharField("Вид обмена", max_length=4, choices=ExchangeKind.choices, default=ExchangeKind.WEB_SERVICE)
     device_id = models.CharField(
@@ -205,6 +203,13 @@ class PaymentKind(models.Model):
     uuid = models.UUIDField("Идентификатор", default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField("Наименование", max_length=150)
     type = models.CharField("Тип оплаты", max_length=6, choices=Type.choices)
+    # No format has an SBP payment type: SBP comes back as an electronic payment with the code of a kind the
+    # register was given (research/1c-2026.md), so a kind says it is SBP and the reports show it apart.
+    sbp = models.BooleanField(
+        "СБП (Система быстрых платежей)", default=False,
+        help_text="Оплаты этим видом — переводы по QR-коду СБП: в отчетах выручка по ним показывается отдельно "
+                  "от платежных карт. Только для вида с типом «Платежная карта».",
+    )
     bank = models.CharField("Банк", max_length=150, blank=True)
     commission_percent = models.DecimalField("Процент комиссии банка", max_digits=5, decimal_places=2, default=0)
 
@@ -215,6 +220,11 @@ class PaymentKind(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.sbp and self.type != self.Type.PAYMENT_CARD:
+            raise ValidationError({"sbp": "Признак СБП ставится только виду оплаты с типом «Платежная карта»: "
+                                          "касса передает оплату по СБП как электронную оплату."})
 
     @property
     def electronic_payment_type(self) -> int:
@@ -434,10 +444,10 @@ class TransferPackage(models.Model):
 
 class GoodsCacheVariant(models.Model):
     """What a Good's bytes depend on besides its item: the format, the price type of the rule's store,
-    the warehouse whose balances are exported (none when they are not), whether groups are, the goods'
-    shape and whether VAT 22 % is passed. Devices whose settings agree share one set of cached Goods."""
+    the warehouse whose balances are exported (none when they are not), whether groups are and the goods'
+    shape. Devices whose settings agree share one set of cached Goods."""
 
-    # The six below spelled out, so that a device's variant is known without reading it.
+    # The five below spelled out, so that a device's variant is known without reading it.
     key = models.CharField("Ключ", max_length=64, primary_key=True, editable=False)
     format_version = models.PositiveIntegerField("Версия формата обмена")
     price_type = models.ForeignKey("retail.PriceType", verbose_name="Вид цены", on_delete=models.CASCADE, null=True,
@@ -446,7 +456,6 @@ class GoodsCacheVariant(models.Model):
                                           null=True, related_name="+")
     export_groups = models.BooleanField("Выгружать группы товаров")
     goods_shape = models.CharField("Форма выгрузки товаров", max_length=10, default="positions")
-    vat22 = models.BooleanField("Передавать ставку НДС 22%", default=True)
 
     class Meta:
         verbose_name = "Вариант кэша товаров"
@@ -454,9 +463,9 @@ class GoodsCacheVariant(models.Model):
 
     @staticmethod
     def key_for(format_version: int, price_type_id: int | None, balance_warehouse_id: int | None,
-                export_groups: bool, goods_shape: str = "positions", vat22: bool = True) -> str:
+                export_groups: bool, goods_shape: str = "positions") -> str:
         return (f"{format_version}:{price_type_id or ''}:{balance_warehouse_id or ''}:{int(export_groups)}"
-                f":{goods_shape[0]}{int(vat22)}")
+                f":{goods_shape[0]}")
 
 
 class CachedGood(models.Model):

@@ -49,6 +49,9 @@ STORE_PATHS: dict[str, tuple[str, ...]] = {
     "retail.warehouse": ("store",),
     "retail.customerorder": ("store",),
     "retail.retailsalesreport": ("store",),
+    # A check is its shift's: the store of its report; a returns document names its own.
+    "retail.check": ("report__store",),
+    "retail.retailreturnsreport": ("store",),
     # The store's documents and its stock: by their warehouse (a transfer is its sender's and its receiver's).
     "retail.openingbalance": ("warehouse__store",),
     "retail.goodsreceipt": ("warehouse__store",),

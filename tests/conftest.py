@@ -10,6 +10,9 @@ from offline_exchange.format.versions import FORMAT_3001
 # without it); the schemas and samples the tests need are copied under tests/reference/ (see its README).
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REFERENCE = Path(__file__).resolve().parent / "reference"
+# 1C's schemas as it ships them in 2026 (3.0.0.3 with VAT 22 % and marking kinds 1..36): every document the
+# tests send and receive is validated against these, in every version (research/1c-2026.md).
+XSD = REFERENCE / "xsd" / "2026"
 SVC_NS = "http://www.1c.ru/EquipmentService"
 FMT_NS = FORMAT_3001.namespace
 
@@ -40,12 +43,12 @@ def basic(user: str, password: str) -> str:
 def xsd():
     from lxml import etree
 
-    path = REFERENCE / "xsd" / "EquipmentService_3_0_0_1.xsd"
+    path = XSD / "EquipmentService_3_0_0_1.xsd"
     return etree.XMLSchema(etree.parse(str(path)))
 
 
 def assert_valid(xsd_schema, document: bytes | str):
-    """Validate an emitted document against the format XSD (tests/reference/xsd)."""
+    """Validate an emitted document against the format XSD (tests/reference/xsd/2026)."""
     from lxml import etree
 
     if isinstance(document, str):
@@ -118,18 +121,16 @@ def sample_shop(db):
 _SCHEMAS: dict = {}
 
 
-def format_xsd(code: int, *, vat22: bool = False):
-    """The XSD of a format version (tests/reference/xsd; vat22/ the same with VAT 22 % in TaxRates)."""
+def format_xsd(code: int):
+    """The XSD of a format version (tests/reference/xsd/2026)."""
     from lxml import etree
 
-    key = (code, vat22)
-    if key not in _SCHEMAS:
-        folder = REFERENCE / "xsd" / ("vat22" if vat22 else "")
-        _SCHEMAS[key] = etree.XMLSchema(etree.parse(str(folder / f"EquipmentService_3_0_0_{code - 3000}.xsd")))
-    return _SCHEMAS[key]
+    if code not in _SCHEMAS:
+        _SCHEMAS[code] = etree.XMLSchema(etree.parse(str(XSD / f"EquipmentService_3_0_0_{code - 3000}.xsd")))
+    return _SCHEMAS[code]
 
 
-def assert_valid_as(code: int, document: bytes | str, *, vat22: bool = False):
+def assert_valid_as(code: int, document: bytes | str):
     """Validate an emitted document against its version's XSD, in its version's namespace."""
     from lxml import etree
 
@@ -137,6 +138,6 @@ def assert_valid_as(code: int, document: bytes | str, *, vat22: bool = False):
         document = document.encode("utf-8")
     root = etree.fromstring(document)
     assert root.nsmap.get(None) == f"http://www.1c.ru/EquipmentService/3.0.0.{code - 3000}", root.nsmap
-    schema = format_xsd(code, vat22=vat22)
+    schema = format_xsd(code)
     assert schema.validate(root), "\n".join(str(e) for e in schema.error_log)
     return root

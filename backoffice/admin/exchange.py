@@ -24,6 +24,7 @@ from django.utils.safestring import mark_safe
 from backoffice.admin.rights import SyncUsersFieldMixin
 from common.ru import datetime_text
 from offline_exchange.format.contents import GOOD_COLUMNS, ORDER_COLUMNS
+from offline_exchange.format.versions import NEWEST_FORMAT
 from offline_exchange.models import (
     DOC_TYPE_NAMES,
     OPERATION_NAMES,
@@ -44,6 +45,7 @@ from offline_exchange.services.code_aliases import sku_number_of
 from offline_exchange.services.connections import unknown_connection_list
 from offline_exchange.services.devices import (
     LIST_SETTINGS,
+    device_format_switch,
     device_full_next_time,
     device_list_settings_changed,
     device_queue_reset,
@@ -53,6 +55,7 @@ from offline_exchange.services.feed import (
     price_list_pending_count,
 )
 from offline_exchange.services.health import ERROR_STATUSES, ago_text, device_health
+from offline_exchange.services.held_back import device_held_back
 from offline_exchange.services.journal import journal_upload_result
 from offline_exchange.services.lockout import lockout_state
 from offline_exchange.services.received import ROWS_SHOWN, register_orders, transfer_goods
@@ -223,7 +226,7 @@ class OfflineDeviceAdmin(SyncUsersFieldMixin, admin.ModelAdmin):
     search_fields = ["name", "device_id"]
     fieldsets = [
         (None, {"fields": ["name", "organization", "workplace", "rule", "in_use"]}),
-        ("Настройки", {"fields": ["format_version", "goods_shape", "vat22", "exchange_kind", "device_id",
+        ("Настройки", {"fields": ["format_version", "goods_shape", "exchange_kind", "device_id",
                                   "allow_discounts", "allow_payment_cards", "items_per_package", "export_balances"]}),
         ("Доступ", {"fields": ["users"]}),
     ]
@@ -254,6 +257,8 @@ class OfflineDeviceAdmin(SyncUsersFieldMixin, admin.ModelAdmin):
             path("sync-user/add/", view(self.sync_user_view), name="offline_exchange_offlinedevice_sync_user_new"),
             path("<path:object_id>/sync-user/add/", view(self.sync_user_view),
                  name="offline_exchange_offlinedevice_sync_user"),
+            path("<path:object_id>/format-switch/", view(self.format_switch_view),
+                 name="offline_exchange_offlinedevice_format_switch"),
         ] + super().get_urls()
 
     def sync_user_view(self, request, object_id=None):
@@ -296,10 +301,28 @@ class OfflineDeviceAdmin(SyncUsersFieldMixin, admin.ModelAdmin):
             extra_context["connection"] = device_connection(device=device,
                                                             server=request.build_absolute_uri("/"))
             extra_context["cash_register_link"] = self._cash_register_link(request, device)
+            extra_context["held_back"] = device_held_back(device=device)
+            extra_context["format_switch_url"] = reverse("admin:offline_exchange_offlinedevice_format_switch",
+                                                         args=[device.pk])
+            extra_context["can_switch_format"] = self.has_change_permission(request, device)
             latest = device.transfers.order_by("-created_at").first()
             extra_context["received_url"] = (reverse("admin:offline_exchange_transfer_received", args=[latest.pk])
                                              if latest is not None else "")
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def format_switch_view(self, request, object_id):
+        """«Перевести кассу на формат 3.3», one click on the device's page: its next list is full."""
+        device = self.get_object(request, object_id)
+        if device is None:
+            raise Http404("Оборудование не найдено.")
+        if request.method != "POST" or not self.has_change_permission(request, device):
+            raise PermissionDenied
+        if device_format_switch(device=device):
+            self.message_user(request, f"Касса «{device}» переведена на формат обмена 3.3. При следующем обмене она "
+                                       "получит полный прайс-лист со всеми товарами.", messages.SUCCESS)
+        else:
+            self.message_user(request, f"Касса «{device}» уже работает в формате обмена 3.3.", messages.INFO)
+        return HttpResponseRedirect(reverse("admin:offline_exchange_offlinedevice_change", args=[device.pk]))
 
     def _cash_register_link(self, request, device):
         register = CashRegister.objects.filter(device=device).first()
@@ -366,8 +389,8 @@ class CashRegisterAdmin(admin.ModelAdmin):
 
 @admin.register(PaymentKind)
 class PaymentKindAdmin(admin.ModelAdmin):
-    list_display = ["name", "type", "bank", "commission_percent"]
-    list_filter = ["type"]
+    list_display = ["name", "type", "sbp", "bank", "commission_percent"]
+    list_filter = ["type", "sbp"]
 
 
 @admin.register(SkuCode)
@@ -685,7 +708,7 @@ class ExchangeConsoleAdmin(admin.ModelAdmin):
     list_display_links = None
     list_filter = ["in_use", "organization"]
     search_fields = ["name", "device_id"]
-    actions = ["full_next_time", "reset_queue"]
+    actions = ["full_next_time", "reset_queue", "format_switch"]
 
     def get_queryset(self, request):
         journal = ExchangeJournalEntry.objects.filter(device=OuterRef("pk"))
@@ -807,6 +830,10 @@ class ExchangeConsoleAdmin(admin.ModelAdmin):
                            transfer.package_total, transfer.built_packages, sent)
         if transfer.left_out:
             line = format_html('{}<br><strong class="errornote">⚠ {}</strong>', line, transfer.left_out[:600])
+            if obj.format_version != NEWEST_FORMAT:
+                device_url = reverse("admin:offline_exchange_offlinedevice_change", args=[obj.pk]) + "#held-back"
+                line = format_html('{}<br><a class="format-switch" href="{}">Перевести кассу на формат 3.3…</a>',
+                                   line, device_url)
         return line
 
     @admin.display(description="Предупреждения")
@@ -827,6 +854,16 @@ class ExchangeConsoleAdmin(admin.ModelAdmin):
             device_full_next_time(device=device)
         self.message_user(request, f"При следующем обмене полный прайс-лист получат: {queryset.count()} устр.",
                           messages.SUCCESS)
+
+    @admin.action(description="Перевести на формат обмена 3.3 (полная выгрузка при следующем обмене)",
+                  permissions=["view"])
+    def format_switch(self, request, queryset):
+        if not request.user.has_perm("offline_exchange.change_offlinedevice"):
+            self.message_user(request, "Нет права изменять подключаемое оборудование.", messages.ERROR)
+            return
+        switched = sum(device_format_switch(device=device) for device in queryset)
+        self.message_user(request, f"Переведено на формат обмена 3.3: {switched} устр. При следующем обмене они "
+                                   "получат полный прайс-лист со всеми товарами.", messages.SUCCESS)
 
     @admin.action(description="Сбросить очередь", permissions=["view"])
     def reset_queue(self, request, queryset):

@@ -23,6 +23,7 @@ from offline_exchange.services.code_aliases import (
 )
 from offline_exchange.services.sales import sales_report_repost, sales_report_unrecognized
 from retail.models import RetailSalesReport
+from retail.rights import scope_queryset
 from retail.services.reasons import reason_text
 from retail.services.sales_reports import sales_report_reasons_short
 
@@ -127,16 +128,22 @@ class RetailSalesReportAdmin(GuardedHistoryMixin, SimpleHistoryAdmin):
             title=context["report_title"], subtitle=None, report=report, can_change=can_change,
             can_assign_sku=can_change and request.user.has_perm("offline_exchange.add_skucode"),
             autocomplete_media=AutocompleteSelect(DeviceCodeAlias._meta.get_field("item"), self.admin_site).media,
-            **self._links(report),
+            **self._links(report, request.user),
         )
         return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
 
-    def _links(self, report):
+    def _links(self, report, user):
         info = self.opts.app_label, self.opts.model_name
         links = {name: reverse(f"admin:%s_%s_{name}" % info, args=[report.pk])
                  for name in ("post", "print", "history")}
         links = {f"{name}_url": url for name, url in links.items()}
         links["positions_url"] = reverse("admin:%s_%s_positions" % info)
+        # The shift's checks, and its returns of other shifts' checks booked as their own documents.
+        links["checks_url"] = reverse("admin:retail_check_changelist") + f"?report__id__exact={report.pk}"
+        links["checks_count"] = report.checks.count()
+        links["returns_reports"] = list(report.returns_reports.order_by("date"))
+        # A sale of this store may come back in another one: only the user's stores' documents are named.
+        links["returns_of_sales"] = list(scope_queryset(report.returns_of_sales.order_by("date"), user))
         if report.journal_entry_id:
             links["journal_url"] = reverse("admin:offline_exchange_exchangejournalentry_change",
                                            args=[report.journal_entry_id])

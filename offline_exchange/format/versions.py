@@ -2,16 +2,19 @@
 reader serve every version, asking these flags where the versions differ."""
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 XS_NS = "http://www.w3.org/2001/XMLSchema"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 
 _BASE_RATES = frozenset({"20", "18", "10", "0", "none"})
-# VAT 22 % (Russia, from 2026) is in none of 1C's packages; registers updated for 2026 carry it in their
-# package's TaxRates (real-1c-output.md §3), so it is a device setting on top of any version.
+# VAT 22 % (Russia, from 2026) is in 1C's 3.0.0.3 package only: 1C changed that package in place (2026:
+# TaxRates 22 20 18 10 0 none 5 7, marking kinds 1..36) and left 3.0.0.0-3.0.0.2 as they were
+# (research/1c-2026.md). Its answer to a 3.1/3.2 register with 22 % goods is format 3.3.
 VAT_22 = "22"
+# The format that carries everything the others hold back (VAT 22/5/7, marking of every kind), and the one
+# 1C presets for a new device.
+NEWEST_FORMAT = 3003
 
 
 @dataclass(frozen=True)
@@ -36,11 +39,6 @@ class FormatVersion:
     def marking(self) -> bool:
         return bool(self.marked_goods_type_codes)
 
-    def with_vat22(self, enabled: bool = True) -> "FormatVersion":
-        """This version as a register updated for 2026 speaks it (or without 22 %)."""
-        rates = self.tax_rates | {VAT_22} if enabled else self.tax_rates - {VAT_22}
-        return self if rates == self.tax_rates else dataclasses.replace(self, tax_rates=rates)
-
 
 def _namespace(n: int) -> str:
     return f"http://www.1c.ru/EquipmentService/3.0.0.{n}"
@@ -63,9 +61,11 @@ FORMAT_3002 = FormatVersion(
     code=3002, label="3.2", namespace=_namespace(2), tax_rates=_BASE_RATES, not_agreed_status=_CYRILLIC,
     marked_goods_type_codes=frozenset({1, 2, 3}), classification_code=True,
 )
+# Marking kinds 1..22 are named in 1C's 2026 package, 23..36 reserved there; below 3.3 only 1-3 have a code.
+MARKING_KIND_CODES = frozenset(range(1, 37))
 FORMAT_3003 = FormatVersion(
-    code=3003, label="3.3", namespace=_namespace(3), tax_rates=_BASE_RATES | {"5", "7"},
-    not_agreed_status=_CYRILLIC, marked_goods_type_codes=frozenset(range(1, 23)), classification_code=True,
+    code=3003, label="3.3", namespace=_namespace(3), tax_rates=_BASE_RATES | {"5", "7", VAT_22},
+    not_agreed_status=_CYRILLIC, marked_goods_type_codes=MARKING_KIND_CODES, classification_code=True,
     is_excisable=True, tare_opening_document=True,
 )
 
@@ -76,12 +76,11 @@ class UnsupportedFormatError(ValueError):
     pass
 
 
-def get_format(code: int, *, vat22: bool = False) -> FormatVersion:
+def get_format(code: int) -> FormatVersion:
     try:
-        fmt = FORMATS[int(code)]
+        return FORMATS[int(code)]
     except (KeyError, ValueError, TypeError):
         raise UnsupportedFormatError(f"Версия формата обмена {code} не поддерживается") from None
-    return fmt.with_vat22(vat22)
 
 
 def refusal(fmt: FormatVersion, *, tax_rate: str, marked: bool) -> str:
@@ -93,3 +92,24 @@ def refusal(fmt: FormatVersion, *, tax_rate: str, marked: bool) -> str:
     if marked and not fmt.marking:
         return "маркируемую продукцию"
     return ""
+
+
+def switch_advice(fmt: FormatVersion) -> str:
+    """What to do about goods this version holds back: format 3.3 carries every rate and marking kind."""
+    if fmt.code == NEWEST_FORMAT:
+        return ""
+    return ("Переведите кассу на формат обмена 3.3: он передает ставки НДС 22%, 5% и 7% и маркируемую "
+            "продукцию всех видов (так советует 1С, новые кассы в 1С настроены на 3.3).")
+
+
+def held_back_text(fmt: FormatVersion, goods: list[tuple[str, str]], *, shown: int = 20,
+                   total: int | None = None) -> str:
+    """The journal's, the console's and the device page's words for goods held back: (name, reason) each;
+    `total` when `goods` are only the first of them."""
+    if not goods:
+        return ""
+    names = ", ".join(f"«{name}» ({reason})" for name, reason in goods[:shown])
+    more = (len(goods) if total is None else total) - min(shown, len(goods))
+    advice = switch_advice(fmt)
+    return (f"Не переданы на кассу (формат обмена {fmt.label} их не передает): {names}"
+            + (f" и еще {more}" if more > 0 else "") + (f". {advice}" if advice else ""))

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models.functions import Lower, Trim
 
 from offline_exchange.exceptions import DeviceNotBoundError, InvalidDeviceIdError, UnknownDeviceError
+from offline_exchange.format.versions import NEWEST_FORMAT
 from offline_exchange.models import DEVICE_ID_MAX_LENGTH, ExchangeSettings, OfflineDevice
 from offline_exchange.services.goods_cache import goods_cache_clear, goods_cache_key
 
@@ -73,13 +74,26 @@ def device_queue_reset(*, device: OfflineDevice) -> int:
 
 
 # The device settings a price list's content depends on as a whole.
-LIST_SETTINGS = frozenset({"format_version", "goods_shape", "vat22", "rule", "export_balances"})
+LIST_SETTINGS = frozenset({"format_version", "goods_shape", "rule", "export_balances"})
 
 
 @transaction.atomic
 def device_list_settings_changed(*, device: OfflineDevice) -> None:
-    """After a change of the format, the goods' shape, VAT 22 % or the rule, the next list is full: the
-    register holds goods in the old form, and goods left out before (VAT 22 % with the setting off) were
-    never sent. A pending transfer built for the old settings goes."""
+    """After a change of the format, the goods' shape or the rule, the next list is full: the register
+    holds goods in the old form, and goods held back before (VAT 22 % below 3.3) were never sent. A
+    pending transfer built for the old settings goes."""
     OfflineDevice.objects.filter(pk=device.pk).update(price_list_watermark=None)
     device.transfers.filter(completed_at=None).delete()
+
+
+@transaction.atomic
+def device_format_switch(*, device: OfflineDevice, format_version: int = NEWEST_FORMAT) -> bool:
+    """«Перевести кассу на формат 3.3»: the device speaks that format from its next call (the register
+    learns it from GetVersion) and its next list is full, so the goods its old format held back go out.
+    False when it already speaks it."""
+    device = OfflineDevice.objects.select_for_update().get(pk=device.pk)
+    if device.format_version == format_version:
+        return False
+    OfflineDevice.objects.filter(pk=device.pk).update(format_version=format_version)
+    device_list_settings_changed(device=device)
+    return True

@@ -59,7 +59,7 @@ def goods_cache_key(*, device: OfflineDevice) -> str:
     store = rule.warehouse.store
     return GoodsCacheVariant.key_for(
         device.format_version, store.retail_price_type_id if store else None,
-        rule.warehouse_id if device.export_balances else None, rule.export_groups, device.goods_shape, device.vat22,
+        rule.warehouse_id if device.export_balances else None, rule.export_groups, device.goods_shape,
     )
 
 
@@ -70,7 +70,7 @@ def goods_cache_variant(*, device: OfflineDevice) -> GoodsCacheVariant:
         "format_version": device.format_version,
         "price_type_id": store.retail_price_type_id if store else None,
         "balance_warehouse_id": rule.warehouse_id if device.export_balances else None,
-        "export_groups": rule.export_groups, "goods_shape": device.goods_shape, "vat22": device.vat22,
+        "export_groups": rule.export_groups, "goods_shape": device.goods_shape,
     })
     return variant
 

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from offline_exchange.models import AuthFailure, ExchangeJournalEntry, KnownLoginAddress, OfflineDevice
+from offline_exchange.services.checks import checks_purge
 from offline_exchange.services.connections import (
     Kind,
     unknown_connection_from_call,
@@ -204,6 +205,7 @@ class PurgeOutcome:
     entries: int
     kept_for_reports: int
     known_addresses: int
+    checks: int = 0
     stale_uploads: int = 0
 
 
@@ -230,4 +232,7 @@ def journal_purge(*, days: int | None = None) -> PurgeOutcome:
     AuthFailure.objects.filter(created_at__lt=timezone.now() - timedelta(
         seconds=settings.EQUIPMENT_SERVICE_LOCKOUT_WINDOW_SECONDS)).delete()
     unknown_connection_purge(before=cutoff)
-    return PurgeOutcome(entries=deleted, kept_for_reports=kept, known_addresses=addresses, stale_uploads=stale)
+    # The kept checks by their own retention (the journal's unless EXCHANGE_CHECKS_RETENTION_DAYS says otherwise).
+    checks = checks_purge(before=timezone.now() - timedelta(days=settings.EXCHANGE_CHECKS_RETENTION_DAYS))
+    return PurgeOutcome(entries=deleted, kept_for_reports=kept, known_addresses=addresses, stale_uploads=stale,
+                        checks=checks)

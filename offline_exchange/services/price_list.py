@@ -27,7 +27,7 @@ from offline_exchange.format.documents import (
     UnitData,
 )
 from offline_exchange.format.goods_text import GoodsTextWriter
-from offline_exchange.format.versions import FormatVersion, get_format, refusal
+from offline_exchange.format.versions import FormatVersion, get_format, held_back_text, refusal
 from offline_exchange.models import ExchangeSettings, OfflineDevice, SkuCode
 from offline_exchange.services.batching import chunks, fetch_rows, of_items
 from offline_exchange.services.feed import Scope, feed_high_water, feed_item_versions, position_in_scopes
@@ -131,15 +131,12 @@ class PriceListPlan:
     # (item id, name, what the format cannot carry): goods left out of the list.
     left_out: list[tuple[int, str, str]] = field(default_factory=list)
     format_label: str = ""
+    format_code: int = 0
 
     def left_out_text(self, shown: int = 20) -> str:
         """The journal's and the console's words for the goods left out; "" when none."""
-        if not self.left_out:
-            return ""
-        names = ", ".join(f"«{name}» ({reason})" for _pk, name, reason in self.left_out[:shown])
-        more = len(self.left_out) - shown
-        return (f"Не переданы на кассу (формат обмена {self.format_label} их не передает): {names}"
-                + (f" и еще {more}" if more > 0 else ""))
+        return held_back_text(get_format(self.format_code), [(name, reason) for _pk, name, reason in self.left_out],
+                              shown=shown) if self.left_out else ""
 
 
 def price_list_parts(groups: list, ids: list[int], per_package: int) -> list[tuple[list, list[int]]]:
@@ -202,7 +199,7 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
         groups = _groups(set(map(itemgetter(2), kept)))
     return PriceListPlan(full=full, ids=ids, groups=groups, units=units, skipped_without_sku=skipped_without_sku,
                          variant_key=variant_key, uncached=set(new), on=on, blocks=blocks, left_out=left_out,
-                         format_label=fmt.label)
+                         format_label=fmt.label, format_code=fmt.code)
 
 
 def _plan_rows(*, rule, item_ids: Iterable[int] | None) -> list[tuple]:
@@ -287,8 +284,8 @@ _ITEM_FIELDS = (
 
 
 def device_format(device: OfflineDevice) -> FormatVersion:
-    """The device's format version as its price lists speak it (VAT 22 % passed or not)."""
-    return get_format(device.format_version, vat22=device.vat22)
+    """The device's format version as its price lists speak it."""
+    return get_format(device.format_version)
 
 
 def position_name(item_name: str, characteristic: str = "", pack: str = "") -> str:

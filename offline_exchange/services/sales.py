@@ -21,6 +21,7 @@ from common.collector import collector_paused
 from common.money import to_money, to_quantity, vat_included
 from common.ru import money_text
 from offline_exchange.format.builders import build_post_docs_response
+from offline_exchange.format.rates import check_line_rate
 from offline_exchange.format.sale_reports import (
     CheckDoc,
     CheckLineDoc,
@@ -41,6 +42,12 @@ from offline_exchange.models import (
 )
 from offline_exchange.services.batching import chunks
 from offline_exchange.services.cash import sales_reports_settle
+from offline_exchange.services.checks import (
+    BookedShift,
+    returns_reports_number,
+    shift_checks_split,
+    shift_checks_store,
+)
 from offline_exchange.services.exports import orders_due_confirm
 from retail.models import (
     Characteristic,
@@ -212,9 +219,13 @@ def sales_reports_import(*, device: OfflineDevice, shifts: list[SaleReportDoc], 
         mapping = {m.code.strip(): m.payment_kind for m in register.payment_mappings.select_related("payment_kind")}
     reports, descriptions, notes, done, conflicts = [], [], [], [], []
     for shift in shifts:
-        draft = _Draft.build(shift=shift, device=device, register=register, catalog=catalog, mapping=mapping)
+        # Returns of checks sold in another shift are booked apart («Отчет о розничных возвратах», as УТ 11.5):
+        # the report books the rest, each return is booked once, by its own document.
+        booked = shift_checks_split(shift=shift)
+        draft = _Draft.build(shift=booked.own, device=device, register=register, catalog=catalog, mapping=mapping)
         try:
-            report = _save(draft=draft, device=device, register=register, user=user, journal_entry=journal_entry)
+            report = _save(draft=draft, booked=booked, catalog=catalog, mapping=mapping, device=device,
+                           register=register, user=user, journal_entry=journal_entry)
         except ShiftConflict as conflict:
             # Never booked: the other shift keeps its report; the admin is told on the console and journal.
             conflicts.append(shift_conflict_text(shift=shift, report=conflict.report))
@@ -223,7 +234,9 @@ def sales_reports_import(*, device: OfflineDevice, shifts: list[SaleReportDoc], 
         done.append((shift, draft, report))
     # Numbered last, just before the commit: the numbering lock is held for milliseconds, not the whole upload.
     sales_reports_number(reports=[report for report in reports if report.number.startswith(PENDING_NUMBER)])
-    sales_reports_settle(uploaded=[(report, shift) for shift, _draft, report in done], user=user)
+    returns_reports_number(reports=reports)
+    # Cash and return links of what each report books: the shift without the returns booked apart.
+    sales_reports_settle(uploaded=[(report, draft.shift) for _shift, draft, report in done], user=user)
     for shift, draft, report in done:
         if draft.reasons:
             descriptions.append(
@@ -339,25 +352,17 @@ class _Catalog:
         return item_id, ch_id, pack_id
 
 
-_VAT_VALUES = frozenset(VatRate.values)  # (the enum's list is rebuilt at each reading: 2 µs a check line)
-
-
 def _vat_code(sent: str, item: Item | None) -> tuple[str, bool]:
     """The check line's rate as our VatRate value, falling back to the item's; (rate, understood)."""
     return _vat_of(sent, item.vat_rate if item else VatRate.NONE)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=1024)  # a shift repeats a few rate strings over and over: each is read once
 def _vat_of(sent: str, fallback: str) -> tuple[str, bool]:
-    text = sent.strip().lower().replace("%", "")
-    if not text:
-        return fallback, True
-    if text in ("none", "без ндс", "безндс"):
-        return VatRate.NONE, True
-    text = text.split("/", 1)[0].strip()  # 20/120, 10/110: the calculated rates
-    if text in _VAT_VALUES:
-        return text, True
-    return fallback, False
+    rate = check_line_rate(sent)  # 22, 22/122, 5/105 …: the calculated rates map to their base
+    if rate:
+        return rate, True
+    return fallback, rate is not None
 
 
 @dataclass
@@ -528,9 +533,10 @@ class _Lines:
     credits: list[SalesReportBankCreditPayment]
 
 
-def _save(*, draft: _Draft, device: OfflineDevice, register, user, journal_entry) -> RetailSalesReport:
+def _save(*, draft: _Draft, booked: BookedShift, catalog: _Catalog, mapping: dict, device: OfflineDevice, register,
+          user, journal_entry) -> RetailSalesReport:
     """One shift written as its report: found (a re-sent shift) or new, its lines, payments and totals
-    replaced, then posted or unposted, and the orders it sold followed."""
+    replaced, then posted or unposted, the orders it sold followed, and its checks kept."""
     report, previous_orders = _report_for(shift=draft.shift, device=device)
     lines = _Lines(*_goods_lines(draft), *_payment_lines(draft))
     _header_fill(report=report, draft=draft, device=device, register=register, user=user,
@@ -542,7 +548,17 @@ def _save(*, draft: _Draft, device: OfflineDevice, register, user, journal_entry
     sold = {order.pk for order, _s, _p in draft.settlements.values() if order}
     orders_follow_sales(order_ids=previous_orders | sold)
     orders_due_confirm(device=device, order_ids=sold)
+    _checks_keep(report=report, booked=booked, catalog=catalog, mapping=mapping, device=device, register=register,
+                 user=user, journal_entry=journal_entry)
     return report
+
+
+def _checks_keep(*, report: RetailSalesReport, booked: BookedShift, catalog: _Catalog, mapping: dict,
+                 device: OfflineDevice, register, user, journal_entry) -> None:
+    """Every check of the shift kept as its own records, its returns of other shifts' checks as their own
+    documents; a re-sent shift replaces both, in this transaction (`services.checks`)."""
+    shift_checks_store(report=report, booked=booked, device=device, register=register, catalog=catalog,
+                       mapping=mapping, user=user, journal_entry=journal_entry)
 
 
 def _report_for(*, shift: SaleReportDoc, device: OfflineDevice) -> tuple[RetailSalesReport, set[int]]:

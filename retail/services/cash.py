@@ -17,6 +17,7 @@ from django.db import transaction
 
 from retail.models import (
     CashWithdrawal,
+    RetailReturnsReport,
     RetailSalesReport,
     SalesReportCashMovement,
     SalesReportCheck,
@@ -107,8 +108,12 @@ def sales_report_shift_facts(*, report: RetailSalesReport, facts: ShiftFacts, us
 
 
 def withdrawal_amount(report: RetailSalesReport) -> Decimal:
-    """What the shift left in the register: cash sales less cash returns, plus cash-in, less cash-out checks."""
+    """What the shift left in the register: cash sales less cash returns, plus cash-in, less cash-out checks,
+    less the cash paid back on returns of other shifts' checks made in it («Отчет о розничных возвратах»: their
+    own documents, posted or not, the cash left the register all the same; posting one later evens it)."""
     amount = report.cash_total
+    for value in RetailReturnsReport.objects.filter(shift_report=report).values_list("cash_total", flat=True):
+        amount -= value
     for direction, value in SalesReportCashMovement.objects.filter(report=report).values_list("direction", "amount"):
         amount += value if direction == SalesReportCashMovement.Direction.INCOME else -value
     return amount

@@ -22,6 +22,7 @@ from retail.models import (
     GoodsReceipt,
     Item,
     OpeningBalance,
+    RetailReturnsReport,
     RetailSalesReport,
     SalesReportReturnSource,
     StockBalance,
@@ -133,6 +134,21 @@ def _report_rows(report: RetailSalesReport) -> list[StockRow]:
     return rows
 
 
+def _returns_rows(document: RetailReturnsReport) -> list[StockRow]:
+    """«Отчет о розничных возвратах»: the goods come back on the return's date as receipts of their own, at the
+    cost the sale's shift took them out at when the upload named it (the document is linked and re-posted when
+    that shift comes later), else at the average. The sale's report is never touched: it sold them."""
+    goods = Q(item__isnull=False) & ~Q(item__kind=Item.Kind.SERVICE)
+    back: dict[tuple[int, int | None], Decimal] = defaultdict(Decimal)
+    for item_id, ch_id, quantity in document.lines.filter(goods).values_list("item_id", "characteristic_id",
+                                                                             "quantity"):
+        back[(item_id, ch_id)] += quantity
+    source = ((ContentType.objects.get_for_model(RetailSalesReport).pk, document.sale_report_id)
+              if document.sale_report_id else None)
+    return [StockRow(document.warehouse_id, item_id, ch_id, quantity, source=source)
+            for (item_id, ch_id), quantity in back.items() if quantity]
+
+
 def document_stock_rows(document) -> list[StockRow]:
     """The movements the document writes when posted (services move nothing).
 
@@ -140,6 +156,8 @@ def document_stock_rows(document) -> list[StockRow]:
     no cost and every later sale of them would show a profit that is not there."""
     if isinstance(document, RetailSalesReport):
         return _report_rows(document)
+    if isinstance(document, RetailReturnsReport):
+        return _returns_rows(document)
     if isinstance(document, GoodsReceipt):
         return _priced_rows(document, lambda line: _receipt_cost(document, line), "не указана цена закупки")
     if isinstance(document, OpeningBalance):

@@ -20,6 +20,8 @@ from retail.models import (
     MoneyMovement,
     Price,
     PriceSetting,
+    RetailReturnsReport,
+    RetailReturnsReportLine,
     RetailSalesReport,
     SalesReportGoodsLine,
     StockBalance,
@@ -74,42 +76,55 @@ class ProfitReport(Report):
     warnings: list[str] = field(default_factory=list)
 
 
-def _reports(date_from, date_to, store_ids, store, warehouse):
-    reports = RetailSalesReport.objects.filter(posted=True, date__gte=dt.datetime.combine(date_from, dt.time.min),
-                                               date__lte=dt.datetime.combine(date_to, dt.time.max))
+def _documents(model, date_from, date_to, store_ids, store, warehouse) -> dict:
+    documents = model.objects.filter(posted=True, date__gte=dt.datetime.combine(date_from, dt.time.min),
+                                     date__lte=dt.datetime.combine(date_to, dt.time.max))
     if store_ids is not None:
-        reports = reports.filter(store_id__in=store_ids)
+        documents = documents.filter(store_id__in=store_ids)
     if store is not None:
-        reports = reports.filter(store=store)
+        documents = documents.filter(store=store)
     if warehouse is not None:
-        reports = reports.filter(warehouse=warehouse)
-    return {r.pk: r for r in reports.select_related("store", "warehouse")}
+        documents = documents.filter(warehouse=warehouse)
+    return {d.pk: d for d in documents.select_related("store", "warehouse")}
+
+
+def _reports(date_from, date_to, store_ids, store, warehouse):
+    return _documents(RetailSalesReport, date_from, date_to, store_ids, store, warehouse)
 
 
 def gross_profit(*, date_from: dt.date, date_to: dt.date, by: str = "item", period: str = "day", store=None,
                  warehouse=None, group=None, store_ids: list[int] | None = None) -> ProfitReport:
     """«Валовая прибыль»: revenue without VAT, cost of the goods sold, gross profit and margin of the posted
-    sales reports, by store, warehouse, item group or item and by day, week or month."""
+    sales reports, by store, warehouse, item group or item and by day, week or month. Returns of other shifts'
+    checks («Отчет о розничных возвратах») take their revenue and cost back on the day they were made."""
     reports = _reports(date_from, date_to, store_ids, store, warehouse)
-    lines = SalesReportGoodsLine.objects.filter(report_id__in=list(reports), item__isnull=False)
-    moves = StockMovement.objects.filter(document_type=ContentType.objects.get_for_model(RetailSalesReport),
-                                         document_id__in=list(reports))
-    if group is not None:
-        groups = group.descendant_ids()
-        lines = lines.filter(item__group_id__in=groups)
-        moves = moves.filter(item__group_id__in=groups)
-    figures: dict[tuple[int, int], Figures] = defaultdict(Figures)
-    for report_id, item_id, amount, vat in lines.values_list("report_id", "item_id", "amount", "vat_amount"):
-        figures[(report_id, item_id)].revenue += amount - vat
+    returns = _documents(RetailReturnsReport, date_from, date_to, store_ids, store, warehouse)
+    documents = {**{(RetailSalesReport, pk): r for pk, r in reports.items()},
+                 **{(RetailReturnsReport, pk): r for pk, r in returns.items()}}
+    figures: dict[tuple, Figures] = defaultdict(Figures)
     negative: dict[int, int] = defaultdict(int)
-    for report_id, item_id, cost, flagged in moves.values_list("document_id", "item_id", "cost", "cost_negative"):
-        figures[(report_id, item_id)].cost -= cost
-        if flagged:
-            negative[item_id] += 1
+    sources = ((RetailSalesReport, SalesReportGoodsLine.objects.filter(report_id__in=list(reports)), "report_id", 1),
+               (RetailReturnsReport, RetailReturnsReportLine.objects.filter(document_id__in=list(returns)),
+                "document_id", -1))
+    for model, lines, document_field, sign in sources:
+        lines = lines.filter(item__isnull=False).values_list(document_field, "item_id", "amount", "vat_amount")
+        moves = StockMovement.objects.filter(document_type=ContentType.objects.get_for_model(model),
+                                             document_id__in=[pk for kind, pk in documents if kind is model])
+        if group is not None:
+            groups = group.descendant_ids()
+            lines = lines.filter(item__group_id__in=groups)
+            moves = moves.filter(item__group_id__in=groups)
+        for document_id, item_id, amount, vat in lines:
+            figures[((model, document_id), item_id)].revenue += sign * (amount - vat)
+        for document_id, item_id, cost, flagged in moves.values_list("document_id", "item_id", "cost",
+                                                                     "cost_negative"):
+            figures[((model, document_id), item_id)].cost -= cost
+            if flagged:
+                negative[item_id] += 1
     items = {i.pk: i for i in Item.objects.filter(pk__in={k[1] for k in figures} | set(negative))
              .select_related("group")}
 
-    def dimension(report: RetailSalesReport, item: Item) -> str:
+    def dimension(report, item: Item) -> str:
         if by == "store":
             return str(report.store or "—")
         if by == "warehouse":
@@ -120,8 +135,8 @@ def gross_profit(*, date_from: dt.date, date_to: dt.date, by: str = "item", peri
 
     rows: dict[tuple, Figures] = defaultdict(Figures)
     buckets: dict[tuple, Figures] = defaultdict(Figures)
-    for (report_id, item_id), value in figures.items():
-        report = reports[report_id]
+    for (key, item_id), value in figures.items():
+        report = documents[key]
         bucket = _bucket(report.date.date(), period)
         for target in (rows[(bucket, dimension(report, items[item_id]))], buckets[bucket]):
             target.revenue += value.revenue

@@ -1,4 +1,5 @@
-"""The cash ledger's writer: the money rows a posted document owns (a sales report, a withdrawal).
+"""The cash ledger's writer: the money rows a posted document owns (a sales report, a returns document, a
+withdrawal).
 
 A register's cash-in check («Внесение») brings cash from the store's cash desk, its cash-out check
 («Выемка») takes it there: the store's money stays in the store's books. The withdrawal made after an
@@ -12,7 +13,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 
-from retail.models import CashWithdrawal, MoneyMovement, RetailSalesReport, SalesReportCashMovement
+from retail.models import CashWithdrawal, MoneyMovement, RetailReturnsReport, RetailSalesReport, SalesReportCashMovement
 
 Kind = MoneyMovement.Kind
 
@@ -48,6 +49,12 @@ def document_money_rows(document) -> list[MoneyRow]:
     """The cash rows the document writes when posted (stock documents write none)."""
     if isinstance(document, RetailSalesReport):
         return _report_rows(document)
+    if isinstance(document, RetailReturnsReport):
+        # The cash paid back on a return of another shift's check leaves the register it was made at.
+        if document.store_id is None or document.cash_register_id is None or not document.cash_total:
+            return []
+        return [MoneyRow(document.date, document.store_id, document.cash_register_id, Kind.RETURN,
+                         -document.cash_total)]
     if isinstance(document, CashWithdrawal) and document.amount:
         return [MoneyRow(document.date, document.store_id, document.cash_register_id, Kind.WITHDRAWAL,
                          -document.amount),

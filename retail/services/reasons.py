@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from common.money import to_quantity
-from common.ru import money_text, quantity_text
+from common.ru import money_text, plural, quantity_text
 
 UNKNOWN_CODES = "unknown_codes"        # goods of the checks matched no position
 ODD_VAT_RATES = "odd_vat_rates"        # a check's VAT rate not understood (the item's rate was taken)
@@ -126,20 +126,12 @@ def reason_text(reason: dict) -> str:
     return _TEXTS[reason["code"]](reason)
 
 
-def _plural(n: int, one: str, few: str, many: str) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
-
-
 def reason_short(reason: dict, *, unknown_codes: int) -> str:
     """The reason in a few words: «1 код не найден», «смена не закрыта». `unknown_codes` is how many codes
     the report's lines leave unrecognized now (the reason names at most UNKNOWN_SHOWN of them)."""
     if reason["code"] == UNKNOWN_CODES:
         count = unknown_codes or 1
-        return f"{count} {_plural(count, 'код не найден', 'кода не найдены', 'кодов не найдены')}"
+        return f"{count} {plural(count, 'код не найден', 'кода не найдены', 'кодов не найдены')}"
     if reason["code"] in _SHORT:
         return _SHORT[reason["code"]](reason)
     return reason_text(reason).rstrip(".")

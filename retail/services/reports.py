@@ -16,7 +16,11 @@ from common.ru import money_text
 from retail.models import (
     Item,
     ItemGroup,
+    RetailReturnsReport,
+    RetailReturnsReportLine,
+    RetailReturnsReportPayment,
     RetailSalesReport,
+    SalesReportBankCreditPayment,
     SalesReportCardPayment,
     SalesReportCashMovement,
     SalesReportGoodsLine,
@@ -24,6 +28,16 @@ from retail.models import (
     StockMovement,
 )
 from retail.rights import scope_queryset
+from retail.services.check_reports import (
+    GROUPINGS,
+    PAYMENT_GROUPS,
+    CheckFigures,
+    check_figures,
+    checks_in,
+    hour_chart_svg,
+    payment_group,
+    shift_check_figures,
+)
 
 ZERO = Decimal(0)
 
@@ -188,6 +202,22 @@ def sales_by_day(*, date_from: dt.date, date_to: dt.date, store=None, cash_regis
     for row in (SalesReportReturnedLine.objects.filter(where).annotate(day=TruncDate("report__date"))
                 .values("day").annotate(s=Sum("amount"))):
         days[row["day"]].returns = row["s"] or ZERO
+    # Returns of other shifts' checks («Отчет о розничных возвратах») count on the day the goods came back;
+    # the sale's day keeps its revenue.
+    documents = _scoped(RetailReturnsReport.objects.all(), user).filter(
+        posted=True, date__gte=_day_start(date_from), date__lte=_day_end(date_to))
+    if store is not None:
+        documents = documents.filter(store=store)
+    if cash_register is not None:
+        documents = documents.filter(cash_register=cash_register)
+    returned = Q(document__in=documents) & _group_items(group) & (Q(item=item) if item is not None else Q())
+    for row in (RetailReturnsReportLine.objects.filter(returned).annotate(day=TruncDate("document__date"))
+                .values("day", "item__kind", "item__base_unit__name").annotate(q=Sum("quantity"), s=Sum("amount"))):
+        day = days[row["day"]]
+        label = _quantity_label(row["item__kind"], row["item__base_unit__name"])
+        day.quantities[label] = day.quantities.get(label, ZERO) - (row["q"] or ZERO)
+        day.revenue -= row["s"] or ZERO
+        day.returns += row["s"] or ZERO
     return list(days.values())
 
 
@@ -250,33 +280,105 @@ def sales_chart_svg(days: list[SalesDay], width: int = 720, height: int = 240) -
     return "".join(parts)
 
 
+def _shift_payments(report_ids: list[int]) -> dict[int, dict[str, Decimal]]:
+    """Each report's revenue by cash, card, SBP and other, less what its returns documents (returns of
+    other shifts' checks made in it) gave back: the shift's drawer and terminals as they stand."""
+    split: dict[int, dict[str, Decimal]] = defaultdict(lambda: {group: ZERO for group in PAYMENT_GROUPS})
+    for report in RetailSalesReport.objects.filter(pk__in=report_ids).only(
+            "pk", "cash_total", "prepayment_total", "postpayment_total", "barter_total"):
+        split[report.pk]["cash"] += report.cash_total
+        split[report.pk]["other"] += report.prepayment_total + report.postpayment_total + report.barter_total
+    for report_id, kind_type, sbp, amount in (SalesReportCardPayment.objects.filter(report_id__in=report_ids)
+                                              .values_list("report_id", "payment_kind__type", "payment_kind__sbp",
+                                                           "amount")):
+        split[report_id][payment_group(kind_type=kind_type, sbp=sbp)] += amount
+    for report_id, amount in SalesReportBankCreditPayment.objects.filter(report_id__in=report_ids).values_list(
+            "report_id", "amount"):
+        split[report_id]["other"] += amount
+    for report_id, amount in RetailReturnsReport.objects.filter(shift_report_id__in=report_ids, posted=True
+                                                                ).values_list("shift_report_id", "cash_total"):
+        split[report_id]["cash"] -= amount
+    for report_id, kind_type, sbp, amount in (RetailReturnsReportPayment.objects.filter(
+            document__shift_report_id__in=report_ids, document__posted=True)
+            .values_list("document__shift_report_id", "payment_kind__type", "payment_kind__sbp", "amount")):
+        split[report_id][payment_group(kind_type=kind_type, sbp=sbp)] -= amount
+    return split
+
+
 def cash_shifts(*, date_from: dt.date, date_to: dt.date, store=None, cash_register=None, user=None) -> Report:
-    """«Кассовые смены»: per register and shift — sales, returns, revenue (their difference), cash, cards,
-    cash in / out."""
+    """«Кассовые смены»: per register and shift — its checks (count, returns, average check, lines per check),
+    sales, returns (those of other shifts' checks made in it too), revenue (their difference) by cash, card, SBP
+    and other, cash in / out. In the user's stores."""
     reports = list(_posted_reports(date_from, date_to, store, cash_register, user)
                    .select_related("cash_register").order_by("cash_register__name", "date"))
     ids = [r.pk for r in reports]
-    cards = dict(SalesReportCardPayment.objects.filter(report_id__in=ids).values("report_id")
-                 .annotate(s=Sum("amount")).values_list("report_id", "s"))
     moves = defaultdict(lambda: [ZERO, ZERO])
     for report_id, direction, amount in SalesReportCashMovement.objects.filter(report_id__in=ids).values_list(
             "report_id", "direction", "amount"):
         moves[report_id][0 if direction == SalesReportCashMovement.Direction.INCOME else 1] += amount
+    checks = shift_check_figures(report_ids=ids)
+    payments = _shift_payments(ids)
+    other_returns = dict(RetailReturnsReport.objects.filter(shift_report_id__in=ids, posted=True)
+                         .values("shift_report_id").annotate(s=Sum("total")).values_list("shift_report_id", "s"))
     report = Report("Кассовые смены", [
         Column("Касса ККМ"), Column("Смена"), Column("Открыта", "datetime"), Column("Закрыта", "datetime"),
-        Column("Отчет"), Column(SALES, "money"), Column(RETURNS, "money"), Column(REVENUE, "money"),
-        Column("Наличные", "money"), Column("Платежные карты", "money"), Column("Внесения", "money"),
-        Column("Выемки", "money")],
+        Column("Отчет"), Column("Чеков", "qty"), Column("Возвратов", "qty"), Column("Средний чек", "money"),
+        Column("Строк на чек", "qty"), Column(SALES, "money"), Column(RETURNS, "money"), Column(REVENUE, "money"),
+        Column("Наличные", "money"), Column("Платежные карты", "money"), Column("СБП", "money"),
+        Column("Прочие", "money"), Column("Внесения", "money"), Column("Выемки", "money")],
         subtitle=f"Период: {date_from:%d.%m.%Y} – {date_to:%d.%m.%Y}. Выручка — продажи за вычетом возвратов.")
-    totals = [ZERO] * 7
+    totals, all_checks = [ZERO] * 9, CheckFigures()
     for r in reports:
-        values = [r.total + r.returns_total, r.returns_total, r.total, r.cash_total, cards.get(r.pk) or ZERO,
+        figures = checks.get(r.pk) or CheckFigures()
+        all_checks.add(figures)
+        split = payments[r.pk]
+        returned = r.returns_total + (other_returns.get(r.pk) or ZERO)
+        sold = r.total + r.returns_total
+        values = [sold, returned, sold - returned, split["cash"], split["card"], split["sbp"], split["other"],
                   moves[r.pk][0], moves[r.pk][1]]
         report.rows.append([str(r.cash_register or "—"), r.shift_number, r.shift_opened_at, r.shift_closed_at,
-                            r.number] + values)
+                            r.number, figures.checks, figures.returns, figures.average, figures.lines_per_check]
+                           + values)
         totals = [a + b for a, b in zip(totals, values)]
-    report.totals = ["Итого", "", "", "", ""] + totals
+    report.totals = (["Итого", "", "", "", "", all_checks.checks, all_checks.returns, all_checks.average,
+                      all_checks.lines_per_check] + totals)
     return report
+
+
+def checks_report(*, date_from: dt.date, date_to: dt.date, grouping: str = "hour", store=None,
+                  cash_register=None, user=None) -> Report:
+    """«Чеки»: checks and returns, average check, lines per check, sales and returns and the revenue by cash,
+    card, SBP and other, by hour of day, store, register or day; the sales by hour drawn with a legend.
+    From the kept checks (by each check's own time), in the user's stores."""
+    checks = checks_in(date_from=date_from, date_to=date_to, store=store, cash_register=cash_register, user=user)
+    label = GROUPINGS[grouping][0]
+    report = Report("Чеки", [
+        Column(label, "date" if grouping == "day" else "text"), Column("Чеков", "qty"), Column("Возвратов", "qty"),
+        Column("Средний чек", "money"), Column("Строк на чек", "qty"), Column("Продажи", "money"),
+        Column("Возвраты", "money"), Column("Наличные", "money"), Column("Платежные карты", "money"),
+        Column("СБП", "money"), Column("Прочие", "money")],
+        subtitle=f"Период: {date_from:%d.%m.%Y} – {date_to:%d.%m.%Y}; по чекам кассы (время чека)")
+    grouped = check_figures(checks, grouping)
+    total = CheckFigures()
+
+    def shown(key):
+        if grouping == "hour":
+            return f"{key:02d}:00–{key:02d}:59"
+        return key if key is not None else "—"
+
+    for key in sorted(grouped, key=lambda k: (k is None, k)):
+        figures = grouped[key]
+        total.add(figures)
+        report.rows.append([shown(key)] + _figures_row(figures))
+    report.totals = ["Итого"] + _figures_row(total)
+    by_hour = grouped if grouping == "hour" else check_figures(checks, "hour")
+    report.chart = hour_chart_svg(by_hour)
+    return report
+
+
+def _figures_row(figures: CheckFigures) -> list:
+    return [figures.checks, figures.returns, figures.average, figures.lines_per_check, figures.sales,
+            figures.returned] + [figures.payments[group] for group in PAYMENT_GROUPS]
 
 
 def report_xlsx(report: Report) -> bytes:

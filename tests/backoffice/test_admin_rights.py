@@ -20,7 +20,7 @@ from offline_exchange.models import (
     SkuCode,
     Transfer,
 )
-from retail.models import CustomerOrder, Item, RetailSalesReport
+from retail.models import Check, CheckLine, CustomerOrder, Item, RetailReturnsReport, RetailSalesReport
 from retail.rights import STORE_PATHS, scope_queryset
 from tests import factories as f
 from tests.equipment_service.soap import call
@@ -65,6 +65,15 @@ def two_stores(demo, client, device_id):
                                                      "prepayment_total", "postpayment_total", "barter_total")})
         report.total = Decimal("200.00")  # a second version in the history, to revert to the first
         report.save()
+        # Its shift's check, and a return of another shift's check booked as its own document.
+        check = Check.objects.create(report=report, number="1", date=dt.datetime(2024, 3, 1, 12, 0), operation=1,
+                                     total=Decimal("100.00"), line_count=1, cash=Decimal("100.00"))
+        CheckLine.objects.create(check_doc=check, line_number=1, code="1", item=Item.objects.first(),
+                                 quantity=Decimal(1), price=Decimal("100.00"), amount=Decimal("100.00"))
+        RetailReturnsReport.objects.create(
+            number=number, number_year=2024, number_seq=int(number[-1]), date=dt.datetime(2024, 3, 1, 13, 0),
+            organization=demo["organization"], store=store, cash_register=reg, device=reg.device,
+            warehouse=store.warehouses.first(), shift_report=report, check_number="2", total=Decimal("10.00"))
         _cash_documents(report)
     CustomerOrder.objects.create(number="ДР-000001", date=dt.datetime(2024, 3, 1), store=other,
                                  warehouse=warehouse, organization=demo["organization"],

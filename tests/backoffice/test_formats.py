@@ -10,7 +10,7 @@ from django.template import Context, Template
 from django.utils import formats, translation
 from lxml import html
 
-from common.ru import date_text, datetime_text, money_text, quantity_text, vat_text
+from common.ru import date_text, datetime_text, money_text, plural, quantity_text, vat_text
 from retail.models import Price
 
 NBSP = "\xa0"
@@ -138,3 +138,10 @@ def test_journal_notes_write_money_in_russian():
     from offline_exchange.services.sales import money_text
 
     assert money_text(D("1306.84")) == f"1{NBSP}306,84"
+
+
+@pytest.mark.parametrize("count, word", [(1, "позиция"), (2, "позиции"), (4, "позиции"), (5, "позиций"), (11, "позиций"),
+                                         (12, "позиций"), (14, "позиций"), (21, "позиция"), (22, "позиции"),
+                                         (25, "позиций"), (111, "позиций"), (0, "позиций")])
+def test_a_count_takes_the_nouns_form_russian_grammar_asks_for(count, word):
+    assert plural(count, "позиция", "позиции", "позиций") == word

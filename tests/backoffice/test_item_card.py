@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from backoffice.item_card import VAT_22_HINT, item_positions
+from backoffice.item_card import FORMAT_33_HINT, item_positions
 from offline_exchange.models import SkuCode
 from offline_exchange.services.sku import sku_generate_for_items
 from retail.models import Barcode, Item, Price
@@ -115,16 +115,15 @@ def card_form(item) -> dict:
 
 def test_vat_22_on_a_register_that_does_not_carry_it_is_named_with_the_way_out(demo, admin_client):
     device = demo["device"]
-    device.vat22 = False
-    device.save()
     item = Item.objects.get(article="79052")
     item.vat_rate = "22"
     item.save()
     page = admin_client.get(card(item)).content.decode()
     text = f"Формат обмена кассы «{device.name}» (3.1) не передает ставку НДС 22%: товар на эту кассу не выгружается."
     assert text.lower() in page.lower()
-    assert "включите «Передавать ставку НДС 22%»" in page and VAT_22_HINT.strip() in page
-    device.vat22 = True
+    assert FORMAT_33_HINT.strip() in page
+    assert demo["device_33"].name not in page  # the 3.3 register carries it
+    device.format_version = 3003
     device.save()
     assert "не передает ставку НДС 22%" not in admin_client.get(card(item)).content.decode()
 

@@ -109,8 +109,10 @@ def test_sales_and_shifts_equal_the_posted_reports(demo):
     assert len(shifts.rows) == len(history["reports"])
     for row, report in zip(shifts.rows, sorted(history["reports"], key=lambda r: r.date)):
         cards = sum((p.amount for p in report.salesreportcardpayment_set.all()), D(0))
-        assert row[4:] == [report.number, report.total + report.returns_total, report.returns_total, report.total,
-                           report.cash_total, cards, D("2000.00"), D("1500.00")]
+        sold = report.checks.filter(operation=1)
+        assert row[4:7] == [report.number, sold.count(), report.checks.filter(operation=2).count()]
+        assert row[9:] == [report.total + report.returns_total, report.returns_total, report.total,
+                           report.cash_total, cards, D(0), D(0), D("2000.00"), D("1500.00")]
     # One word per meaning: the same shift's «Выручка» in both reports, «Продажи» gross in both.
     by_day = {row[0]: row for row in sales.rows}
     for report in history["reports"]:
@@ -126,7 +128,7 @@ def test_an_unposted_report_is_not_in_the_sales(demo):
     assert empty.totals[empty.column("Выручка")] == 0
 
 
-@pytest.mark.parametrize("slug", ["stock-statement", "stock-on-date", "sales", "cash-shifts"])
+@pytest.mark.parametrize("slug", ["stock-statement", "stock-on-date", "sales", "cash-shifts", "checks"])
 def test_report_pages_and_xlsx(demo, admin_client, slug):
     demo_history_create()
     index = admin_client.get(reverse("admin:index")).content.decode()

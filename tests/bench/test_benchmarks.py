@@ -43,6 +43,18 @@ def test_bench_sales_import_prints_the_shift_against_the_lxml_limit_in_time_and_
     assert re.search(r"ours / limit = [\d.]+x time, [\d.]+x peak memory", text), text
 
 
+def test_bench_sales_import_compares_the_upload_with_the_checks_kept_against_without():
+    out = StringIO()
+    call_command("bench_sales_import", goods=60, checks=40, lines=3, checks_kept=True, repeat=1, marked_every=5,
+                 stdout=out)
+    text = out.getvalue()
+    assert re.search(r"shift: 40 checks x 3 lines, \d+ lines marked; sqlite, median of 1 each", text), text
+    assert re.search(r"without keeping the checks: [\d.]+ s .*; with the checks kept: [\d.]+ s .*; ratio [\d.]+",
+                     text), text
+    # Only the import that keeps them stores checks: 40 checks, 3 lines each but the returns' copies.
+    assert re.search(r"checks kept: \d{3} check lines in \d+ bytes .*: [\d.]+ bytes a check line", text), text
+
+
 def test_bench_cost_prints_the_shift_with_and_without_cost_and_the_late_receipt():
     out = StringIO()
     call_command("bench_cost", checks=40, lines=2, goods=60, repeat=2, movements=30, stdout=out)

@@ -32,14 +32,15 @@ def test_setup_flow_in_instruction_order(page, live_server):
     page.wait_for_selector(".messagelist")
     rule = ExchangeRule.objects.get(name="Касса курьера: Общий склад")
 
-    # 3. Подключаемое оборудование: format 3.1, Web-сервис, device identifier; a 37-character one is refused.
+    # 3. Подключаемое оборудование: format 3.3 (as 1C presets a new device), Web-сервис, device identifier; a
+    # 37-character one is refused.
     page.goto(f"{base}/admin/")
     page.get_by_role("link", name="Подключаемое оборудование", exact=True).first.click()
     page.click(".object-tools a.addlink")
     page.fill("#id_name", "Мобильная касса курьера")
     page.select_option("#id_organization", index=1)
     page.select_option("#id_rule", label=rule.name)
-    assert page.input_value("#id_format_version") == "3001"
+    assert page.input_value("#id_format_version") == "3003"
     assert page.input_value("#id_exchange_kind") == "web"
     page.fill("#id_device_id", "9" * 37)
     page.click("input[name=_save]")

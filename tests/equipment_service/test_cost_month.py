@@ -1,6 +1,8 @@
-"""A month of a store run through the SOAP endpoint (the register's shifts, a re-send) and the admin forms
+"""A month of a store run through the SOAP endpoint (the register's shifts, re-sends) and the admin forms
 (receipts, one of them entered late, transfers, write-offs) gives the cost, the gross profit and the cash
-that a ledger kept here, outside the project, computes from the same events."""
+that a ledger kept here, outside the project, computes from the same events. A return of another shift's
+check is its own «Отчет о розничных возвратах» at the check's time (as УТ 11.5 books it): the ledger books
+it apart from its shift, goods back at the sale's cost, its cash out of the register."""
 import datetime as dt
 import random
 import uuid
@@ -15,7 +17,14 @@ from django.urls import reverse
 from offline_exchange.format.builders import build_sale_reports
 from offline_exchange.format.sale_reports import CashMovementDoc, CheckDoc, CheckLineDoc, PaymentDoc, SaleReportDoc
 from offline_exchange.format.versions import FORMAT_3001
-from retail.models import GoodsReceipt, MoneyMovement, RetailSalesReport, StockBalance, StockMovement
+from retail.models import (
+    GoodsReceipt,
+    MoneyMovement,
+    RetailReturnsReport,
+    RetailSalesReport,
+    StockBalance,
+    StockMovement,
+)
 from retail.services.margin import gross_profit, money_statement
 from tests import factories as f
 from tests.equipment_service.soap import call
@@ -119,6 +128,7 @@ def test_a_month_gives_the_cost_profit_and_cash_of_an_independent_ledger(client,
     prices = {"juice": D("150.00"), "bread": D("55.00"), "matches": D("9.00")}
     sale_checks = {}  # check uuid → (shift number, [(name, qty, amount)])
     shifts, cash_net = {}, D(0)
+    returns_cash = {}  # return check uuid → cash paid back, for returns of other shifts' checks
     expected_revenue = D(0)
     for day in range(1, 29):
         when = START + dt.timedelta(days=day)
@@ -167,13 +177,24 @@ def test_a_month_gives_the_cost_profit_and_cash_of_an_independent_ledger(client,
         answer = call(client, "PostDocs", [("DeviceID", s.device.device_id), ("DocType", "SaleReports"),
                                            ("Document", build_sale_reports([doc], FORMAT_3001).decode())])
         assert "Данные успешно загружены" in answer.body.decode()
-        if day == 15:  # the register sends the shift again
+        if day in (15, 16):  # the register sends the shift again (the 16th holds a return of the 15th's check)
             call(client, "PostDocs", [("DeviceID", s.device.device_id), ("DocType", "SaleReports"),
                                       ("Document", build_sale_reports([doc], FORMAT_3001).decode())])
         # What the independent ledger knows of the shift.
+        source = sale_checks[returned_from.uuid][0] if returned_from is not None else None
         sold, back_lines, revenue = defaultdict(D), [], defaultdict(D)
         for check in checks:
             sign = -1 if check.operation_type == 2 else 1
+            cash_net += sign * sum((p.cash for p in check.payments), D(0))
+            if sign < 0 and source != shift_no:
+                # Another shift's check: its own document at the check's time, its revenue without VAT a line.
+                lines = [(NAMES[line.code], line.quantity) for line in check.lines]
+                for line in check.lines:
+                    amount = line.amount - vat_in(line.amount, goods[NAMES[line.code]].vat_rate)
+                    expected_revenue -= amount
+                events.append((check.date, "return", check.uuid, lines, source))
+                returns_cash[check.uuid] = sum((p.cash for p in check.payments), D(0))
+                continue
             for line in check.lines:
                 name = NAMES[line.code]
                 revenue[(name, line.price)] += sign * line.amount
@@ -181,17 +202,26 @@ def test_a_month_gives_the_cost_profit_and_cash_of_an_independent_ledger(client,
                     sold[name] += line.quantity
                 else:
                     back_lines.append((name, line.quantity))
-            cash_net += sign * sum((p.cash for p in check.payments), D(0))
         for (name, _price), amount in revenue.items():
             expected_revenue += amount - vat_in(amount, goods[name].vat_rate)
-        source = sale_checks[returned_from.uuid][0] if returned_from is not None else None
-        events.append((closed, "shift", shift_no, dict(sold), back_lines, source if source != shift_no else None))
+        # The shift's own returns (of its own checks) come back at the average, after its sales went out.
+        events.append((closed, "shift", shift_no, dict(sold), back_lines, None))
 
     # A receipt found in a drawer at the end of the month, dated the 10th: it re-costs everything after it.
     receipt(START + dt.timedelta(days=10, hours=7), hall, [("juice", D(30), D("120.00")), ("matches", D(50), D("6.00"))])
 
+    def came_back(name, quantity, source):
+        # At what the sale's shift took the goods out at; a return of no known sale at the average.
+        if source is not None:
+            out_cost, out_quantity = ledger.shift_out[(source, name)]
+            came = cost6(out_cost * quantity / out_quantity)
+        else:
+            came = ledger.at_average((hall.pk, name), quantity)
+        ledger.come((hall.pk, name), quantity, came)
+        return came
+
     # The independent ledger, in date order.
-    report_costs = {}
+    report_costs, return_costs = {}, {}
     for event in sorted(events, key=lambda e: e[0]):
         kind = event[1]
         if kind == "in":
@@ -200,6 +230,9 @@ def test_a_month_gives_the_cost_profit_and_cash_of_an_independent_ledger(client,
             ledger.go(event[2], event[3])
         elif kind == "transfer":
             ledger.come(event[3], event[4], ledger.go(event[2], event[4]))
+        elif kind == "return":
+            _when, _kind, check_uuid, lines, source = event
+            return_costs[check_uuid] = sum((came_back(name, quantity, source) for name, quantity in lines), D(0))
         else:
             _when, _kind, shift_no, sold, back_lines, source = event
             cost = D(0)
@@ -208,13 +241,7 @@ def test_a_month_gives_the_cost_profit_and_cash_of_an_independent_ledger(client,
                 ledger.shift_out[(shift_no, name)] = (taken, quantity)
                 cost += taken
             for name, quantity in back_lines:
-                if source is not None:
-                    out_cost, out_quantity = ledger.shift_out[(source, name)]
-                    came = cost6(out_cost * quantity / out_quantity)
-                else:
-                    came = ledger.at_average((hall.pk, name), quantity)
-                ledger.come((hall.pk, name), quantity, came)
-                cost -= came
+                cost -= came_back(name, quantity, source)
             report_costs[shift_no] = cost
 
     report_type = ContentType.objects.get_for_model(RetailSalesReport)
@@ -223,16 +250,36 @@ def test_a_month_gives_the_cost_profit_and_cash_of_an_independent_ledger(client,
         moved = sum((m.cost for m in StockMovement.objects.filter(document_type=report_type, document_id=report.pk)),
                     D(0))
         assert -moved == report_costs[report.shift_number], report.shift_number
+    # Each return of another shift's check: one posted document (re-sends never double it), linked to its shift
+    # and its sale's report, its goods back at the ledger's cost, its cash out of the register.
+    returns_type = ContentType.objects.get_for_model(RetailReturnsReport)
+    assert len(return_costs) == 7
+    assert RetailReturnsReport.objects.count() == len(return_costs)
+    for document in RetailReturnsReport.objects.select_related("shift_report", "sale_report"):
+        assert document.posted, document.not_posted_reasons
+        sale_shift = sale_checks[document.sale_check_uuid][0]
+        assert (document.sale_report.shift_number, document.shift_report.shift_number) == (
+            sale_shift, str(int(sale_shift) + 1))
+        moved = StockMovement.objects.filter(document_type=returns_type, document_id=document.pk)
+        assert sum((m.cost for m in moved), D(0)) == return_costs[document.check_uuid], document.check_uuid
+        assert list(MoneyMovement.objects.filter(document_type=returns_type, document_id=document.pk)
+                    .values_list("kind", "cash_register", "amount")) == [
+            (MoneyMovement.Kind.RETURN, s.register.pk, -returns_cash[document.check_uuid])]
     for (warehouse_id, name), quantity in ledger.qty.items():
         row = StockBalance.objects.get(warehouse_id=warehouse_id, item=goods[name], characteristic=None)
         assert (row.quantity, row.cost) == (quantity, ledger.cost[(warehouse_id, name)]), name
     profit = gross_profit(date_from=START.date(), date_to=dt.date(2024, 6, 30), by="store", period="total")
-    expected_cost = sum((to_cost for to_cost in report_costs.values()), D(0)).quantize(CENT, rounding=ROUND_HALF_UP)
+    expected_cost = sum((to_cost for to_cost in report_costs.values()), D(0)) - sum(return_costs.values(), D(0))
+    expected_cost = expected_cost.quantize(CENT, rounding=ROUND_HALF_UP)
     assert profit.totals[1:4] == [expected_revenue, expected_cost, expected_revenue - expected_cost]
     cash = money_statement(at=dt.date(2024, 6, 30), date_from=START.date(), date_to=dt.date(2024, 6, 30))
     assert cash.balances.rows == [[s.store.name, "Касса магазина", cash_net], [s.store.name, s.register.name, D(0)]]
     assert MoneyMovement.objects.filter(kind=MoneyMovement.Kind.WITHDRAWAL).count() == 2 * 28
     assert GoodsReceipt.objects.filter(posted=True).count() == 5
-    # The month had what the issue lists: returns at their sale's cost, transfers at the cost that left.
-    assert StockMovement.objects.filter(cost_kind="source", document_type=report_type).count() >= 5
-    assert StockMovement.objects.filter(cost_kind="source").exclude(document_type=report_type).count() == 4
+    # The month had what the issue lists: returns at their sale's cost (each a line of a returns document: the
+    # shifts' reports hold only their own checks' returns, at the average), transfers at the cost that left.
+    assert not StockMovement.objects.filter(cost_kind="source", document_type=report_type).exists()
+    assert StockMovement.objects.filter(cost_kind="source", document_type=returns_type).count() == sum(
+        len(lines) for _when, kind, *rest in events if kind == "return" for lines in [rest[1]])
+    assert StockMovement.objects.filter(cost_kind="source").exclude(
+        document_type__in=[report_type, returns_type]).count() == 4

@@ -2,7 +2,8 @@
 downloads its price list and orders, sells at the prices it got and uploads its shifts — late, twice, under
 another UUID, without one) and the admin forms (receipts, dated price settings, a transfer, a write-off, counts,
 customer orders, a person closing an order) leaves every balance, count, report, return row and order as a
-ledger kept here, outside the project, says it must be.
+ledger kept here, outside the project, says it must be. A return of another shift's check is booked as 1C
+2026 books it: its own «Отчет о розничных возвратах» at the check's time, linked to its shift and its sale.
 
 The ledger knows only the events: it replays the goods' movements in date order (a count sets the shelf to what
 was counted), the prices in force by the day each price setting was entered, the orders due to each register
@@ -27,7 +28,14 @@ from offline_exchange.format.sale_reports import CheckDoc, CheckLineDoc, Payment
 from offline_exchange.format.versions import FORMAT_3001
 from offline_exchange.models import OrderDue, PaymentKind
 from offline_exchange.services import price_list
-from retail.models import CustomerOrder, RetailSalesReport, StockBalance, StockCount, StockMovement
+from retail.models import (
+    CustomerOrder,
+    RetailReturnsReport,
+    RetailSalesReport,
+    StockBalance,
+    StockCount,
+    StockMovement,
+)
 from retail.services.orders import order_state
 from tests import factories as f
 from tests.conftest import FMT_NS
@@ -57,6 +65,7 @@ class Ledger:
         self.counts = []  # (moment, seq, warehouse, {name: counted}, label)
         self.prices = []  # (entered seq, store, date, {name: price})
         self.reports = {}  # (device_id, shift number) → what its report must hold
+        self.returns = {}  # (device_id, return check uuid) → what its «Отчет о розничных возвратах» must hold
         self.orders = {}  # label → {"register", "sold", "closed"}
         self._seq = 0
 
@@ -260,6 +269,8 @@ def test_a_month_of_three_registers_equals_the_ledger_kept_outside(client, admin
         ledger.orders[label] = {"uuid": order.uuid, "register": name, "sold": False, "closed": False, "pk": order.pk}
 
     # --- the registers -----------------------------------------------------------------------------------
+    sold_in = {}  # check uuid → (device_id, shift number) of the shift that sold it
+
     def shift(register, day, *, order=None, returned=None, extra=0):
         """The day's shift as the register closes it, and what the ledger knows of it."""
         register.shift_no += 1
@@ -278,6 +289,7 @@ def test_a_month_of_three_registers_equals_the_ledger_kept_outside(client, admin
                                    uuid=uuid.uuid4(), lines=docs, payments=[PaymentDoc(
                                        cash=cash, electronic=card, prepayment=prepaid, postpayment=ZERO, barter=ZERO,
                                        option_code="1" if card else "")], **ref))
+            sold_in[checks[-1].uuid] = (register.device_id, str(register.shift_no))
             book["total"] += sum((q * p for _n, q, p in lines), ZERO)
             book["cash"] += cash
             book["prepaid"] += prepaid
@@ -306,17 +318,29 @@ def test_a_month_of_three_registers_equals_the_ledger_kept_outside(client, admin
             origin = register.checks.pop(returned)
             total = sum((line.amount for line in origin.lines), ZERO)
             payment = origin.payments[0]
-            checks.append(CheckDoc(line=0, date=at(day, 17, register.minute), number="99", taxation_system=0,
-                                   operation_type=2, uuid=uuid.uuid4(), ref_uuid=origin.uuid, ref_type="Check",
-                                   lines=list(origin.lines), payments=[PaymentDoc(
-                                       cash=payment.cash, electronic=payment.electronic, prepayment=ZERO,
-                                       postpayment=ZERO, barter=ZERO, option_code=payment.option_code)]))
-            book["total"] -= total
-            book["returns"] += total
-            book["cash"] -= payment.cash
-            book["cash_back"] += payment.cash
+            back = CheckDoc(line=0, date=at(day, 17, register.minute), number="99", taxation_system=0,
+                            operation_type=2, uuid=uuid.uuid4(), ref_uuid=origin.uuid, ref_type="Check",
+                            lines=list(origin.lines), payments=[PaymentDoc(
+                                cash=payment.cash, electronic=payment.electronic, prepayment=ZERO,
+                                postpayment=ZERO, barter=ZERO, option_code=payment.option_code)])
+            goods_back = defaultdict(D)
             for line in origin.lines:
-                book["returned"][NAMES[int(line.code)]] += line.quantity
+                goods_back[NAMES[int(line.code)]] += line.quantity
+            if any(check is origin for check in checks):  # a check of this shift: its report takes it back
+                book["total"] -= total
+                book["returns"] += total
+                book["cash"] -= payment.cash
+                book["cash_back"] += payment.cash
+                for name, quantity in goods_back.items():
+                    book["returned"][name] += quantity
+            else:  # another shift's check: its own document, the goods back on the shelf at the check's time
+                ledger.returns[(register.device_id, back.uuid)] = {
+                    "date": back.date, "store": register.store, "register": register.model.pk,
+                    "shift": (register.device_id, str(register.shift_no)), "sale": sold_in[origin.uuid],
+                    "total": total, "cash": payment.cash, "card": payment.electronic, "returned": dict(goods_back)}
+                for name, quantity in goods_back.items():
+                    ledger.move(back.date, register.warehouse, name, quantity)
+            checks.append(back)
         closed = at(day, 21, register.minute)
         for name, quantity in book["sold"].items():
             ledger.move(closed, register.warehouse, name, -quantity)
@@ -372,6 +396,7 @@ def test_a_month_of_three_registers_equals_the_ledger_kept_outside(client, admin
         if day == 22:  # entered late: in force since the 20th
             price_setting(at(20, 7), "A", {"matches": D("11.00")})
             b1.upload(pending.pop("B1-6"))  # the register sends an old shift once more
+            a1.upload(pending.pop("A1-9"))  # and so does A1, a shift with a return of an earlier check
         if day == 25:
             receipt(at(18, 10), "B", late_receipt, book=False)
         if day == 26:
@@ -408,6 +433,10 @@ def test_a_month_of_three_registers_equals_the_ledger_kept_outside(client, admin
             elif register is a2 and day == 9:  # without a UUID, then with one
                 uploaded(register, dataclasses.replace(doc, uuid=None))
                 uploaded(register, doc)
+            elif register is a1 and day == 9:  # a shift with a return of an earlier check, sent again under a new UUID
+                uploaded(register, doc)
+                uploaded(register, dataclasses.replace(doc, uuid=uuid.uuid4()))
+                pending["A1-9"] = doc
             elif register is b1 and day == 6:  # the answer was lost: the same shift, the same UUID
                 uploaded(register, doc)
                 uploaded(register, doc)
@@ -457,7 +486,31 @@ def test_a_month_of_three_registers_equals_the_ledger_kept_outside(client, admin
             (out if quantity < 0 else back)[item_id] += abs(quantity)
         assert out == {goods[n].pk: q for n, q in book["sold"].items()}, (device_id, number)
         assert back == {goods[n].pk: q for n, q in book["returned"].items()}, (device_id, number)
-    assert sum(bool(book["returned"]) for book in ledger.reports.values()) >= 10
+    # Returns of other shifts' checks: each its own posted document (none doubled by the re-sends), dated at the
+    # check, of its register's store, linked to the report of its shift and to that of its sale, with its own
+    # totals, and goods coming back as its own rows.
+    returns_type = ContentType.objects.get_for_model(RetailReturnsReport)
+    assert RetailReturnsReport.objects.count() == len(ledger.returns)
+    for (device_id, check_uuid), book in ledger.returns.items():
+        [document] = RetailReturnsReport.objects.filter(device__device_id=device_id, check_uuid=check_uuid)
+        assert document.posted, (device_id, check_uuid, document.not_posted_reasons)
+        assert (document.date, document.store, document.cash_register_id) == (
+            book["date"], stores[book["store"]], book["register"]), (device_id, check_uuid)
+        assert ((document.shift_report.device.device_id, document.shift_report.shift_number),
+                (document.sale_report.device.device_id, document.sale_report.shift_number)) == (
+            book["shift"], book["sale"]), (device_id, check_uuid)
+        assert (document.total, document.cash_total, document.electronic_total) == (
+            book["total"], book["cash"], book["card"]), (device_id, check_uuid)
+        back = defaultdict(D)
+        for item_id, quantity in StockMovement.objects.filter(document_type=returns_type, document_id=document.pk
+                                                              ).values_list("item_id", "quantity"):
+            assert quantity > 0, (device_id, check_uuid)
+            back[item_id] += quantity
+        assert back == {goods[n].pk: q for n, q in book["returned"].items()}, (device_id, check_uuid)
+    in_reports = sum(bool(book["returned"]) for book in ledger.reports.values())
+    assert in_reports >= 3 and len(ledger.returns) >= 5 and in_reports + len(ledger.returns) >= 10
+    # A1's shift of the 9th, sent three times, holds one of them.
+    assert any(book["shift"] == (a1.device_id, "9") for book in ledger.returns.values())
 
     states = {"O1": "Закрыт", "O2": "Готов к закрытию", "O3": "Ожидается продажа"}
     for label, expected in states.items():

@@ -7,7 +7,7 @@ from lxml import etree
 
 from offline_exchange.models import ExchangeSettings, OfflineDevice, OrderDue, Transfer
 from retail.models import Barcode, CustomerOrder, Item, Price, PriceType, Unit
-from tests.conftest import FMT_NS, assert_valid
+from tests.conftest import FMT_NS, assert_valid, assert_valid_as
 from tests.equipment_service.soap import call
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def drain(client, device_id, transfer_id, xsd=None):
         root = package(client, device_id, transfer_id)
         if xsd is not None:
             assert_valid(xsd, etree.tostring(root))
-        if root.findtext(N + "IsFormed") != "true":
+        if root.findtext("{*}IsFormed") != "true":
             break
         packages.append(root)
         if root.get("PackageNumber") == root.get("PackageTotal"):
@@ -187,13 +187,11 @@ def test_without_auto_generation_goods_without_sku_are_left_out(client, demo, de
 
 
 def test_goods_a_format_cannot_carry_are_left_out_and_named(client, demo, device_id):
-    """Never the whole list for some goods: VAT 22 % on a register that does not pass it is left out,
-    the rest goes, and the journal and the exchange console name what was left out."""
+    """Never the whole list for some goods: VAT 22 % on a 3.1 register is held back, the rest goes, and the
+    journal and the exchange console name what was held back, with the way out (format 3.3)."""
     from offline_exchange.models import ExchangeJournalEntry
     from offline_exchange.services.transfers import LEFT_OUT_OPERATION
 
-    demo["device"].vat22 = False
-    demo["device"].save()
     Item.objects.filter(article="79052").update(vat_rate="22")
     tid = prepare(client, device_id, full=True)
     names = [g.get("Name") for g in goods_of(drain(client, device_id, tid))]
@@ -202,11 +200,13 @@ def test_goods_a_format_cannot_carry_are_left_out_and_named(client, demo, device
     assert "СТЕР Пазл" in transfer.left_out and "ставку НДС 22%" in transfer.left_out
     entry = ExchangeJournalEntry.objects.get(operation=LEFT_OUT_OPERATION)
     assert entry.device == demo["device"] and "СТЕР Пазл" in entry.note and "3.1" in entry.note
-    # Switched on, the register gets it with TaxRate 22 (validated in test_format_versions against vat22/).
-    demo["device"].vat22 = True
-    demo["device"].save()
-    new = prepare(client, device_id, full=True)
-    sent = {g.get("Name"): g for g in goods_of(drain(client, device_id, new))}
+    assert "Переведите кассу на формат обмена 3.3" in entry.note
+    # The 3.3 register of the same rule gets it with TaxRate 22 (valid against the 2026 package).
+    new = prepare(client, demo["device_33"].device_id, full=True)
+    packages = drain(client, demo["device_33"].device_id, new)
+    for root in packages:
+        assert_valid_as(3003, etree.tostring(root))
+    sent = {g.get("Name"): g for p in packages for g in p.iterfind("{*}PriceList/{*}Goods/{*}Good")}
     assert sent["СТЕР Пазл 1000 Английский котенок"].get("TaxRate") == "22" and not Transfer.objects.get(pk=new).left_out
 
 

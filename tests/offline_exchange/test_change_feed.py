@@ -71,7 +71,7 @@ def transfer_list(device: OfflineDevice, *, full: bool = False) -> list:
     while True:
         answer = package_next(device=device, transfer_id=str(transfer.pk), restart=False)
         assert answer.formed
-        goods.extend(etree.fromstring(answer.content).iter(N + "Good"))
+        goods.extend(etree.fromstring(answer.content).iter("{*}Good"))
         if answer.transfer_completed:
             return goods
 

@@ -39,7 +39,7 @@ from offline_exchange.format.sale_reports import (
     parse_sale_reports,
 )
 from offline_exchange.format.schema import FormatViolation
-from offline_exchange.format.versions import FORMATS, get_format, refusal
+from offline_exchange.format.versions import FORMATS, get_format, refusal, switch_advice
 from tests.conftest import assert_valid_as
 
 UUID = "c0a80101-0002-4e5f-a1b2-0000000000a2"
@@ -152,17 +152,67 @@ def test_vat_5_and_7_where_the_version_has_them(code, rates):
 
 
 @pytest.mark.parametrize("code", VERSIONS)
-def test_vat_22_is_a_device_setting_on_every_version(code):
+def test_vat_22_only_in_3_3_as_1c_2026_ships_its_packages(code):
+    """1C changed 3.0.0.3 in place (TaxRates 22 …) and left 3.0.0.0-3.0.0.2 alone: 22 goes to 3.3 only, and a
+    3.0-3.2 list would be outside its schema with it (so the builder refuses and the plan holds the good back)."""
     good = GoodData(uuid=UUID, name="Товар 2026", tax_rate="22", code="100001")
-    assert refusal(get_format(code), tax_rate="22", marked=False) == "ставку НДС 22%"
+    fmt = get_format(code)
+    if code == 3003:
+        assert refusal(fmt, tax_rate="22", marked=False) == "" and not switch_advice(fmt)
+        root = assert_valid_as(code, build_price_list(price_list([good]), fmt))
+        assert root.find(".//{*}Good").get("TaxRate") == "22"
+        return
+    assert refusal(fmt, tax_rate="22", marked=False) == "ставку НДС 22%"
+    assert "формат обмена 3.3" in switch_advice(fmt)
     with pytest.raises(BuildError, match="22"):
-        build_price_list(price_list([good]), get_format(code))
-    fmt = get_format(code, vat22=True)
-    assert refusal(fmt, tax_rate="22", marked=False) == ""
-    document = build_price_list(price_list([good]), fmt)
-    root = assert_valid_as(code, document, vat22=True)  # the schema with 22 in TaxRates (xsd/vat22/)
-    assert root.find(".//{*}Good").get("TaxRate") == "22"
-    assert not format_xsd_accepts(code, document)
+        build_price_list(price_list([good]), fmt)
+    # What the builder would have written, had it not refused: the 2026 schema of this version rejects it.
+    forced = build_price_list(price_list([GoodData(uuid=UUID, name="Товар 2026", tax_rate="20", code="100001")]),
+                              fmt).replace(b'TaxRate="20"', b'TaxRate="22"')
+    assert not format_xsd_accepts(code, forced)
+
+
+def test_marking_kinds_are_named_as_1c_names_them_and_3_3_carries_36_codes():
+    from retail.models import Item
+
+    names = dict(Item.MarkingKind.choices)
+    assert list(names) == list(range(1, 37))
+    assert (names[1], names[2], names[3], names[6], names[15], names[20], names[22]) == (
+        "Изделия из меха", "Табак", "Обувь", "Молочная продукция", "Никотиносодержащая продукция",
+        "Разливное пиво", "Безалкогольные напитки")
+    assert all("формат" not in names[code] for code in range(1, 23)) and names[36] == "Код 36 (резерв 1С)"
+    goods = [GoodData(uuid=UUID, name=f"Товар вида {code}", tax_rate="20", code=str(100000 + code),
+                      marked_type_code=code) for code in range(1, 37)]
+    for code in (3001, 3002, 3003):
+        fmt = get_format(code)
+        root = assert_valid_as(code, build_price_list(price_list(goods), fmt))
+        sent = [(g.get("IsMarked"), g.get("MarkedGoodTypeCode")) for g in root.findall(".//{*}Good")]
+        if code == 3003:  # every code, 1..36, valid against the 2026 package
+            assert sent == [("true", str(n)) for n in range(1, 37)]
+        else:  # 1C gives a code only to fur, tobacco and shoes below 3.3; the others go as IsMarked alone
+            assert sent == [("true", str(n)) for n in range(1, 4)] + [("true", None)] * 33
+    # 3.0 carries no marking: a marked good is held back (1C refuses the whole list), never written.
+    assert refusal(get_format(3000), tax_rate="20", marked=True) == "маркируемую продукцию"
+    with pytest.raises(BuildError, match="3.0"):
+        build_price_list(price_list(goods[:1]), get_format(3000))
+    # The 2026 package ends at 36.
+    too_far = build_price_list(price_list(goods[:1]), get_format(3003)).replace(
+        b'MarkedGoodTypeCode="1"', b'MarkedGoodTypeCode="37"')
+    assert not format_xsd_accepts(3003, too_far)
+
+
+@pytest.mark.parametrize("code", VERSIONS)
+@pytest.mark.parametrize("rate", ["22", "22/122", "5/105", "7/107", "10/110", "20/120"])
+def test_uploads_carry_any_rate_string_in_any_version(code, rate):
+    """A check line's TaxRate is a free string in every package: 22/122 from a 3.3 register (or any other)
+    is read as sent and validates against the 2026 schema."""
+    fmt = get_format(code)
+    doc = shift(stamps=())
+    doc.checks[0].lines[0].tax_rate = rate
+    document = build_sale_reports([doc], fmt)
+    assert_valid_as(code, document)
+    [read] = parse_sale_reports(document, fmt)
+    assert read.checks[0].lines[0].tax_rate == rate
 
 
 def format_xsd_accepts(code, document):

@@ -208,7 +208,7 @@ def shop(monkeypatch):
     for code, shape, kind in DEVICES:
         if kind == "bare":
             devices[(code, shape, kind)] = f.OfflineDeviceFactory(
-                rule=bare_rule, format_version=code, goods_shape=shape, vat22=False, export_balances=False,
+                rule=bare_rule, format_version=code, goods_shape=shape, export_balances=False,
                 items_per_package=0)
         else:
             devices[(code, shape, kind)] = f.OfflineDeviceFactory(rule=rule, format_version=code, goods_shape=shape,

@@ -137,11 +137,11 @@ def test_the_cache_holds_all_positions_of_an_item_in_one_row(shop):
     # Byte for byte the Goods the tree builder writes for the same items.
     whole = build_price_list(price_list_collect(device=device, full=True).data, device_format(device))
     assert b"<Goods>" + b"".join(served) + b"</Goods>" in whole
-    # The shape and the VAT-22 flag are part of the variant: a nested device reads other rows.
+    # The shape and the format are part of the variant: a nested device, a 3.3 one read other rows.
     nested = f.OfflineDeviceFactory(rule=device.rule, goods_shape=OfflineDevice.GoodsShape.NESTED)
     assert goods_cache_key(device=nested) != goods_cache_key(device=device)
-    no_22 = f.OfflineDeviceFactory(rule=device.rule, vat22=False)
-    assert goods_cache_key(device=no_22) not in {goods_cache_key(device=device), goods_cache_key(device=nested)}
+    newest = f.OfflineDeviceFactory(rule=device.rule, format_version=3003)
+    assert goods_cache_key(device=newest) not in {goods_cache_key(device=device), goods_cache_key(device=nested)}
 
 
 def test_the_nested_shape_keeps_positions_inside_the_item(shop):
@@ -206,22 +206,24 @@ def test_vat_22_uploads_count_vat_as_22_of_122(shop):
     assert result.reports[0].vat_total == Decimal("22.00")
 
 
-@pytest.mark.parametrize("vat22", [True, False])
-def test_vat_22_goods_both_ways(shop, vat22):
+@pytest.mark.parametrize("code", [3000, 3001, 3002, 3003])
+def test_vat_22_goods_go_to_3_3_and_are_held_back_below(shop, code):
     device, shirt, water, apples = shop
     water.vat_rate = "22"
     water.save()
-    device.vat22 = vat22
+    device.format_version = code
     device.save()
     data = price_list_collect(device=device, full=True)
-    root = assert_valid_as(3001, build_price_list(data.data, device_format(device)), vat22=True)
+    root = assert_valid_as(code, build_price_list(data.data, device_format(device)))  # the 2026 schema
     names = [g.get("Name") for g in root.findall("{*}Goods/{*}Good")]
-    if vat22:
+    if code == 3003:
         assert {g.get("TaxRate") for g in root.findall("{*}Goods/{*}Good") if g.get("Name").startswith("Вода")} == {"22"}
         assert not data.left_out
-    else:  # left out and named; the other goods go
+    else:  # held back and named, with the way out; the other goods go
         assert not any(name.startswith("Вода") for name in names) and len(names) == 10
-        assert data.left_out == "Не переданы на кассу (формат обмена 3.1 их не передает): «Вода» (ставку НДС 22%)"
+        assert data.left_out.startswith(
+            f"Не переданы на кассу (формат обмена {device_format(device).label} их не передает): «Вода» (ставку НДС 22%). "
+            "Переведите кассу на формат обмена 3.3")
 
 
 def test_goods_a_format_cannot_carry_are_named_on_the_item_page(shop, admin_client):
@@ -244,8 +246,6 @@ def test_the_console_warns_on_the_devices_line(shop, admin_client):
     from offline_exchange.services.transfers import transfer_prepare
 
     device, shirt, water, apples = shop
-    device.vat22 = False
-    device.save()
     water.vat_rate = "22"
     water.save()
     transfer = transfer_prepare(device=device, full=True)
@@ -254,16 +254,14 @@ def test_the_console_warns_on_the_devices_line(shop, admin_client):
     assert "⚠ Не переданы на кассу (формат обмена 3.1 их не передает): «Вода» (ставку НДС 22%)" in page
 
 
-def test_switching_vat_22_on_in_the_admin_sends_the_goods_left_out(shop, admin_client):
-    """Goods left out (VAT 22 % with the setting off) were never sent: after the setting changes, the next
-    list is full and carries them."""
+def test_switching_to_3_3_in_the_admin_sends_the_goods_held_back(shop, admin_client):
+    """Goods held back (VAT 22 % on 3.1) were never sent: the device page names them and switches the
+    register to 3.3 in one click; the next list is full and carries them."""
     from django.urls import reverse
 
     from offline_exchange.services.transfers import package_next, transfer_prepare
 
     device, shirt, water, apples = shop
-    device.vat22 = False
-    device.save()
     water.vat_rate = "22"
     water.save()
 
@@ -272,19 +270,21 @@ def test_switching_vat_22_on_in_the_admin_sends_the_goods_left_out(shop, admin_c
         names = []
         while True:
             answer = package_next(device=device, transfer_id=str(transfer.pk), restart=False)
+            assert_valid_as(device.format_version, answer.content)
             names += [g.get("Name") for g in etree.fromstring(answer.content).iter("{*}Good")]
             if answer.transfer_completed:
                 return transfer, names
 
     _transfer, names = delivered(full=True)
     assert "Вода" not in names
-    form = {"name": device.name, "organization": device.organization_id, "workplace": "", "rule": device.rule_id,
-            "in_use": "on", "format_version": "3001", "goods_shape": "positions", "vat22": "on",
-            "exchange_kind": "web", "device_id": device.device_id, "allow_payment_cards": "on",
-            "items_per_package": "1000", "export_balances": "on"}
-    response = admin_client.post(reverse("admin:offline_exchange_offlinedevice_change", args=[device.pk]), form)
-    assert response.status_code == 302, response.content.decode()[:2000]
+    page_url = reverse("admin:offline_exchange_offlinedevice_change", args=[device.pk])
+    page = admin_client.get(page_url).content.decode()
+    assert "Товары, которые не выгружаются на кассу: 1" in page and "«Вода» — ставку НДС 22%" in page
+    assert "Перевести кассу на формат 3.3" in page
+    response = admin_client.post(reverse("admin:offline_exchange_offlinedevice_format_switch", args=[device.pk]))
+    assert response.status_code == 302
     device.refresh_from_db()
-    assert device.vat22 and device.price_list_watermark is None  # the next list is full
+    assert device.format_version == 3003 and device.price_list_watermark is None  # the next list is full
     transfer, names = delivered(full=False)  # the register asks for changes; it gets the whole list
     assert transfer.full and "Вода" in names and len(names) == 13
+    assert "не выгружаются на кассу" not in admin_client.get(page_url).content.decode()

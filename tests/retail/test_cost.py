@@ -13,6 +13,7 @@ from retail.models import (
     GoodsReceiptLine,
     OpeningBalance,
     OpeningBalanceLine,
+    RetailReturnsReport,
     RetailSalesReport,
     StockBalance,
     StockCount,
@@ -73,9 +74,17 @@ def transfer(shop, when, quantity):
                     warehouse=shop.main, to_warehouse=shop.hall)
 
 
+def within(doc, opened_at, closed_at):
+    """The shift open from `opened_at` to `closed_at`, its checks made in it a minute apart (as a register
+    makes them): a return of another shift's check is booked at its check's time."""
+    doc.opened_at, doc.closed_at = opened_at, closed_at
+    for n, made in enumerate(doc.checks, 1):
+        made.date = opened_at + dt.timedelta(minutes=n)
+    return doc
+
+
 def sell(shop, when, checks, number="1"):
-    doc = shift(checks, number=number)
-    doc.opened_at, doc.closed_at = when - dt.timedelta(hours=1), when
+    doc = within(shift(checks, number=number), when - dt.timedelta(hours=1), when)
     assert upload(shop.device, xml(doc)).success
     return doc
 
@@ -92,6 +101,15 @@ def rows_of(doc):
 
 def cost_of(doc):
     return sum((row.cost for row in rows_of(doc)), D(0))
+
+
+def returns_of(shift_number):
+    """The «Отчет о розничных возвратах» of the returns of other shifts' checks made in this shift: the shift's
+    own report moves none of their goods."""
+    document = RetailReturnsReport.objects.get(shift_report__shift_number=shift_number)
+    assert document.posted, document.not_posted_reasons
+    assert rows_of(RetailSalesReport.objects.get(shift_number=shift_number)) == []
+    return document
 
 
 def balance(shop, warehouse=None):
@@ -167,14 +185,17 @@ def test_a_return_of_an_earlier_sale_comes_back_at_that_sales_cost(shop):
     receipt(shop, DAY + dt.timedelta(days=1), 10, "160.00")  # 8 × 100 + 10 × 160 = 2 400 / 18
     back = sale_check(1, 1, op=2, ref_uuid=first.uuid, ref_type="Check")
     sell(shop, DAY + dt.timedelta(days=2), [back], number="2")
-    returned = RetailSalesReport.objects.get(shift_number="2")
+    returned = returns_of("2")
+    assert returned.sale_report == RetailSalesReport.objects.get(shift_number="1")
     [row] = rows_of(returned)
     assert (row.quantity, row.cost, row.cost_kind) == (D(1), D("100.00"), StockMovement.CostKind.SOURCE)
     assert balance(shop) == (D(19), D("2500.00"))
     # A return whose sale is unknown comes back at the current average.
     stranger = sale_check(2, 1, op=2, ref_uuid=first.uuid.__class__(int=7), ref_type="Check")
     sell(shop, DAY + dt.timedelta(days=3), [stranger], number="3")
-    [row] = rows_of(RetailSalesReport.objects.get(shift_number="3"))
+    unknown = returns_of("3")
+    assert unknown.sale_report is None
+    [row] = rows_of(unknown)
     assert row.cost == (D("2500.00") / 19).quantize(D("0.000001"))
 
 
@@ -187,7 +208,10 @@ def test_a_return_follows_its_sale_when_the_sale_is_re_costed(shop):
     receipt(shop, DAY + dt.timedelta(hours=1), 10, "130.00")  # late, before the sale: the sale costs 115,00
     sale = RetailSalesReport.objects.get(shift_number="1")
     assert cost_of(sale) == D("-230.00")
-    assert cost_of(RetailSalesReport.objects.get(shift_number="2")) == D("115.00")
+    returned = returns_of("2")
+    assert returned.sale_report == sale
+    [row] = rows_of(returned)
+    assert (row.quantity, row.cost, row.cost_kind) == (D(1), D("115.00"), StockMovement.CostKind.SOURCE)
     assert balance(shop) == (D(19), D("2185.00"))
 
 
@@ -260,15 +284,17 @@ def test_restoring_the_whole_ledger_changes_nothing_that_is_current(shop):
 def test_a_return_uploaded_before_the_shift_of_its_sale_takes_that_sales_cost_when_it_comes(shop):
     receipt(shop, DAY, 10, "100.00")
     first = sale_check(1, 2)
-    early = shift([first], number="1")
-    early.opened_at, early.closed_at = DAY + dt.timedelta(hours=9), DAY + dt.timedelta(hours=10)
+    early = within(shift([first], number="1"), DAY + dt.timedelta(hours=9), DAY + dt.timedelta(hours=10))
     receipt(shop, DAY + dt.timedelta(hours=12), 10, "160.00")
     # The day-2 shift with the return arrives first: its sale is unknown, it comes back at the average.
     sell(shop, DAY + dt.timedelta(days=1), [sale_check(1, 1, op=2, ref_uuid=first.uuid, ref_type="Check")],
          number="2")
-    returned = RetailSalesReport.objects.get(shift_number="2")
+    returned = returns_of("2")
+    assert returned.sale_report is None
     assert cost_of(returned) == D("130.00")  # (1 000 + 1 600) / 20: the sale is not known yet
     assert upload(shop.device, xml(early)).success  # the day-1 shift, uploaded late
+    returned = returns_of("2")
+    assert returned.sale_report == RetailSalesReport.objects.get(shift_number="1")
     [row] = rows_of(returned)
-    assert (row.cost, row.cost_kind) == (D("100.00"), StockMovement.CostKind.SOURCE)
+    assert (row.quantity, row.cost, row.cost_kind) == (D(1), D("100.00"), StockMovement.CostKind.SOURCE)
     assert balance(shop) == (D(19), D("2500.00"))

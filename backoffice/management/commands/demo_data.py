@@ -9,7 +9,7 @@ from backoffice.demo import (
     demo_history_create,
     demo_seed_shift,
 )
-from common.ru import money_text
+from common.ru import money_text, plural
 
 
 class Command(BaseCommand):
@@ -58,7 +58,7 @@ class Command(BaseCommand):
             f"Организация:        {demo['organization']} (ИНН {demo['organization'].inn}, КПП {demo['organization'].kpp})",
             f"Магазин:            {demo['store']}",
             f"Склад правила:      {demo['warehouse']}",
-            f"Номенклатура:       {demo['items']} позиций",
+            f"Номенклатура:       {demo['items']} {plural(demo['items'], 'позиция', 'позиции', 'позиций')}",
             f"Правило обмена:     {demo['rule']}",
             f"Оборудование:       {device} — идентификатор {device.device_id}, формат 3.1, Web-сервис",
             f"Касса ККМ:          {register} (ККМ офлайн)",
