@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from backoffice.admin.readonly import ReadOnlyAdmin
 from backoffice.admin.stock import StockDocumentAdmin
 from common.ru import datetime_text, money_text
 from retail.models import STORE_CASH_DESK, CashWithdrawal, MoneyMovement
@@ -86,7 +87,7 @@ class CashWithdrawalAdmin(StockDocumentAdmin):
 
 
 @admin.register(MoneyMovement)
-class MoneyMovementAdmin(admin.ModelAdmin):
+class MoneyMovementAdmin(ReadOnlyAdmin):
     """«Денежные средства»: read-only, written by posted sales reports and withdrawals."""
 
     list_display = ["date_shown", "store", "place", "kind", "income", "expense", "document_shown"]
@@ -115,12 +116,3 @@ class MoneyMovementAdmin(admin.ModelAdmin):
     @admin.display(description="Регистратор")
     def document_shown(self, obj):
         return document_link(obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 
 # The catalog admins import and export through the limited mixin (file limits, CSV/XLSX only).
 from backoffice.admin.imports import LimitedImportExportMixin as ImportExportMixin
+from backoffice.admin.readonly import ReadOnlyAdmin
 from backoffice.item_card import item_exchange_warnings, item_positions
 from offline_exchange.services.sku import SkuRangeExhaustedError, sku_generate_for_items
 from retail.models import (
@@ -211,20 +212,11 @@ class PriceAdmin(ImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(StockBalance)
-class StockBalanceAdmin(admin.ModelAdmin):
+class StockBalanceAdmin(ReadOnlyAdmin):
     """Totals of the stock ledger: read-only, changed by posting documents (backoffice.admin.stock)."""
 
     list_display = ["item", "characteristic", "warehouse", "quantity"]
     list_filter = ["warehouse"]
     search_fields = ["item__name", "item__article"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from backoffice.admin.readonly import ReadOnlyAdmin
 from common.ru import datetime_text, money_text, quantity_text, vat_text
 from offline_exchange.format.rates import check_line_rate
 from retail.models import Check, CheckLine, CheckMarkingCode, CheckPayment
@@ -80,7 +81,7 @@ def _link(url_name: str, obj, text=None):
 
 
 @admin.register(Check)
-class CheckAdmin(admin.ModelAdmin):
+class CheckAdmin(ReadOnlyAdmin):
     """Read only: a check is what the register sent; a re-sent shift replaces its checks."""
 
     list_display = ["date_shown", "number", "operation", "total_shown", "store_shown", "register_shown",
@@ -113,15 +114,6 @@ class CheckAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         return checks_search(queryset=queryset, term=search_term), False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Время", ordering="date")
     def date_shown(self, obj):

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from backoffice.admin.readonly import ReadOnlyAdmin
 from backoffice.admin.rights import SyncUsersFieldMixin
 from common.ru import datetime_text
 from offline_exchange.format.contents import GOOD_COLUMNS, ORDER_COLUMNS
@@ -546,7 +547,7 @@ class DocTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(ExchangeJournalEntry)
-class ExchangeJournalEntryAdmin(admin.ModelAdmin):
+class ExchangeJournalEntryAdmin(ReadOnlyAdmin):
     """Read only: a journal entry is what happened; nobody edits or deletes it here (the purge does)."""
 
     list_display = ["created_text", "operation_text", "status", "device", "device_ref", "user", "address",
@@ -661,15 +662,6 @@ class ExchangeJournalEntryAdmin(admin.ModelAdmin):
         return format_html("<p><a href='{}'>Скачать XML</a>{}</p>"
                            "<pre style='white-space:pre-wrap;max-height:40em;overflow:auto'>{}</pre>",
                            url, more, shown)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _journal_url(**filters) -> str:

@@ -8,6 +8,7 @@ from django.http import HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from backoffice.admin.lines import DocumentLinesMixin
+from backoffice.admin.readonly import ReadOnlyAdmin
 from backoffice.admin.rights import GuardedHistoryMixin
 from common.ru import datetime_text, money_text, quantity_text
 from retail.models import (
@@ -292,7 +293,7 @@ class AccountingSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdmin):
     """«Товары на складах»: read-only, written by posted documents."""
 
     list_display = ["date", "warehouse", "item", "characteristic", "quantity", "document_link"]
@@ -312,15 +313,6 @@ class StockMovementAdmin(admin.ModelAdmin):
         except NoReverseMatch:
             return str(obj.document)
         return format_html('<a href="{}">{}</a>', url, obj.document)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class OrderFollowsSalesMixin:
