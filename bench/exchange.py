@@ -197,6 +197,13 @@ def database_settle() -> None:
             pass  # a role without pg_checkpoint: measured as it comes
 
 
+def device_formats(device_ids) -> dict:
+    """Each device's exchange format: a simulated register uploads its shifts in the format its device has
+    (new devices are 3.3, the demo's first one 3.1), as a real one does."""
+    return {device_id: get_format(version) for device_id, version in
+            OfflineDevice.objects.filter(device_id__in=list(device_ids)).values_list("device_id", "format_version")}
+
+
 def load_devices_create(*, count: int, template_ref: str = "") -> tuple[list[str], list]:
     """Simulated devices LOAD-0001… on the template device's rule, each with its own KKM offline
     register, and goods they can sell; for load_devices and soak."""

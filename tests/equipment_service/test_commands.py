@@ -74,13 +74,14 @@ def test_load_chain_refuses_a_remote_server_and_unbounded_runs(db):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_load_chain_runs_registers_on_a_schedule_through_a_repricing(live_server, demo):
+@pytest.mark.parametrize("template_device", ["", "0001234567890124"], ids=["3.1", "3.3"])
+def test_load_chain_runs_registers_on_a_schedule_through_a_repricing(live_server, demo, template_device):
     from django.contrib.auth import get_user_model
 
     devices = 2 if connection.vendor == "postgresql" else 1
     out = io.StringIO()
     call_command("load_chain", url=f"{live_server.url}/rt", devices=devices, minutes=0.12, interval=2.5, ramp=0.5,
-                 uploads_every=2, checks=3, template_device="", stdout=out)
+                 uploads_every=2, checks=3, template_device=template_device, stdout=out)
     text = out.getvalue()
     assert f"{devices} registers, each its own login" in text and "errors: 0" in text, text
     assert re.search(r"repricing: \d+ prices raised by 1.00", text), text

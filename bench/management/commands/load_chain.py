@@ -19,7 +19,6 @@ from equipment_service.client import EquipmentServiceClient
 from equipment_service.simulator import device_sync
 from offline_exchange.format.builders import build_sale_reports
 from offline_exchange.format.synthetic import synthetic_shift
-from offline_exchange.format.versions import FORMAT_3001
 
 MAX_DEVICES, MAX_SECONDS = 200, 3600
 
@@ -60,6 +59,7 @@ class Command(BaseCommand):
                                                                  password=password)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
+        formats = benchmarks.device_formats(device_id for device_id, _login in registers)
         sentinel, old_price = benchmarks.chain_sentinel()
         if old_price is None:
             raise CommandError("У товара-образца нет цены")
@@ -94,7 +94,7 @@ class Command(BaseCommand):
                         shift = synthetic_shift(goods=goods, checks=checks, lines=3, seed=index * 10000 + exchange,
                                                 opened_at=datetime(2024, 1, 1) + timedelta(days=exchange),
                                                 shift_number=str(exchange))
-                        post = build_sale_reports([shift], FORMAT_3001)
+                        post = build_sale_reports([shift], formats[device_id])
                     # Looked for from the start: an exchange begun just before the repricing may be prepared
                     # after it, and the new price cannot appear in a list before the repricing commits.
                     looking = device_id not in holds
