@@ -5,30 +5,15 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from backoffice.admin.readonly import ReadOnlyAdmin
-from common.ru import datetime_text, money_text, quantity_text, vat_text
+from backoffice.admin.readonly import GoodsMoneyColumns, ReadOnlyAdmin, ReadOnlyInline
+from common.ru import datetime_text, money_text, vat_text
 from offline_exchange.format.rates import check_line_rate
 from retail.models import Check, CheckLine, CheckMarkingCode, CheckPayment
 from retail.rights import scope_queryset
 from retail.services.check_reports import checks_search
 
 
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class CheckLineInline(_ReadOnlyInline):
+class CheckLineInline(GoodsMoneyColumns, ReadOnlyInline):
     model = CheckLine
     fields = ["line_number", "code", "item", "characteristic", "pack", "quantity_shown", "price_shown",
               "amount_shown", "vat_shown", "payment_method"]
@@ -45,26 +30,14 @@ class CheckLineInline(_ReadOnlyInline):
         text = vat_text(rate)
         return f"{text} ({obj.vat_rate})" if "/" in obj.vat_rate else text
 
-    @admin.display(description="Количество")
-    def quantity_shown(self, obj):
-        return quantity_text(obj.quantity)
 
-    @admin.display(description="Цена")
-    def price_shown(self, obj):
-        return money_text(obj.price)
-
-    @admin.display(description="Сумма")
-    def amount_shown(self, obj):
-        return money_text(obj.amount)
-
-
-class CheckMarkingCodeInline(_ReadOnlyInline):
+class CheckMarkingCodeInline(ReadOnlyInline):
     model = CheckMarkingCode
     fields = ["line_number", "code"]
     readonly_fields = fields
 
 
-class CheckPaymentInline(_ReadOnlyInline):
+class CheckPaymentInline(ReadOnlyInline):
     model = CheckPayment
     fields = ["payment_kind", "option_code", "amount_shown"]
     readonly_fields = fields

@@ -8,8 +8,9 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from backoffice.admin.exchange import reload_entry
+from backoffice.admin.readonly import GoodsMoneyColumns, ReadOnlyInline, ReadOnlyMixin
 from backoffice.admin.rights import GuardedHistoryMixin
-from common.ru import datetime_text, money_text, quantity_text
+from common.ru import datetime_text, money_text
 from retail.models import (
     Check,
     RetailReturnsReport,
@@ -21,53 +22,26 @@ from retail.rights import scope_queryset
 from retail.services.reasons import reason_text
 
 
-class ReturnsLineInline(admin.TabularInline):
+class ReturnsLineInline(GoodsMoneyColumns, ReadOnlyInline):
     model = RetailReturnsReportLine
     fields = ["line_number", "item", "characteristic", "pack", "sent_code", "quantity_shown", "price_shown",
               "amount_shown", "vat_rate", "vat_amount_shown"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="Количество")
-    def quantity_shown(self, obj):
-        return quantity_text(obj.quantity)
-
-    @admin.display(description="Цена")
-    def price_shown(self, obj):
-        return money_text(obj.price)
-
-    @admin.display(description="Сумма")
-    def amount_shown(self, obj):
-        return money_text(obj.amount)
 
     @admin.display(description="Сумма НДС")
     def vat_amount_shown(self, obj):
         return money_text(obj.vat_amount)
 
 
-class ReturnsPaymentInline(admin.TabularInline):
+class ReturnsPaymentInline(ReadOnlyInline):
     model = RetailReturnsReportPayment
     fields = ["line_number", "payment_kind", "option_code", "amount"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RetailReturnsReport)
-class RetailReturnsReportAdmin(GuardedHistoryMixin, SimpleHistoryAdmin):
+class RetailReturnsReportAdmin(GuardedHistoryMixin, ReadOnlyMixin, SimpleHistoryAdmin):
+    # Viewed, never edited: what changes it is the shift's upload, reloaded from the journal.
     history_revert_allowed = False  # a received document: reload the shift from the journal instead
     list_display = ["posted_icon", "number", "date_shown", "store", "cash_register", "total_shown",
                     "shift_report_shown", "sale_report_shown"]
@@ -100,16 +74,6 @@ class RetailReturnsReportAdmin(GuardedHistoryMixin, SimpleHistoryAdmin):
         if obj is not None:
             obj.viewer = request.user  # the sale may be another store's: see sale_shown, sale_report_shown
         return obj
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Viewed, never edited: what changes it is the shift's upload, reloaded from the journal.
-        return False
 
     @admin.display(description="Проведен", boolean=True, ordering="posted")
     def posted_icon(self, obj):

@@ -8,8 +8,7 @@ first, then the checks, each in one statement (Django's cascade would load every
 by other means takes its checks with it."""
 from django.db import models
 
-MONEY = {"max_digits": 15, "decimal_places": 2, "default": 0}
-QTY = {"max_digits": 15, "decimal_places": 3, "default": 0}
+from retail.models.shift_documents import MONEY, QTY
 
 
 class Check(models.Model):

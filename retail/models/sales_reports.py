@@ -1,24 +1,13 @@
-import uuid
-
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-MONEY = {"max_digits": 15, "decimal_places": 2, "default": 0}
-QTY = {"max_digits": 15, "decimal_places": 3, "default": 0}
+from retail.models.shift_documents import MONEY, GoodsValues, NumberedLine, ShiftDocument
 
 
-class RetailSalesReport(models.Model):
+class RetailSalesReport(ShiftDocument):
     """Отчет о розничных продажах: one closed (or still open) shift of one cash register."""
 
-    uuid = models.UUIDField("Идентификатор", default=uuid.uuid4, unique=True, editable=False)
-    number = models.CharField("Номер", max_length=20, db_index=True)
-    # Numbers are unique per year, as 1C numbers documents; year and sequence kept apart for the counters
-    # (`retail.services.numbering`).
-    number_year = models.PositiveSmallIntegerField("Год нумерации", editable=False)
-    number_seq = models.PositiveIntegerField("Порядковый номер", editable=False)
-    date = models.DateTimeField("Дата")
-    store = models.ForeignKey("retail.Store", verbose_name="Магазин", on_delete=models.PROTECT, null=True)
     cash_register = models.ForeignKey(
         "offline_exchange.CashRegister", verbose_name="Касса ККМ", on_delete=models.PROTECT, null=True,
         related_name="sales_reports",
@@ -27,10 +16,7 @@ class RetailSalesReport(models.Model):
         "offline_exchange.OfflineDevice", verbose_name="Подключаемое оборудование", on_delete=models.PROTECT,
         related_name="sales_reports",
     )
-    organization = models.ForeignKey("retail.Organization", verbose_name="Организация", on_delete=models.PROTECT, null=True)
-    warehouse = models.ForeignKey("retail.Warehouse", verbose_name="Склад", on_delete=models.PROTECT, null=True)
     prices_include_vat = models.BooleanField("Цена включает НДС", default=True)
-    comment = models.CharField("Комментарий", max_length=500, blank=True)
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="Ответственный", on_delete=models.SET_NULL, null=True, blank=True,
     )
@@ -49,22 +35,15 @@ class RetailSalesReport(models.Model):
     prepayment_total = models.DecimalField("Зачтено предоплатой", **MONEY)
     postpayment_total = models.DecimalField("В кредит (постоплата)", **MONEY)
     barter_total = models.DecimalField("Встречным предоставлением", **MONEY)
-    posted = models.BooleanField("Проведен", default=False)
-    # Each reason a code and its parameters ({"code": "shift_not_closed"}); their Russian is
-    # `retail.services.reasons.reason_text`.
-    not_posted_reasons = models.JSONField("Причины, по которым документ не проведен", default=list, blank=True)
     journal_entry = models.ForeignKey(
         "offline_exchange.ExchangeJournalEntry", verbose_name="Запись журнала обмена", on_delete=models.SET_NULL,
         null=True, blank=True, related_name="sales_reports",
     )
-    created_at = models.DateTimeField("Создан", auto_now_add=True)
-    updated_at = models.DateTimeField("Изменен", auto_now=True)
     history = HistoricalRecords(verbose_name="История изменений отчета")
 
-    class Meta:
+    class Meta(ShiftDocument.Meta):
         verbose_name = "Отчет о розничных продажах"
         verbose_name_plural = "Отчеты о розничных продажах"
-        ordering = ["-date"]
         constraints = [
             models.UniqueConstraint(fields=["number", "number_year"], name="sales_report_unique_number_per_year"),
             models.UniqueConstraint(
@@ -77,54 +56,29 @@ class RetailSalesReport(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"Отчет о розничных продажах {self.number} от {self.date:%d.%m.%Y %H:%M:%S}"
 
-
-class _ReportLine(models.Model):
+class _ReportLine(NumberedLine):
     report = models.ForeignKey(RetailSalesReport, verbose_name="Отчет о розничных продажах", on_delete=models.CASCADE, related_name="%(class)s_set")
-    line_number = models.PositiveIntegerField("N")
 
-    class Meta:
+    class Meta(NumberedLine.Meta):
         abstract = True
-        ordering = ["line_number"]
-
-    def __str__(self) -> str:
-        # Wherever Django names a line (history, deletion lists), it reads as 1C's «строка N», not «object (N)».
-        return f"{self._meta.verbose_name.capitalize()}, строка {self.line_number}"
 
 
-class SalesReportGoodsLine(_ReportLine):
+class SalesReportGoodsLine(_ReportLine, GoodsValues):
     item = models.ForeignKey("retail.Item", verbose_name="Номенклатура", on_delete=models.PROTECT, null=True)
     characteristic = models.ForeignKey("retail.Characteristic", verbose_name="Характеристика", on_delete=models.PROTECT, null=True)
     pack = models.ForeignKey("retail.Pack", verbose_name="Упаковка", on_delete=models.PROTECT, null=True)
     order = models.ForeignKey("retail.CustomerOrder", verbose_name="Заказ", on_delete=models.PROTECT, null=True)
-    sent_code = models.CharField("Код (как прислан)", max_length=36, blank=True)
-    sent_good_uuid = models.UUIDField("Идентификатор товара (как прислан)", null=True, blank=True)
-    quantity_packs = models.DecimalField("Количество упаковок", **QTY)
-    quantity = models.DecimalField("Количество", **QTY)
-    price = models.DecimalField("Цена", **MONEY)
-    amount = models.DecimalField("Сумма", **MONEY)
-    vat_rate = models.CharField("Ставка НДС", max_length=10, blank=True)
-    vat_amount = models.DecimalField("Сумма НДС", **MONEY)
 
     class Meta(_ReportLine.Meta):
         verbose_name = "Товар"
         verbose_name_plural = "Товары"
 
 
-class SalesReportReturnedLine(_ReportLine):
+class SalesReportReturnedLine(_ReportLine, GoodsValues):
     item = models.ForeignKey("retail.Item", verbose_name="Номенклатура", on_delete=models.PROTECT, null=True)
     characteristic = models.ForeignKey("retail.Characteristic", verbose_name="Характеристика", on_delete=models.PROTECT, null=True)
     pack = models.ForeignKey("retail.Pack", verbose_name="Упаковка", on_delete=models.PROTECT, null=True)
-    sent_code = models.CharField("Код (как прислан)", max_length=36, blank=True)
-    sent_good_uuid = models.UUIDField("Идентификатор товара (как прислан)", null=True, blank=True)
-    quantity_packs = models.DecimalField("Количество упаковок", **QTY)
-    quantity = models.DecimalField("Количество", **QTY)
-    price = models.DecimalField("Цена", **MONEY)
-    amount = models.DecimalField("Сумма", **MONEY)
-    vat_rate = models.CharField("Ставка НДС", max_length=10, blank=True)
-    vat_amount = models.DecimalField("Сумма НДС", **MONEY)
 
     class Meta(_ReportLine.Meta):
         verbose_name = "Возвращенный товар"
