@@ -55,7 +55,8 @@ class OrderLineInline(admin.TabularInline):
     # Read into «Добавить еще один …»: a masculine noun keeps the phrase grammatical.
     verbose_name, verbose_name_plural = "товар", "Товары"
     extra = 0
-    template = "admin/retail/customerorder/lines_inline.html"
+    template = "admin/compact_inline.html"
+    table_class = "order-lines"
     autocomplete_fields = ["item", "characteristic", "pack"]
     fields = ["item", "characteristic", "pack", "quantity", "price", "vat_rate", "amount_shown", "vat_shown"]
     readonly_fields = ["amount_shown", "vat_shown"]
@@ -76,7 +77,8 @@ class OrderPaymentInline(admin.TabularInline):
     model = CustomerOrderPayment
     verbose_name, verbose_name_plural = "платеж предоплаты", "Предоплаты"
     extra = 0
-    template = "admin/retail/customerorder/payments_inline.html"
+    template = "admin/compact_inline.html"
+    table_class = "order-payments"
     formfield_overrides = {models.DecimalField: {"localize": True, "widget": forms.TextInput(
         attrs={"class": "ru-number", "inputmode": "decimal"})}}
 

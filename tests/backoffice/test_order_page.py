@@ -161,6 +161,9 @@ def test_order_written_on_the_page_is_numbered_computed_and_totalled(demo, admin
     assert 'value="653,42"' in page
     assert "Заказ покупателя ТДРТ-000002 от 01.06.2024 09:30:00" in page
     assert "object (" not in page and "CustomerOrderLine" not in page
+    # The goods and the prepayments are each a narrow table of their own class (the page's styles name them).
+    assert page.count('<table class="order-lines compact-lines">') == 1
+    assert page.count('<table class="order-payments compact-lines">') == 1
 
 
 def test_a_duplicate_number_on_the_page_is_a_russian_error_and_writes_nothing(demo, admin_client):
