@@ -151,3 +151,14 @@ def test_price_setting_margin_counts_vat_out_of_the_price(sold):
     # 150,00 with VAT 20% is 125,00 without it; the coffee costs 100,00: margin 20%.
     assert re.search(r"<td>Кофе</td><td class=\"num\">150,00</td><td class=\"num\">100,00</td>"
                      r"<td class=\"num\">20,00 %</td>", html), html
+
+
+def test_a_posted_cash_withdrawal_shows_its_movements_and_the_posting_buttons(shop, goods_and_card, admin_client):
+    upload(shop.device, xml(a_day(shop)))
+    withdrawal = RetailSalesReport.objects.get().cash_withdrawals.get()
+    html = admin_client.get(reverse("admin:retail_cashwithdrawal_change", args=[withdrawal.pk])).content.decode()
+    assert "Движения документа: денежные средства" in html
+    for button in ['value="Провести и закрыть" name="_post_close"', 'value="Провести" name="_post"',
+                   'value="Записать" name="_continue"']:
+        assert button in html
+    assert ('value="Отменить проведение" name="_unpost"' in html) == withdrawal.posted
