@@ -197,9 +197,8 @@ def _opening_balances(*, organization, warehouse, lines) -> OpeningBalance:
     return opening
 
 
-@transaction.atomic
-def demo_base_create(*, base_name: str = "rt") -> dict:
-    """Create (or bring back to the seed's state) the demo base; returns what was set up."""
+def _demo_settings() -> None:
+    """Goods get SKUs by themselves, the exchange is on, orders are closed by a person."""
     config = ExchangeSettings.load()
     config.auto_generate_sku = True
     config.offline_exchange_enabled = True
@@ -211,6 +210,9 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
     accounting.manual_order_closing = True
     accounting.save()
 
+
+def _demo_places():
+    """The organization, the store with its warehouses, and the retail price type."""
     retail_price, _ = PriceType.objects.get_or_create(name="Розничная цена")
     org, _ = Organization.objects.update_or_create(
         name=DEMO_ORGANIZATION,
@@ -224,6 +226,12 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
     main_wh, _ = Warehouse.objects.update_or_create(name="Общий склад", defaults={"store": store})
     Warehouse.objects.update_or_create(name='Отдел магазина "Детские товары"', defaults={"store": store})
 
+    return org, store, main_wh, retail_price
+
+
+def _demo_catalog(*, retail_price) -> tuple[dict[str, Item], list[tuple]]:
+    """The goods with their groups, units, prices, characteristics, packs and barcodes; and the opening
+    balance lines (item, characteristic, quantity, cost)."""
     units = {}
     for code, name in (("796", "шт"), ("166", "кг")):
         units[code], _ = Unit.objects.update_or_create(okei_code=code, defaults={"name": name, "uuid": _uuid(f"unit:{code}")})
@@ -266,8 +274,11 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
         if not d.characteristics and d.kind == Item.Kind.GOODS:
             opening_lines.append((item, None, Decimal(d.balance), _opening_cost(d)))
 
-    _opening_balances(organization=org, warehouse=main_wh, lines=opening_lines)
+    return items, opening_lines
 
+
+def _demo_devices(*, org, store, main_wh):
+    """The exchange rule, the two registers (formats 3.1 and 3.3) and the payment kinds."""
     rule, _ = ExchangeRule.objects.update_or_create(
         name="Мобильная касса: Общий склад", defaults={"warehouse": main_wh, "export_groups": True})
     device, _ = OfflineDevice.objects.update_or_create(device_id=DEMO_DEVICE_ID, defaults={
@@ -290,6 +301,11 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
     # A second run brings edited goods back to the seed: the feed's triggers record every row it changes.
     sku_generate_for_rule(rule=rule)
 
+    return rule, device, register, device_33, register_33
+
+
+def _demo_order(*, org, store, main_wh, register, items) -> CustomerOrder:
+    """ТДРТ-000001, to be delivered by the courier's register."""
     customer, _ = Counterparty.objects.update_or_create(name="Розничный покупатель", defaults={
         "first_name": "Иван", "last_name": "Петров", "phone": "+7 900 000-00-00"})
     order, _ = CustomerOrder.objects.update_or_create(number="ТДРТ-000001", defaults={
@@ -309,6 +325,11 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
     CustomerOrderPayment.objects.create(order=order, date=dt.datetime(2024, 3, 15, 10, 10),
                                         kind=CustomerOrderPayment.Kind.ELECTRONIC, amount=Decimal("100.00"))
 
+    return order
+
+
+def _demo_logins() -> None:
+    """The sync login bound to the demo registers, and the superuser."""
     # The migration creates the group; get_or_create keeps the demo working after a flushed database.
     sync_group, _ = Group.objects.get_or_create(name=SYNC_GROUP)
     sync_group.permissions.add(Permission.objects.get(codename="sync_data", content_type__app_label="offline_exchange"))
@@ -324,6 +345,18 @@ def demo_base_create(*, base_name: str = "rt") -> dict:
     admin.set_password("admin")
     admin.is_staff = admin.is_superuser = admin.is_active = True
     admin.save()
+
+
+@transaction.atomic
+def demo_base_create(*, base_name: str = "rt") -> dict:
+    """Create (or bring back to the seed's state) the demo base; returns what was set up."""
+    _demo_settings()
+    org, store, main_wh, retail_price = _demo_places()
+    items, opening_lines = _demo_catalog(retail_price=retail_price)
+    _opening_balances(organization=org, warehouse=main_wh, lines=opening_lines)
+    rule, device, register, device_33, register_33 = _demo_devices(org=org, store=store, main_wh=main_wh)
+    order = _demo_order(org=org, store=store, main_wh=main_wh, register=register, items=items)
+    _demo_logins()
     return {
         "organization": org, "store": store, "warehouse": main_wh, "rule": rule, "device": device,
         "cash_register": register, "device_33": device_33, "cash_register_33": register_33, "order": order, "items": len(items), "base_name": base_name,
