@@ -45,7 +45,12 @@ from offline_exchange.services.goods_cache import (
     unpack_ids,
 )
 from offline_exchange.services.rules import group_ancestors, rule_items
-from offline_exchange.services.sku import positions_for_items, sku_generate
+from offline_exchange.services.sku import (
+    positions_for_items,
+    sku_generate,
+    sku_items_lacking,
+    sku_items_with_own,
+)
 from retail.models import Barcode, Characteristic, Item, ItemGroup, Pack, Price, StockBalance, Unit, VatRate
 
 
@@ -229,14 +234,16 @@ def _plan_with_sku(*, variant_key: str, rows: list[tuple], on: date, every: bool
         return selected, [], rows
     uncached = [pk for pk in selected if pk not in cached]
     if ExchangeSettings.load().auto_generate_sku:
-        sku_generate(positions=positions_for_items(uncached))
-    with_sku = cached.intersection(selected)
-    for chunk in chunks(uncached):
-        # By the items' range and the positions' ids read back: filtered on characteristic IS NULL, SQLite
-        # walks that index's every base position of the catalog for each chunk.
-        with_sku.update(item_id for item_id, ch_id, pack_id in _rows(
-            SkuCode.objects.filter(**of_items("item_id", chunk)).order_by().values_list(
-                "item_id", "characteristic_id", "pack_id")) if ch_id is None and pack_id is None)
+        # Asked of the database first: the positions of the whole catalog are made in Python only for the
+        # items that lack a code, nearly always none.
+        lacking = sku_items_lacking(item_ids=uncached)
+        if lacking:
+            sku_generate(positions=positions_for_items(pk for pk in uncached if pk in lacking))
+    else:
+        lacking = None
+    # No item lacking a code: each has its own (a missing own code is lacking one).
+    with_own = set(uncached) if lacking == set() else sku_items_with_own(item_ids=uncached)
+    with_sku = cached.intersection(selected) | with_own
     return ([pk for pk in selected if pk in with_sku], [pk for pk in uncached if pk in with_sku],
             [row for row in rows if row[0] in with_sku])
 
@@ -245,9 +252,13 @@ def _refused(fmt: FormatVersion, ids: list[int]) -> list[tuple[int, str, str]]:
     """(id, name, what the format cannot carry) of these items the device's format cannot carry."""
     left_out: list[tuple[int, str, str]] = []
     wanted = set(ids)
+    # Items of a rate the format carries (and, where it carries no marking, unmarked) are read no further:
+    # the database leaves them out, and `refusal` judges the rest (any other stored value among them).
+    carried = [rate for rate in VatRate.values if not refusal(fmt, tax_rate=format_tax_rate(rate), marked=False)]
+    plain = {"vat_rate__in": carried} if fmt.marking else {"vat_rate__in": carried, "marking_kind__isnull": True}
     for chunk in chunks(ids):
-        for pk, name, rate, marking in _rows(Item.objects.filter(**of_items("pk", chunk)).order_by("pk")
-                                             .values_list("pk", "name", "vat_rate", "marking_kind")):
+        for pk, name, rate, marking in _rows(Item.objects.filter(**of_items("pk", chunk)).exclude(**plain)
+                                             .order_by("pk").values_list("pk", "name", "vat_rate", "marking_kind")):
             reason = refusal(fmt, tax_rate=format_tax_rate(rate), marked=marking is not None) if pk in wanted else ""
             if reason:
                 left_out.append((pk, name, reason))

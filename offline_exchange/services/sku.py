@@ -6,7 +6,7 @@ from typing import Iterable, NamedTuple
 from django.db import transaction
 
 from offline_exchange.models import ExchangeRule, ExchangeSettings, SkuCode
-from offline_exchange.services.batching import chunks, fetch_rows, of_items
+from offline_exchange.services.batching import chunks, fetch_rows, id_condition, of_items
 from offline_exchange.services.rules import rule_items
 from retail.models import Characteristic, Item, Pack
 
@@ -67,6 +67,53 @@ def positions_for_items(item_ids: Iterable[int]) -> list[Position]:
             else:
                 positions.append(Position(item_id, None, pack_id, weight))
     return positions
+
+
+def _key_sql(item: str, characteristic: str = "", pack: str = "") -> str:
+    """SQL spelling `SkuCode.key_for` over columns: answered by the unique index of `position_key`."""
+    def part(column: str) -> str:
+        return f"CAST({column} AS TEXT)" if column else "''"
+    return f"{part(item)} || ':' || {part(characteristic)} || ':' || {part(pack)}"
+
+
+def _has_sku(key_sql: str) -> str:
+    return f"EXISTS (SELECT 1 FROM {SkuCode._meta.db_table} s WHERE s.position_key = {key_sql})"
+
+
+# Of an item `i`: a position without an SKU, as `positions_for_items` lists positions — the item's own, each
+# characteristic's, each pack's (of each characteristic when it has them).
+_LACKING = (
+    f"(NOT {_has_sku(_key_sql('i.id'))} "
+    f"OR EXISTS (SELECT 1 FROM {Characteristic._meta.db_table} c WHERE c.item_id = i.id "
+    f"AND NOT {_has_sku(_key_sql('i.id', 'c.id'))}) "
+    f"OR EXISTS (SELECT 1 FROM {Pack._meta.db_table} p WHERE p.item_id = i.id AND ("
+    f"(NOT EXISTS (SELECT 1 FROM {Characteristic._meta.db_table} c WHERE c.item_id = i.id) "
+    f"AND NOT {_has_sku(_key_sql('i.id', '', 'p.id'))}) "
+    f"OR EXISTS (SELECT 1 FROM {Characteristic._meta.db_table} c WHERE c.item_id = i.id "
+    f"AND NOT {_has_sku(_key_sql('i.id', 'c.id', 'p.id'))}))))"
+)
+
+
+def _items_where(condition: str, item_ids: Iterable[int]) -> set[int]:
+    wanted = set(item_ids)
+    found: set[int] = set()
+    for chunk in chunks(sorted(wanted)):
+        items, params = id_condition("i.id", chunk)
+        found.update(pk for pk, in fetch_rows(
+            f"SELECT i.id FROM {Item._meta.db_table} i WHERE {items} AND {condition}", params) if pk in wanted)
+    return found
+
+
+def sku_items_lacking(*, item_ids: Iterable[int]) -> set[int]:
+    """Those of these items that have a position without an SKU, asked of the database: a price list's plan
+    asks it of every item of the catalog, and nearly always every position has one."""
+    return _items_where(_LACKING, item_ids)
+
+
+def sku_items_with_own(*, item_ids: Iterable[int]) -> set[int]:
+    """Those of these items whose own position (no characteristic, no pack) has an SKU: the items a price
+    list can carry."""
+    return _items_where(_has_sku(_key_sql("i.id")), item_ids)
 
 
 def free_numbers(used: Iterable[int], *, start: int, end: int, count: int) -> list[int]:

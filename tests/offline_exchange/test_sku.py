@@ -9,6 +9,8 @@ from offline_exchange.services.sku import (
     free_numbers,
     positions_for_items,
     sku_generate_for_items,
+    sku_items_lacking,
+    sku_items_with_own,
 )
 from tests.factories import CharacteristicFactory, ItemFactory, PackFactory
 
@@ -58,6 +60,39 @@ def test_one_sku_per_position_and_reuse_of_freed_numbers():
     other = ItemFactory()
     sku_generate_for_items(item_ids=[other.pk])
     assert SkuCode.objects.get(item=other).number == 100001
+
+
+@pytest.mark.django_db
+def test_the_database_names_the_items_with_a_position_without_an_sku_as_positions_for_items_lists_them():
+    plain = ItemFactory()
+    packed = ItemFactory()
+    PackFactory(item=packed)
+    PackFactory(item=packed)
+    sized = ItemFactory()
+    CharacteristicFactory(item=sized)
+    CharacteristicFactory(item=sized)
+    both = ItemFactory()
+    CharacteristicFactory(item=both)
+    CharacteristicFactory(item=both)
+    PackFactory(item=both)
+    items = [plain, packed, sized, both]
+    ids = [item.pk for item in items]
+    assert sku_items_lacking(item_ids=ids) == set(ids) and sku_items_with_own(item_ids=ids) == set()
+    sku_generate_for_items(item_ids=ids)
+    assert sku_items_lacking(item_ids=ids) == set() and sku_items_with_own(item_ids=ids) == set(ids)
+    # Each position in turn loses its code: exactly its item lacks one, and its own position only decides
+    # whether the item can be carried.
+    for position in positions_for_items(ids):
+        code = SkuCode.objects.get(position_key=position.key)
+        code.delete()
+        assert sku_items_lacking(item_ids=ids) == {position.item_id}, position
+        own = position.characteristic_id is None and position.pack_id is None
+        assert sku_items_with_own(item_ids=ids) == set(ids) - ({position.item_id} if own else set()), position
+        code.save()
+    # Only the items asked about, even in the same id range.
+    SkuCode.objects.filter(item=packed).delete()
+    assert sku_items_lacking(item_ids=[plain.pk, sized.pk]) == set()
+    assert sku_items_lacking(item_ids=[plain.pk, packed.pk]) == {packed.pk}
 
 
 @pytest.mark.django_db
