@@ -342,7 +342,9 @@ class _CheckReader:
         self.stamps = fmt.excise_stamps
         self.check_values = {attr.name: self._converter(attr.type) for attr in check.attrs}
         self.good_values = {attr.name: self._converter(attr.type) for attr in good.attrs}
-        self.payment_values = {attr.name: self._converter(attr.type) for attr in payment.attrs}
+        # A payment's amounts within what the books hold, checked once for each distinct value.
+        self.payment_values = {attr.name: self._converter(attr.type, AMOUNT_LIMIT if attr.type is DECIMAL else None)
+                               for attr in payment.attrs}
         tag = "{%s}%%s" % fmt.namespace
         self.goods_tag, self.payments_tag = tag % "Goods", tag % "Payments"
         self.lines: dict[tuple, tuple | None] = {}
@@ -350,9 +352,9 @@ class _CheckReader:
         self.payment_plans: dict[tuple, tuple] = {}
 
     @classmethod
-    def _converter(cls, value_type):
-        """The type's conversion, remembered for a repeated type; the devices' plain local time converted
-        in C once the type's own pattern says it is one."""
+    def _converter(cls, value_type, limit: Decimal | None = None):
+        """The type's conversion, remembered for a repeated type (with `limit`, a value beyond it stops the
+        stream); the devices' plain local time converted in C once the type's own pattern says it is one."""
         if value_type is DATETIME:
             def convert(raw: str):
                 if len(raw) == 19 and _PLAIN_DATETIME.fullmatch(raw):
@@ -376,6 +378,8 @@ class _CheckReader:
             value = memo.get(raw, _MISSING)
             if value is _MISSING:
                 value = Decimal(raw) if plain is not None and plain.fullmatch(raw) else value_type.convert(raw)
+                if limit is not None:
+                    _within(value, limit)
                 if len(memo) < cls.MEMO:
                     memo[raw] = value
             return value
@@ -437,8 +441,7 @@ class _CheckReader:
         values = payment.values()
         cash, electronic, prepayment, postpayment, barter, code, option = [
             convert(values[index]) if index is not None else default for index, convert, default in fields]
-        return PaymentDoc(_within(cash), _within(electronic), _within(prepayment), _within(postpayment),
-                          _within(barter), code.strip(), option)
+        return PaymentDoc(cash, electronic, prepayment, postpayment, barter, code.strip(), option)
 
     def read(self, element) -> CheckDoc | None:
         # One call for the names (the plan of their shape, from memory) and one for the values; a good or a
