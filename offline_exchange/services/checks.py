@@ -171,13 +171,12 @@ def _checks_insert(*, report, checks: list[CheckDoc], catalog: Positions, mappin
                    returns: dict[int, RetailReturnsReport]) -> int:
     zero = Decimal(0)
     as_uuid = _uuid_value if connection.features.has_native_uuid_field else _uuid_hex
-    aware = timezone.is_aware
     report_id = report.pk
+    orders, order_ref = catalog.orders, Check.RefType.ORDER
     rows = []
     for check in checks:
-        order = catalog.orders.get(check.ref_uuid) if check.ref_type == Check.RefType.ORDER and check.ref_uuid \
-            else None
-        document = returns.get(id(check))
+        order = orders.get(check.ref_uuid) if check.ref_uuid and check.ref_type == order_ref else None
+        document = returns.get(id(check)) if returns else None
         cash = electronic = prepayment = postpayment = barter = zero
         for p in check.payments:
             cash += p.cash
@@ -188,8 +187,9 @@ def _checks_insert(*, report, checks: list[CheckDoc], catalog: Positions, mappin
         total = zero
         for line in check.lines:
             total += line.amount
+        date = check.date
         rows.append([
-            report_id, check.number[:50], _local(check.date) if aware(check.date) else check.date,
+            report_id, check.number[:50], date if date.tzinfo is None else _local(date),
             check.operation_type, check.taxation_system, as_uuid(check.uuid), as_uuid(check.ref_uuid),
             check.ref_type, order.pk if order else None, document.pk if document is not None else None, total,
             len(check.lines), cash, electronic, prepayment, postpayment, barter,
@@ -204,17 +204,19 @@ def _checks_insert(*, report, checks: list[CheckDoc], catalog: Positions, mappin
         raise RuntimeError(f"чеков смены записано {len(ids)}, а в выгрузке {len(checks)}")
 
     lines, codes, payments = [], [], []
-    # A shift sells the same few hundred positions again and again: each looked up once.
+    # A shift sells the same few hundred positions again and again: each looked up once, with the line's
+    # code and rate as stored.
     positions: dict[tuple, tuple] = {}
     for check_id, check in zip(ids, checks):
         for n, line in enumerate(check.lines, 1):
-            key = (line.code, line.good_uuid, line.characteristic_uuid, line.packing_uuid)
+            key = (line.code, line.good_uuid, line.characteristic_uuid, line.packing_uuid, line.tax_rate)
             found = positions.get(key)
             if found is None:
-                found = positions[key] = catalog.position(line) or (None, None, None)
-            item_id, ch_id, pack_id = found
-            lines.append([check_id, n, line.code[:36], item_id, ch_id, pack_id, line.quantity, line.price,
-                          line.amount, line.tax_rate[:10], line.payment_method])
+                item_id, ch_id, pack_id = catalog.position(line) or (None, None, None)
+                found = positions[key] = (line.code[:36], item_id, ch_id, pack_id, line.tax_rate[:10])
+            code, item_id, ch_id, pack_id, rate = found
+            lines.append((check_id, n, code, item_id, ch_id, pack_id, line.quantity, line.price, line.amount, rate,
+                          line.payment_method))
             if line.excise_stamps:
                 for stamp in line.excise_stamps:
                     if stamp:
