@@ -52,7 +52,7 @@ def _openings(keys: list[Key], since: datetime) -> tuple[dict[Key, CostState], d
             last = (StockMovement.objects.filter(warehouse_id=OuterRef("warehouse_id"), item_id=OuterRef("item_id"),
                                                  date__lt=since, **same)
                     .order_by(*(f"-{name}" for name in ORDER)))
-            rows = (StockBalance.objects.select_for_update().filter(key_filter(chunk))
+            rows = (StockBalance.objects.select_for_update().filter(key_filter(chunk, StockBalance))
                     .order_by("warehouse_id", "item_id", "characteristic_id")
                     .only("warehouse_id", "item_id", "characteristic_id", "cost", "average_cost")
                     .annotate(q=Subquery(last.values("balance_quantity")[:1]),
@@ -72,7 +72,7 @@ def _rows_since(keys: list[Key], since: datetime) -> dict[Key, list[StockMovemen
               "cost_kind", "source_type_id", "source_id", *STATE_FIELDS]
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start:start + CHUNK]
-        for row in StockMovement.objects.filter(key_filter(chunk), date__gte=since).order_by(*ORDER).only(*fields):
+        for row in StockMovement.objects.filter(key_filter(chunk, StockMovement), date__gte=since).order_by(*ORDER).only(*fields):
             found[_key(row)].append(row)
     return found
 
