@@ -342,30 +342,44 @@ class _CheckReader:
         self.stamps = fmt.excise_stamps
         self.check_values = {attr.name: self._converter(attr.type) for attr in check.attrs}
         self.good_values = {attr.name: self._converter(attr.type) for attr in good.attrs}
-        self.payment_values = {attr.name: self._converter(attr.type) for attr in payment.attrs}
+        # A payment's amounts within what the books hold, checked once for each distinct value.
+        self.payment_values = {attr.name: self._converter(attr.type, AMOUNT_LIMIT if attr.type is DECIMAL else None)
+                               for attr in payment.attrs}
         tag = "{%s}%%s" % fmt.namespace
         self.goods_tag, self.payments_tag = tag % "Goods", tag % "Payments"
         self.lines: dict[tuple, tuple | None] = {}
-        self.payments: dict[tuple, tuple] = {}
+        self.check_plans: dict[tuple, tuple] = {}
+        self.payment_plans: dict[tuple, tuple] = {}
 
     @classmethod
-    def _converter(cls, value_type):
-        """The type's conversion, remembered for a repeated type; the devices' plain local time converted
-        in C once the type's own pattern says it is one."""
+    def _converter(cls, value_type, limit: Decimal | None = None):
+        """The type's conversion, remembered for a repeated type (with `limit`, a value beyond it stops the
+        stream); the devices' plain local time converted in C once the type's own pattern says it is one."""
         if value_type is DATETIME:
             def convert(raw: str):
                 if len(raw) == 19 and _PLAIN_DATETIME.fullmatch(raw):
                     return datetime.fromisoformat(raw)
                 return value_type.convert(raw)
             return convert
-        if value_type is UUID or value_type is STRING:
+        if value_type is UUID:
+            def convert_uuid(raw: str):
+                if _PLAIN_UUID.fullmatch(raw):
+                    return uuid.UUID(raw)
+                return value_type.convert(raw)
+            return convert_uuid
+        if value_type is STRING:
             return value_type.convert
+        # An amount of up to 12 digits and 2 after the point is within every decimal type of the format
+        # (15 digits, 2 or 3 after the point) and the limits: Decimal takes it as the type would.
+        plain = _PLAIN_AMOUNT if value_type in (DECIMAL, MONEY, QUANTITY) else None
         memo: dict[str, object] = {}
 
         def remembered(raw: str):
             value = memo.get(raw, _MISSING)
             if value is _MISSING:
-                value = value_type.convert(raw)
+                value = Decimal(raw) if plain is not None and plain.fullmatch(raw) else value_type.convert(raw)
+                if limit is not None:
+                    _within(value, limit)
                 if len(memo) < cls.MEMO:
                     memo[raw] = value
             return value
@@ -394,22 +408,64 @@ class _CheckReader:
                 g["TaxRate"].strip(), g["PaymentMethod"], g.get("GoodUUID"), g.get("CharacteristicUUID"),
                 g.get("PackingUUID"), g.get("AlcoholExciseStamp", "").strip())
 
-    def _payment(self, items: tuple) -> tuple:
-        p = self._attrs(items, self.payment_values)
-        return (_within(p["Cash"]), _within(p["ElectronicPayment"]), _within(p["PrePayment"]),
-                _within(p["PostPayment"]), _within(p["Barter"]), p.get("ElectronicPaymentOptionCode", "").strip(),
-                p.get("ElectronicPaymentOptionUUID"))
+    @staticmethod
+    def _plan(keys: tuple, values: dict, layout: tuple, nillable: bool) -> tuple:
+        """How an element with these attribute names (in this order) is read: for each field of its document
+        (`layout`: attribute, default; _MISSING for a required one), the attribute's place and converter, or
+        the default; the place of xsi:nil. Elements of one kind share a few shapes."""
+        places = {name: index for index, name in enumerate(keys)}
+        for name in keys:
+            if name not in values and name != _XSI_TYPE and (name != _XSI_NIL or not nillable):
+                raise _Unstreamed  # the whole reading names the attribute
+        fields, complete = [], True
+        for name, default in layout:
+            index = places.get(name)
+            if index is None and default is _MISSING:
+                complete = False  # a required attribute missing: only an element marked xsi:nil may lack it
+            fields.append((index, values[name], default))
+        nil = places.get(_XSI_NIL)
+        if not complete and nil is None:
+            raise _Unstreamed  # the whole reading names the attribute
+        return tuple(fields), nil, complete
+
+    def _payment(self, payment) -> PaymentDoc:
+        keys = tuple(payment.keys())
+        plan = self.payment_plans.get(keys)
+        if plan is None:
+            plan = self._plan(keys, self.payment_values, _PAYMENT_FIELDS, False)
+            if len(self.payment_plans) < 100:
+                self.payment_plans[keys] = plan
+        fields, _nil, complete = plan
+        if not complete:
+            raise _Unstreamed
+        values = payment.values()
+        cash, electronic, prepayment, postpayment, barter, code, option = [
+            convert(values[index]) if index is not None else default for index, convert, default in fields]
+        return PaymentDoc(cash, electronic, prepayment, postpayment, barter, code.strip(), option)
 
     def read(self, element) -> CheckDoc | None:
-        a = self._attrs(element.items(), self.check_values)
-        if a is None:
+        # One call for the names (the plan of their shape, from memory) and one for the values; a good or a
+        # payment whose attributes were all seen before comes from memory whole.
+        keys = tuple(element.keys())
+        plan = self.check_plans.get(keys)
+        if plan is None:
+            plan = self._plan(keys, self.check_values, _CHECK_FIELDS, True)
+            if len(self.check_plans) < 100:
+                self.check_plans[keys] = plan
+        fields, nil, complete = plan
+        values = element.values()
+        if nil is not None and BOOLEAN.convert(values[nil]):
             return None
-        check = CheckDoc(element.sourceline, a["Date"], a["Number"], a["TaxationSystem"], a["OperationType"],
-                         a.get("UUID"), a.get("RefDocumentUUID"), a.get("RefDocumentType", ""))
-        lines, payments = self.lines, self.payments
+        if not complete:
+            raise _Unstreamed  # not nil, and a required attribute is missing
+        check = CheckDoc(element.sourceline, *[convert(values[index]) if index is not None else default
+                                              for index, convert, default in fields])
+        lines = self.lines
+        check_lines, check_payments = check.lines, check.payments
+        goods_tag, payments_tag, stamps = self.goods_tag, self.payments_tag, self.stamps
         for child in element:
             tag = child.tag
-            if tag == self.goods_tag:
+            if tag == goods_tag:
                 for good in child:
                     items = tuple(good.items())
                     args = lines.get(items, _MISSING)
@@ -419,19 +475,17 @@ class _CheckReader:
                             lines[items] = args
                     if args is None:  # xsi:nil
                         continue
-                    stamps = [args[9]] if args[9] else []
-                    if self.stamps and len(good):
-                        stamps = [stamp.text or "" for stamp in good[0]]
-                    check.lines.append(CheckLineDoc(good.sourceline, *args[:9], stamps))
-            elif tag == self.payments_tag:
+                    code, quantity, price, amount, rate, method, good_uuid, ch_uuid, pack_uuid, single = args
+                    if stamps and len(good):
+                        marks = [stamp.text or "" for stamp in good[0]]
+                    else:
+                        marks = [single] if single else []
+                    check_lines.append(CheckLineDoc(good.sourceline, code, quantity, price, amount, rate, method,
+                                                    good_uuid, ch_uuid, pack_uuid, marks))
+            elif tag == payments_tag:
                 for payment in child:
-                    items = tuple(payment.items())
-                    args = payments.get(items)
-                    if args is None:
-                        args = self._payment(items)
-                        if len(payments) < self.MEMO:
-                            payments[items] = args
-                    check.payments.append(PaymentDoc(*args))
+                    # Not remembered: a payment's amount is the check's own, it seldom repeats.
+                    check_payments.append(self._payment(payment))
             else:
                 raise _Unstreamed
         return check
@@ -443,8 +497,17 @@ def _within(value: Decimal, limit: Decimal = AMOUNT_LIMIT) -> Decimal:
     return value
 
 
-_PLAIN_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 _MISSING = object()
+# CheckDoc's fields after its line, each from its attribute or, when the attribute is absent, its default
+# (_MISSING: required).
+_CHECK_FIELDS = (("Date", _MISSING), ("Number", _MISSING), ("TaxationSystem", _MISSING), ("OperationType", _MISSING),
+                 ("UUID", None), ("RefDocumentUUID", None), ("RefDocumentType", ""))
+_PAYMENT_FIELDS = (("Cash", _MISSING), ("ElectronicPayment", _MISSING), ("PrePayment", _MISSING),
+                   ("PostPayment", _MISSING), ("Barter", _MISSING), ("ElectronicPaymentOptionCode", ""),
+                   ("ElectronicPaymentOptionUUID", None))
+_PLAIN_AMOUNT = re.compile(r"-?\d{1,12}(\.\d{1,2})?")
+_PLAIN_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_PLAIN_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 _XSI_NIL, _XSI_TYPE = f"{{{XSI_NS}}}nil", f"{{{XSI_NS}}}type"
 
 

@@ -276,22 +276,26 @@ class _Catalog:
     @classmethod
     def load(cls, shifts: list[SaleReportDoc], *, device: OfflineDevice) -> "_Catalog":
         numbers, codes, goods, chars, packs, orders = set(), set(), set(), set(), set(), set()
+        # A shift sells the same few hundred positions again and again: each distinct one looked at once.
+        sent = set()
         for shift in shifts:
             for check in shift.checks:
                 if check.ref_type == "Order" and check.ref_uuid:
                     orders.add(check.ref_uuid)
-                for line in check.lines:
-                    if line.code.strip():
-                        codes.add(line.code.strip())
-                    number = _sku_number(line.code)
-                    if number is not None:
-                        numbers.add(number)
-                    if line.good_uuid:
-                        goods.add(line.good_uuid)
-                    if line.characteristic_uuid:
-                        chars.add(line.characteristic_uuid)
-                    if line.packing_uuid:
-                        packs.add(line.packing_uuid)
+                sent.update([(line.code, line.good_uuid, line.characteristic_uuid, line.packing_uuid)
+                             for line in check.lines])
+        for code, good_uuid, characteristic_uuid, packing_uuid in sent:
+            if code.strip():
+                codes.add(code.strip())
+            number = _sku_number(code)
+            if number is not None:
+                numbers.add(number)
+            if good_uuid:
+                goods.add(good_uuid)
+            if characteristic_uuid:
+                chars.add(characteristic_uuid)
+            if packing_uuid:
+                packs.add(packing_uuid)
         catalog = cls({}, {}, {}, {}, {}, {}, {}, {})
         # Only devices that were ever given a mapping pay for the look-up of their codes.
         if DeviceCodeAlias.objects.filter(device=device).exists():
@@ -365,6 +369,30 @@ def _vat_of(sent: str, fallback: str) -> tuple[str, bool]:
     return fallback, rate is not None
 
 
+@dataclass(slots=True)
+class _LineFacts:
+    """What the report makes of a check line's code, UUIDs and rate: its position (None: not ours), the
+    position's key, what unknown goods are kept apart by, the VAT rate, the pack's coefficient."""
+
+    position: tuple | None
+    place: tuple
+    sent: tuple
+    vat: str
+    understood: bool
+    coefficient: Decimal
+
+    @classmethod
+    def of(cls, line: CheckLineDoc, catalog: _Catalog) -> "_LineFacts":
+        position = catalog.position(line)
+        item = catalog.items.get(position[0]) if position else None
+        vat, understood = _vat_code(line.tax_rate, item)
+        pack_id = position[2] if position else None
+        coefficient = catalog.pack_coefficient.get(pack_id, Decimal(1)) if pack_id else Decimal(1)
+        # Unknown goods stay apart by what was sent, so two unknown codes never merge into one row.
+        sent = (None, None) if position else (line.code, line.good_uuid)
+        return cls(position, position or (None, None, None), sent, vat, understood, coefficient)
+
+
 @dataclass
 class _Row:
     item_id: int | None
@@ -405,6 +433,9 @@ class _Draft:
         odd_rates: set[str] = set()
         missing_orders: set[uuid.UUID] = set()
         expense_checks = advance_lines = 0
+        # What a line's position, rate and pack make of it, once for each distinct line: a shift of 100,000
+        # checks repeats a few hundred.
+        known: dict[tuple, _LineFacts] = {}
         for check in shift.checks:
             if check.operation_type not in (SALE, SALE_RETURN):
                 expense_checks += 1
@@ -421,10 +452,14 @@ class _Draft:
                     advance_lines += 1
                     continue
                 shipped += line.amount
-                position = catalog.position(line)
-                item = catalog.items.get(position[0]) if position else None
-                vat, understood = _vat_code(line.tax_rate, item)
-                if not understood:
+                facts = known.get((line.code, line.good_uuid, line.characteristic_uuid, line.packing_uuid,
+                                   line.tax_rate))
+                if facts is None:
+                    facts = _LineFacts.of(line, catalog)
+                    known[(line.code, line.good_uuid, line.characteristic_uuid, line.packing_uuid,
+                           line.tax_rate)] = facts
+                position = facts.position
+                if not facts.understood:
                     odd_rates.add(line.tax_rate)
                 if position is None:
                     seen = unknown.setdefault((line.code, line.good_uuid), [0, Decimal(0), Decimal(0), set()])
@@ -432,7 +467,7 @@ class _Draft:
                     seen[1] += sign * line.quantity
                     seen[2] += sign * line.amount
                     seen[3].add(line.price)
-                draft._add_line(line, position, vat, order, sign, catalog)
+                draft._add_line(line, facts, order, sign)
                 if line.excise_stamps:
                     draft.stamps.extend((check.number, position[0] if position else None, line.code, stamp)
                                         for stamp in line.excise_stamps)
@@ -468,20 +503,19 @@ class _Draft:
         if register is None:
             self.reasons.append(no_register_reason(device.name))
 
-    def _add_line(self, line: CheckLineDoc, position, vat: str, order, sign: Decimal, catalog: _Catalog) -> None:
-        item_id, ch_id, pack_id = position or (None, None, None)
-        coefficient = catalog.pack_coefficient.get(pack_id, Decimal(1)) if pack_id else Decimal(1)
-        # Unknown goods stay apart by what was sent, so two unknown codes never merge into one row.
-        sent_key = (None, None) if position else (line.code, line.good_uuid)
-        key = (item_id, ch_id, pack_id, line.price, vat, order.pk if order else None) + sent_key
+    def _add_line(self, line: CheckLineDoc, facts: _LineFacts, order, sign: Decimal) -> None:
+        item_id, ch_id, pack_id = facts.place
+        vat, coefficient = facts.vat, facts.coefficient
+        key = (facts.place, line.price, vat, order.pk if order else None, facts.sent)
         row = self.goods.get(key)
         if row is None:
             row = self.goods[key] = _Row(item_id, ch_id, pack_id, order, line.code, line.good_uuid, line.price, vat)
-        row.quantity_packs += sign * line.quantity
-        row.quantity += sign * line.quantity * coefficient
-        row.amount += sign * line.amount
+        quantity = line.quantity if sign > 0 else -line.quantity
+        row.quantity_packs += quantity
+        row.quantity += quantity * coefficient
+        row.amount += line.amount if sign > 0 else -line.amount
         if sign < 0:
-            rkey = key[:5] + sent_key
+            rkey = (facts.place, line.price, vat, facts.sent)
             back = self.returned.get(rkey)
             if back is None:
                 back = self.returned[rkey] = _Row(item_id, ch_id, pack_id, None, line.code, line.good_uuid,

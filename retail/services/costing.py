@@ -9,11 +9,12 @@ an earlier sale) follow when that document's outgoing cost changes. 1C computes 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import OuterRef, Q, Subquery
 
 from common.costing import CostState, cost_step, to_cost
@@ -51,7 +52,7 @@ def _openings(keys: list[Key], since: datetime) -> tuple[dict[Key, CostState], d
             last = (StockMovement.objects.filter(warehouse_id=OuterRef("warehouse_id"), item_id=OuterRef("item_id"),
                                                  date__lt=since, **same)
                     .order_by(*(f"-{name}" for name in ORDER)))
-            rows = (StockBalance.objects.select_for_update().filter(key_filter(chunk))
+            rows = (StockBalance.objects.select_for_update().filter(key_filter(chunk, StockBalance))
                     .order_by("warehouse_id", "item_id", "characteristic_id")
                     .only("warehouse_id", "item_id", "characteristic_id", "cost", "average_cost")
                     .annotate(q=Subquery(last.values("balance_quantity")[:1]),
@@ -71,7 +72,7 @@ def _rows_since(keys: list[Key], since: datetime) -> dict[Key, list[StockMovemen
               "cost_kind", "source_type_id", "source_id", *STATE_FIELDS]
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start:start + CHUNK]
-        for row in StockMovement.objects.filter(key_filter(chunk), date__gte=since).order_by(*ORDER).only(*fields):
+        for row in StockMovement.objects.filter(key_filter(chunk, StockMovement), date__gte=since).order_by(*ORDER).only(*fields):
             found[_key(row)].append(row)
     return found
 
@@ -129,17 +130,53 @@ def rows_update(model, fields: list[str], objects: list) -> None:
         cursor.executemany(sql, params)
 
 
-def rows_insert(model, fields: list[str], values: list[tuple]) -> None:
-    """INSERT of plain rows, one prepared statement run many times (the ten thousand check UUIDs of a shift):
-    no model instances to build."""
+def rows_insert(model, fields: list[str], values: list, *, prepared: bool = False) -> None:
+    """INSERT of plain rows (values in `fields`' order; the hundred thousand checks of a shift and their
+    UUIDs) in one statement whatever their number: PostgreSQL's COPY (no round trip a row), elsewhere one
+    executemany (the driver's own loop). No model instances, and no field's conversion a value: a column's
+    values are prepared as its field stores them once per kind of column (`_preparer`), or not at all when the
+    caller hands them `prepared` (what the driver takes directly: int, str, Decimal, datetime, UUIDs as the
+    field stores them)."""
     if not values:
         return
     columns = [model._meta.get_field(name) for name in fields]
+    rows = values
+    if not prepared:
+        preparers = [_preparer(column) for column in columns]
+        if any(preparers):
+            rows = [[value if prepare is None else prepare(value) for prepare, value in zip(preparers, row)]
+                    for row in values]
     quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(model._meta.db_table)} (" + ", ".join(quote(c.column) for c in columns)
-           + ") VALUES (" + ", ".join(["%s"] * len(columns)) + ")")
+    names = ", ".join(quote(column.column) for column in columns)
+    table = quote(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [[c.get_db_prep_save(v, connection) for c, v in zip(columns, row)] for row in values])
+        if connection.vendor == "postgresql":
+            # Text COPY: each value parsed by its column's type, a naive time in the session's zone as the
+            # ORM writes it (binary COPY would need the exact types, timestamp against timestamptz).
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
+
+
+# Fields whose Python values the drivers take as they are (Django's preparation of them changes nothing).
+_PLAIN_FIELDS = (models.IntegerField, models.CharField, models.TextField, models.BooleanField)
+
+
+def _preparer(field):
+    """How one column's values are prepared: None where the driver takes them as they are (numbers, text, a
+    key to a numeric id), a UUID as the field stores it (PostgreSQL's own type, else its 32 hex digits),
+    anything else through the field."""
+    if isinstance(field, models.ForeignKey):
+        field = field.target_field
+    if isinstance(field, models.UUIDField):
+        if connection.features.has_native_uuid_field:
+            return None
+        return lambda value: value.hex if isinstance(value, uuid.UUID) else field.get_db_prep_save(value, connection)
+    if isinstance(field, _PLAIN_FIELDS):
+        return None
+    return lambda value: field.get_db_prep_save(value, connection)
 
 
 def _recost(batch: dict[Key, datetime]) -> tuple[int, dict[tuple[int, int], int], dict[Key, int]]:

@@ -14,7 +14,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 
 from common.costing import to_cost
 from common.money import to_money, vat_included
@@ -186,11 +188,26 @@ def sort_key(key: Key):
     return warehouse_id, item_id, ch_id is not None, ch_id or 0
 
 
-def key_filter(keys) -> Q:
-    query = Q()
+def key_filter(keys, model) -> Q:
+    """Rows of `model` (stock balances or movements) of these positions: the OR of one condition a position,
+    as the ORM writes it, written here directly: Django builds each of its lookups through the query's
+    machinery (a posting's 500 positions spent 0.3 s in building the queries that read and lock them)."""
+    keys = list(keys)
+    if not keys:
+        return Q(pk__in=[])
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    warehouse, item, characteristic = (f"{table}.{quote(model._meta.get_field(name).column)}"
+                                       for name in ("warehouse", "item", "characteristic"))
+    parts, params = [], []
     for warehouse_id, item_id, ch_id in keys:
-        query |= Q(warehouse_id=warehouse_id, item_id=item_id, characteristic_id=ch_id)
-    return query
+        if ch_id is None:
+            parts.append(f"({warehouse} = %s AND {item} = %s AND {characteristic} IS NULL)")
+            params += [warehouse_id, item_id]
+        else:
+            parts.append(f"({warehouse} = %s AND {item} = %s AND {characteristic} = %s)")
+            params += [warehouse_id, item_id, ch_id]
+    return Q(RawSQL(f"({' OR '.join(parts)})", params, output_field=BooleanField()))
 
 
 def _totals_apply(delta: dict[Key, Decimal], *, forbid_negative: bool) -> dict[Key, Decimal]:
@@ -207,7 +224,7 @@ def _totals_apply(delta: dict[Key, Decimal], *, forbid_negative: bool) -> dict[K
     for start in range(0, len(keys), 200):
         chunk = keys[start:start + 200]
         # ... then every row is locked, in the same order by every poster.
-        for row in (StockBalance.objects.select_for_update().filter(key_filter(chunk))
+        for row in (StockBalance.objects.select_for_update().filter(key_filter(chunk, StockBalance))
                     .order_by("warehouse_id", "item_id", "characteristic_id")):
             rows[(row.warehouse_id, row.item_id, row.characteristic_id)] = row
     negative = []

@@ -11,6 +11,7 @@ from django.urls import reverse
 from offline_exchange.format.builders import build_sale_reports
 from offline_exchange.format.sale_reports import CheckDoc, CheckLineDoc, PaymentDoc, SaleReportDoc
 from offline_exchange.format.versions import get_format
+from offline_exchange.services.checks import checks_purge
 from offline_exchange.services.sales import SUCCESS, post_docs
 from retail.models import (
     CashWithdrawal,
@@ -286,3 +287,14 @@ def test_a_return_booked_before_its_sale_takes_the_sales_cost_when_the_sale_come
     document.refresh_from_db()
     assert document.sale_report == sale_report and document.posted
     assert _returned_cost(document) == D("100.000000")
+
+
+def test_a_return_finds_its_sale_after_the_sales_kept_checks_were_purged(sample_shop):
+    # The shift's sale check UUIDs are written in bulk (retail.services.costing.rows_insert, as the field stores
+    # them): once the retention dropped the kept checks, they alone lead a later return to its sale's report.
+    [sale_report] = upload(sample_shop, monday())
+    assert list(sale_report.sale_checks.values_list("uuid", flat=True)) == [SOLD]
+    assert checks_purge(before=dt.datetime(2100, 1, 1)) == 1 and not Check.objects.filter(uuid=SOLD).exists()
+    upload(sample_shop, wednesday())
+    document = RetailReturnsReport.objects.get()
+    assert document.sale_check_uuid == SOLD and document.sale_report == sale_report
