@@ -248,38 +248,48 @@ def goods_block_digest(content: bytes) -> str:
 
 
 class BlockMemory:
-    """Blocks this process has served lately, by digest, up to `limit` bytes (the least recently used go
-    first). A block's bytes travel from the database once per process, not once per package served:
-    the twenty registers of a chain's store fetch the same blocks at opening time."""
+    """Blocks this process has served lately, up to `limit` bytes (the least recently used go first). A
+    block's bytes travel from the database once per process, not once per package served: the twenty
+    registers of a chain's store fetch the same blocks at opening time.
+
+    One entry per package (variant and package key), holding the digest of the block it was read as: a
+    newer block of the same package replaces the older at once. Keyed by digest alone, the old block of
+    every package stayed beside its successor after a repricing, never asked for again, until the byte
+    bound pushed it out: each process's memory grew by a catalog's worth of blocks at each chain-wide
+    change. A lookup still names the digest its claim read, and a different digest is a miss: a block
+    is never served for a claim that read another."""
 
     def __init__(self, limit: int):
         self.limit = limit
         self.size = 0
-        self._blocks: OrderedDict[str, bytes] = OrderedDict()
+        self._blocks: OrderedDict[tuple[str, str], tuple[str, bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, digest: str) -> bytes | None:
+    def get(self, *, variant_key: str, key: str, digest: str) -> bytes | None:
         with self._lock:
-            content = self._blocks.get(digest)
-            if content is not None:
-                self._blocks.move_to_end(digest)
-            return content
+            held = self._blocks.get((variant_key, key))
+            if held is None or held[0] != digest:
+                return None
+            self._blocks.move_to_end((variant_key, key))
+            return held[1]
 
     def clear(self) -> None:
         with self._lock:
             self._blocks.clear()
             self.size = 0
 
-    def put(self, digest: str, content: bytes) -> None:
-        if len(content) > self.limit:
-            return
+    def put(self, *, variant_key: str, key: str, digest: str, content: bytes) -> None:
         with self._lock:
-            if digest in self._blocks:
+            # Whatever the package held goes first, even if the new block is too big to keep.
+            held = self._blocks.pop((variant_key, key), None)
+            if held is not None:
+                self.size -= len(held[1])
+            if len(content) > self.limit:
                 return
-            self._blocks[digest] = content
+            self._blocks[(variant_key, key)] = (digest, content)
             self.size += len(content)
             while self.size > self.limit:
-                _digest, dropped = self._blocks.popitem(last=False)
+                _slot, (_digest, dropped) = self._blocks.popitem(last=False)
                 self.size -= len(dropped)
 
 
@@ -301,7 +311,7 @@ def goods_block_content(*, variant_key: str, key: str, digest: str) -> bytes | N
     """A block's bytes by the digest the claim of its package read: from this process's memory, else from
     the database (None if the block was removed in between: the package is then served Good by Good)."""
     memory = goods_block_memory()
-    content = memory.get(digest)
+    content = memory.get(variant_key=variant_key, key=key, digest=digest)
     if content is not None:
         return content
     table = connection.ops.quote_name(CachedGoodsBlock._meta.db_table)
@@ -310,7 +320,7 @@ def goods_block_content(*, variant_key: str, key: str, digest: str) -> bytes | N
     if not rows:
         return None
     content = bytes(rows[0][0])
-    memory.put(digest, content)
+    memory.put(variant_key=variant_key, key=key, digest=digest, content=content)
     return content
 
 

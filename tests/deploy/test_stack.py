@@ -223,6 +223,10 @@ def test_the_stack_holds_against_slow_clients(database_url):
         assert start.returncode == 0, start.stdout[-2000:] + start.stderr[-3000:]
         assert set(started) == {"nginx", "app", "worker"} and all(map(running, started.values()))
         workers = children(started["app"])
+        # glibc keeps large buffers (price-list packages, goods blocks) out of the heap's holes in every server process.
+        for pid in [started["app"], *workers, started["worker"]]:
+            environ = (Path("/proc") / str(pid) / "environ").read_bytes().split(b"\0")
+            assert b"MALLOC_MMAP_THRESHOLD_=131072" in environ, pid
         socket_path = prefix / "run" / "app.sock"
         # The app server listens on its unix socket only: nothing but nginx can reach it from the network.
         cmdline = (Path("/proc") / str(started["app"]) / "cmdline").read_bytes().split(b"\0")

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
@@ -281,16 +282,69 @@ def test_a_block_travels_from_postgresql_once_per_process(demo, monkeypatch):
 
 def test_block_memory_keeps_the_most_recently_used_within_its_limit():
     memory = goods_cache.BlockMemory(limit=10)
-    memory.put("a", b"aaaa")
-    memory.put("b", b"bbbb")
-    assert memory.get("a") == b"aaaa"  # now the most recent
-    memory.put("c", b"cccc")
-    assert memory.get("b") is None and memory.get("a") == b"aaaa" and memory.get("c") == b"cccc"
+    memory.put(variant_key="v", key="a", digest="a1", content=b"aaaa")
+    memory.put(variant_key="v", key="b", digest="b1", content=b"bbbb")
+    assert memory.get(variant_key="v", key="a", digest="a1") == b"aaaa"  # now the most recent
+    memory.put(variant_key="v", key="c", digest="c1", content=b"cccc")
+    assert memory.get(variant_key="v", key="b", digest="b1") is None
+    assert memory.get(variant_key="v", key="a", digest="a1") == b"aaaa"
+    assert memory.get(variant_key="v", key="c", digest="c1") == b"cccc"
     assert memory.size == 8
-    memory.put("big", b"x" * 11)
-    assert memory.get("big") is None and memory.size == 8
+    memory.put(variant_key="v", key="big", digest="x", content=b"x" * 11)
+    assert memory.get(variant_key="v", key="big", digest="x") is None and memory.size == 8
     memory.clear()
-    assert memory.get("a") is None and memory.size == 0
+    assert memory.get(variant_key="v", key="a", digest="a1") is None and memory.size == 0
+
+
+def test_block_memory_holds_one_generation_of_a_package():
+    memory = goods_cache.BlockMemory(limit=1000)
+    for generation in (1, 2, 3):
+        for key in ("a", "b"):
+            memory.put(variant_key="v", key=key, digest=f"{key}{generation}", content=key.encode() * 100)
+    # The same package in another variant is another block.
+    memory.put(variant_key="w", key="a", digest="a3", content=b"w" * 100)
+    assert memory.size == 300
+    assert memory.get(variant_key="v", key="a", digest="a3") == b"a" * 100
+    assert memory.get(variant_key="w", key="a", digest="a3") == b"w" * 100
+    # A claim that read an older digest is never served the newer bytes, nor the older ones kept.
+    assert memory.get(variant_key="v", key="a", digest="a2") is None
+    assert memory.get(variant_key="v", key="a", digest="a1") is None
+    # A newer block too big to keep still frees the one it replaces.
+    memory.put(variant_key="v", key="b", digest="b4", content=b"b" * 1001)
+    assert memory.get(variant_key="v", key="b", digest="b3") is None and memory.size == 200
+
+
+def test_a_repricing_replaces_each_block_in_memory_and_never_serves_the_old(demo, monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL's blocks are kept in the process's memory")
+    device = demo["device"]
+    device.items_per_package = 3
+    device.save()
+    monkeypatch.setattr(goods_cache, "_memory", None)
+    served(device)
+    variant_key = goods_cache_key(device=device)
+    memory = goods_cache.goods_block_memory()
+
+    def blocks() -> tuple[dict[str, str], int]:
+        rows = CachedGoodsBlock.objects.filter(variant_id=variant_key).values_list("key", "digest", "content")
+        return {key: digest for key, digest, _content in rows}, sum(len(bytes(content)) for *_key, content in rows)
+
+    old, one_generation = blocks()
+    assert len(old) > 1 and memory.size == one_generation
+    for _generation in (1, 2):
+        Price.objects.update(value=F("value") + 1)
+        again = served(device)
+        assert goods_of(again) == goods_of([from_the_base(device)])
+        new, one_generation = blocks()
+        assert set(new) == set(old) and all(new[key] != old[key] for key in old)
+        # One generation held: each package's new block replaced its old one.
+        assert memory.size == one_generation
+        for key, digest in old.items():
+            assert memory.get(variant_key=variant_key, key=key, digest=digest) is None
+            assert goods_cache.goods_block_content(variant_key=variant_key, key=key, digest=digest) is None
+        old = new
 
 
 def test_blocks_no_transfer_uses_for_a_week_are_dropped(demo):
