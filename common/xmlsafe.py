@@ -62,6 +62,17 @@ def _parser() -> etree.XMLParser:
 
 def parse_xml(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = MAX_DEPTH) -> etree._Element:
     """Parse untrusted bytes and return the root element, or raise UnsafeXmlError."""
+    data = _admitted(data, max_bytes)
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as exc:
+        raise UnsafeXmlError(syntax_error_text(exc)) from None
+    _check_root(root, max_depth)
+    return root
+
+
+def _admitted(data: bytes | str, max_bytes: int) -> bytes:
+    """The document's bytes, refused before any parsing when too big or declaring a DOCTYPE or entities."""
     if isinstance(data, str):
         # lxml refuses a str carrying an encoding declaration; the wire is UTF-8.
         data = data.encode("utf-8")
@@ -70,17 +81,17 @@ def parse_xml(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_dept
     head = data[:8192].upper()
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
         raise UnsafeXmlError("объявления DOCTYPE и ENTITY не допускаются")
-    try:
-        root = etree.fromstring(data, _parser())
-    except etree.XMLSyntaxError as exc:
-        raise UnsafeXmlError(syntax_error_text(exc)) from None
+    return data
+
+
+def _check_root(root: etree._Element | None, max_depth: int) -> None:
+    """What a parsed tree is refused for: nothing in it, a DOCTYPE the head did not show, too deep."""
     if root is None:
         raise UnsafeXmlError("пустой документ")
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise UnsafeXmlError("объявления DOCTYPE и ENTITY не допускаются")
     _check_tree(root, max_depth)
-    return root
 
 
 def iterparse_xml(stream, *, tag, events=("end",)):
@@ -103,13 +114,7 @@ class XmlStream:
 
     def __init__(self, data: bytes | str, *, tag: str, max_bytes: int = DEFAULT_MAX_BYTES,
                  max_depth: int = MAX_DEPTH, schema: etree.XMLSchema | None = None):
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        if len(data) > max_bytes:
-            raise UnsafeXmlError(f"документ слишком большой: {len(data)} байт при пределе {max_bytes}")
-        head = data[:8192].upper()
-        if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-            raise UnsafeXmlError("объявления DOCTYPE и ENTITY не допускаются")
+        data = _admitted(data, max_bytes)
         self.max_depth = max_depth
         self.root: etree._Element | None = None
         self._context = etree.iterparse(
@@ -123,12 +128,7 @@ class XmlStream:
         except etree.XMLSyntaxError as exc:
             raise UnsafeXmlError(f"XML не читается: строка {exc.lineno}: {exc.msg}") from None
         root = self._context.root
-        if root is None:
-            raise UnsafeXmlError("пустой документ")
-        tree = root.getroottree()
-        if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-            raise UnsafeXmlError("объявления DOCTYPE и ENTITY не допускаются")
-        _check_tree(root, self.max_depth)
+        _check_root(root, self.max_depth)
         self.root = root
 
 

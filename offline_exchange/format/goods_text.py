@@ -92,21 +92,14 @@ class GoodsTextWriter:
              balance: Decimal | None, barcodes: str) -> str:
         # Codes are SKU numbers written in digits (`codes.position_code`): nothing to escape.
         attributes = (f'<Pack Code="{code}" Name="{attribute_escape(name)}" UnitsPerPack="{units_per_pack:.3f}" '
-                      f'UUID="{attribute_escape(uuid)}"')
-        if price is not None:
-            attributes += f' Price="{price:.2f}"'
-        if balance is not None:
-            attributes += f' Balance="{balance:.3f}"'
+                      f'UUID="{attribute_escape(uuid)}"{_price_balance(price, balance)}')
         return f"{attributes}>{barcodes}</Pack>" if barcodes else attributes + "/>"
 
     @staticmethod
     def characteristic(*, code: str, uuid: str, name: str, price: Decimal | None = None,
                        balance: Decimal | None = None, barcodes: str = "", packs: list[str] | None = None) -> str:
         attributes = f'<Characteristic Code="{code}"' if code else "<Characteristic"
-        if price is not None:
-            attributes += f' Price="{price:.2f}"'
-        if balance is not None:
-            attributes += f' Balance="{balance:.3f}"'
+        attributes += _price_balance(price, balance)
         attributes += f' UUID="{attribute_escape(uuid)}" Name="{attribute_escape(name)}"'
         if packs:
             return f'{attributes} HasPacks="true">{barcodes}<Packs>{"".join(packs)}</Packs></Characteristic>'
@@ -117,10 +110,7 @@ class GoodsTextWriter:
              balance: Decimal | None = None, barcodes: str = "", characteristics: list[str] | None = None,
              packs: list[str] | None = None) -> str:
         attributes = f'<Good Code="{code}"' if code else "<Good"
-        if price is not None:
-            attributes += f' Price="{price:.2f}"'
-        if balance is not None:
-            attributes += f' Balance="{balance:.3f}"'
+        attributes += _price_balance(price, balance)
         attributes += f' UUID="{item.uuid}" Name="{attribute_escape(name)}"{item.tail}'
         children = barcodes
         if characteristics:
@@ -131,6 +121,12 @@ class GoodsTextWriter:
             children += f'<Packs>{"".join(packs)}</Packs>'
         children += item.alcohol
         return f"{attributes}{item.flags}>{children}</Good>" if children else f"{attributes}{item.flags}/>"
+
+
+def _price_balance(price: Decimal | None, balance: Decimal | None) -> str:
+    """A position's Price and Balance attributes, each left out when there is none."""
+    text = f' Price="{price:.2f}"' if price is not None else ""
+    return text + f' Balance="{balance:.3f}"' if balance is not None else text
 
 
 def _alcohol_text(a: AlcoholData) -> str:
