@@ -22,7 +22,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
-ITEM, ORDER = 1, 2
+# ITEM: what an item's Goods are made of changed (their text, the goods cache's key); VALUES: only a price or a
+# balance, which the cached Goods leave as slots filled when a list is written (offline_exchange.services.
+# price_list): a chain-wide repricing or a day's sales rebuild no Good. Both are changes a device receives.
+ITEM, ORDER, VALUES = 1, 2, 3
+ITEM_KINDS = (ITEM, VALUES)
 FEED = "offline_exchange_changefeedentry"
 # Advisory lock key of the feed (two 32-bit halves): b"feed" and 0.
 LOCK_CLASS = int.from_bytes(b"feed", "big") - 2**31
@@ -39,8 +43,8 @@ DIRECT = [
     ("retail_pack", "item_id", ITEM, ANY, '{r}"id"'),
     ("retail_barcode", "item_id", ITEM, 'COALESCE({r}"characteristic_id", 0)', 'COALESCE({r}"pack_id", 0)'),
     # The item's own price (no characteristic) is every position's, packs priced from it.
-    ("retail_price", "item_id", ITEM, '{r}"characteristic_id"', ANY),
-    ("retail_stockbalance", "item_id", ITEM, 'COALESCE({r}"characteristic_id", 0)', ANY),
+    ("retail_price", "item_id", VALUES, '{r}"characteristic_id"', ANY),
+    ("retail_stockbalance", "item_id", VALUES, 'COALESCE({r}"characteristic_id", 0)', ANY),
     ("offline_exchange_skucode", "item_id", ITEM, _SKU_SCOPE % "characteristic_id", _SKU_SCOPE % "pack_id"),
     ("retail_customerorder", "id", ORDER, ANY, ANY),
     ("retail_customerorderline", "order_id", ORDER, ANY, ANY),

@@ -333,6 +333,7 @@ class ChangeFeedEntry(models.Model):
     class Kind(models.IntegerChoices):
         ITEM = 1, "Номенклатура"
         ORDER = 2, "Заказ покупателя"
+        VALUES = 3, "Цены и остатки"
 
     id = models.BigAutoField("ID", primary_key=True)
     kind = models.PositiveSmallIntegerField("Вид", choices=Kind.choices)

@@ -88,29 +88,29 @@ class GoodsTextWriter:
             else f'<Barcode Value="{attribute_escape(value)}"/>' for value, kind in rows]) + "</Barcodes>"
 
     @staticmethod
-    def pack(*, code: str, uuid: str, name: str, units_per_pack: Decimal, price: Decimal | None,
-             balance: Decimal | None, barcodes: str) -> str:
+    def pack(*, code: str, uuid: str, name: str, units_per_pack: Decimal, price: Decimal | str | None,
+             barcodes: str, balance: Decimal | None = None) -> str:
         # Codes are SKU numbers written in digits (`codes.position_code`): nothing to escape.
         attributes = (f'<Pack Code="{code}" Name="{attribute_escape(name)}" UnitsPerPack="{units_per_pack:.3f}" '
-                      f'UUID="{attribute_escape(uuid)}"{_price_balance(price, balance)}')
+                      f'UUID="{attribute_escape(uuid)}"{price_balance_text(price, balance)}')
         return f"{attributes}>{barcodes}</Pack>" if barcodes else attributes + "/>"
 
     @staticmethod
-    def characteristic(*, code: str, uuid: str, name: str, price: Decimal | None = None,
+    def characteristic(*, code: str, uuid: str, name: str, price: Decimal | str | None = None,
                        balance: Decimal | None = None, barcodes: str = "", packs: list[str] | None = None) -> str:
         attributes = f'<Characteristic Code="{code}"' if code else "<Characteristic"
-        attributes += _price_balance(price, balance)
+        attributes += price_balance_text(price, balance)
         attributes += f' UUID="{attribute_escape(uuid)}" Name="{attribute_escape(name)}"'
         if packs:
             return f'{attributes} HasPacks="true">{barcodes}<Packs>{"".join(packs)}</Packs></Characteristic>'
         return f"{attributes}>{barcodes}</Characteristic>" if barcodes else attributes + "/>"
 
     @staticmethod
-    def good(item: ItemText, name: str, *, code: str = "", price: Decimal | None = None,
+    def good(item: ItemText, name: str, *, code: str = "", price: Decimal | str | None = None,
              balance: Decimal | None = None, barcodes: str = "", characteristics: list[str] | None = None,
              packs: list[str] | None = None) -> str:
         attributes = f'<Good Code="{code}"' if code else "<Good"
-        attributes += _price_balance(price, balance)
+        attributes += price_balance_text(price, balance)
         attributes += f' UUID="{item.uuid}" Name="{attribute_escape(name)}"{item.tail}'
         children = barcodes
         if characteristics:
@@ -123,10 +123,33 @@ class GoodsTextWriter:
         return f"{attributes}{item.flags}>{children}</Good>" if children else f"{attributes}{item.flags}/>"
 
 
-def _price_balance(price: Decimal | None, balance: Decimal | None) -> str:
-    """A position's Price and Balance attributes, each left out when there is none."""
+# A slot in a cached Good (`price_values_slot`, `pack_values_slot`): where a position's Price and Balance
+# attributes go, filled when a list is written (`offline_exchange.services.price_list`). A raw tab never
+# stands in a Good's own text: every value in it is escaped (a tab as &#9;) and its attributes are parted by
+# spaces; so no text an item holds can make or break a slot.
+SLOT = "\t"
+SLOT_BYTES = SLOT.encode()
+
+
+def price_values_slot(characteristic_id: int | None) -> str:
+    """The slot of a position's own price and balance: the item's (None) or its characteristic's."""
+    return f"{SLOT}{characteristic_id or ''}{SLOT}"
+
+
+def pack_values_slot(characteristic_id: int | None, units_per_pack: Decimal) -> str:
+    """The slot of a pack position's price and balance, worked out from its unit position's."""
+    return f"{SLOT}{characteristic_id or ''}:{units_per_pack}{SLOT}"
+
+
+def price_balance_text(price: Decimal | str | None, balance: Decimal | None) -> str:
+    """A position's Price and Balance attributes, each left out when there is none; a slot (given as
+    `price`) as it is."""
+    if price.__class__ is str:
+        return price
     text = f' Price="{price:.2f}"' if price is not None else ""
     return text + f' Balance="{balance:.3f}"' if balance is not None else text
+
+
 
 
 def _alcohol_text(a: AlcoholData) -> str:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from offline_exchange.feed_sql import ITEM, ORDER
+from offline_exchange.feed_sql import ITEM, ITEM_KINDS, ORDER
 from offline_exchange.models import ChangeFeedEntry, ChangeFeedState, OfflineDevice
 from offline_exchange.services.batching import chunks, fetch_rows, id_condition
 from retail.models import Price
@@ -51,9 +51,25 @@ def feed_changed(*, kind: int, after: int, upto: int | None = None) -> set[int]:
     return {row[0] for row in fetch_rows(sql, params)}
 
 
+def feed_items_changed(*, after: int, upto: int | None = None, item_ids: list[int] | None = None) -> set[int]:
+    """The items (of `item_ids`, or any) with a change in the feed above `after` (and at or below `upto`):
+    of their Goods, or of their prices or balances only."""
+    sql, params = f"SELECT object_id FROM {_table()} WHERE kind IN (%s, %s) AND id > %s", [*ITEM_KINDS, after]
+    if upto is not None:
+        sql, params = sql + " AND id <= %s", params + [upto]
+    if item_ids is None:
+        return {row[0] for row in fetch_rows(sql, params)}
+    found: set[int] = set()
+    for chunk in chunks(sorted(set(item_ids))):
+        items, chunk_params = id_condition("object_id", chunk)
+        found.update(row[0] for row in fetch_rows(f"{sql} AND {items}", params + chunk_params))
+    return found.intersection(item_ids)
+
+
 def feed_item_versions(*, item_ids: list[int] | None) -> dict[int, int]:
-    """Each item's last position in the feed (items never changed since the feed began have none: 0).
-    Compaction keeps every item's last row, so an item's version only ever grows."""
+    """Each item's last position in the feed among the changes of what its Goods' text is made of (`ITEM`:
+    not its prices and balances, which the cached Goods leave as slots); items never changed since the feed
+    began have none: 0. Compaction keeps every item's last such row, so an item's version only ever grows."""
     table = _table()
     # In the feed's order, so that each item's last row is the one its key keeps.
     if item_ids is None:
@@ -115,8 +131,9 @@ def price_list_changed_positions(*, device: OfflineDevice, upto: int, on: date) 
     force since the day that list was built for (a price dated for a later day changes nothing until then);
     None for an item changed as a whole."""
     changed: dict[int, set[Scope] | None] = {}
-    sql = f"SELECT object_id, scope_characteristic, scope_pack FROM {_table()} WHERE kind = %s AND id > %s AND id <= %s"
-    for item_id, characteristic, pack in set(fetch_rows(sql, [ITEM, device.price_list_watermark or 0, upto])):
+    sql = (f"SELECT object_id, scope_characteristic, scope_pack FROM {_table()} WHERE kind IN (%s, %s) AND id > %s "
+           f"AND id <= %s")
+    for item_id, characteristic, pack in set(fetch_rows(sql, [*ITEM_KINDS, device.price_list_watermark or 0, upto])):
         _add_scope(changed, item_id, (characteristic, pack))
     store = device.rule.warehouse.store
     if store is not None and store.retail_price_type_id and device.price_list_on and device.price_list_on < on:
@@ -138,8 +155,8 @@ def position_in_scopes(scopes: set[Scope] | None, characteristic_id: int | None,
 def price_list_pending_count(*, device: OfflineDevice) -> int:
     """How many items have changed in the feed since the device's last list (for the console; before the
     rule's filter)."""
-    rows = fetch_rows(f"SELECT COUNT(DISTINCT object_id) FROM {_table()} WHERE kind = %s AND id > %s",
-                      [ITEM, device.price_list_watermark or 0])
+    rows = fetch_rows(f"SELECT COUNT(DISTINCT object_id) FROM {_table()} WHERE kind IN (%s, %s) AND id > %s",
+                      [*ITEM_KINDS, device.price_list_watermark or 0])
     return rows[0][0]
 
 
@@ -158,8 +175,9 @@ def feed_compact(*, now=None) -> int:
     The horizon is the newest position older than the retention age, but not past the position of any
     device in use that received a list within that age: those keep what they have not received. Devices
     silent for longer, or not in use, no longer hold the feed back: their position falls below the
-    horizon and their next list is full (the console says so). Every item's last row is kept whatever
-    its age: it is the item's version, which the goods cache is keyed by."""
+    horizon and their next list is full (the console says so). Every item's last `ITEM` row is kept
+    whatever its age: it is the item's version, which the goods cache is keyed by (`VALUES` rows are no
+    version: they go as orders' rows do)."""
     now = now or timezone.now()
     cutoff = now - retention()
     table = _table()
@@ -185,6 +203,6 @@ def feed_compact(*, now=None) -> int:
 
 
 __all__ = ["FULL_ASKED", "FULL_FIRST", "FULL_RULE", "FULL_SILENT", "feed_changed", "feed_compact",
-           "feed_high_water", "feed_horizon", "feed_item_versions", "orders_changed", "position_in_scopes",
+           "feed_high_water", "feed_horizon", "feed_item_versions", "feed_items_changed", "orders_changed", "position_in_scopes",
            "price_list_changed_positions",
            "price_list_full_reason", "price_list_pending_count", "rule_state"]

@@ -35,6 +35,7 @@ from typing import Iterable
 from django.conf import settings
 from django.db import connection, transaction
 
+from offline_exchange.feed_sql import ITEM, VALUES
 from offline_exchange.models import CachedGood, CachedGoodsBlock, ChangeFeedEntry, GoodsCacheVariant, OfflineDevice
 from offline_exchange.services.batching import chunks, copy_rows, execute_many, fetch_rows, id_condition
 
@@ -186,13 +187,14 @@ def goods_block_key(packed_ids: bytes | memoryview) -> str:
 
 
 def goods_block_current(alias: str) -> str:
-    """SQL: no item in the block's span has changed since the block's Goods were read. Nothing at all
+    """SQL: no item in the block's span has changed since the block's Goods were read, prices and balances
+    included (a block holds them written). Nothing at all
     above the block's position (the common case, read from the end of the feed's primary key) settles it
     at once; otherwise the feed's rows of the span's items are looked at (a catalog just loaded has
     several rows an item until compaction)."""
     feed = connection.ops.quote_name(ChangeFeedEntry._meta.db_table)
     return (f"(COALESCE((SELECT MAX(id) FROM {feed}), 0) <= {alias}.seq OR NOT EXISTS (SELECT 1 FROM {feed} f "
-            f"WHERE f.kind = {ChangeFeedEntry.Kind.ITEM} AND f.id > {alias}.seq "
+            f"WHERE f.kind IN ({ITEM}, {VALUES}) AND f.id > {alias}.seq "
             f"AND f.object_id BETWEEN {alias}.first_item_id AND {alias}.last_item_id))")
 
 

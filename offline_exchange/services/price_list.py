@@ -26,7 +26,14 @@ from offline_exchange.format.documents import (
     PriceListData,
     UnitData,
 )
-from offline_exchange.format.goods_text import GoodsTextWriter
+from offline_exchange.format.goods_text import (
+    SLOT,
+    SLOT_BYTES,
+    GoodsTextWriter,
+    pack_values_slot,
+    price_balance_text,
+    price_values_slot,
+)
 from offline_exchange.format.versions import FormatVersion, get_format, held_back_text, refusal
 from offline_exchange.models import ExchangeSettings, OfflineDevice, SkuCode
 from offline_exchange.services.batching import chunks, fetch_rows, of_items
@@ -319,7 +326,7 @@ def _goods_of_items(*, device: OfflineDevice, ids: list[int], on: date,
     writer = writer or _DataWriter()
     per_position = device.goods_shape == OfflineDevice.GoodsShape.POSITIONS
     export_groups = device.rule.export_groups
-    batch = _batch_read(device=device, ids=ids, on=on)
+    batch = _batch_read(device=device, ids=ids, on=on, values=not isinstance(writer, GoodsTextWriter))
     goods: list[tuple[int, Any]] = []
     units: dict[int, UnitData] = {}
     without_price = 0
@@ -416,8 +423,9 @@ class _Batch:
     item_balances: dict[int, Decimal]  # an item's over all its characteristics
 
 
-def _batch_read(*, device: OfflineDevice, ids: list[int], on: date) -> _Batch:
-    """One query per kind of data per 2,000 items, read as raw rows."""
+def _batch_read(*, device: OfflineDevice, ids: list[int], on: date, values: bool = True) -> _Batch:
+    """One query per kind of data per 2,000 items, read as raw rows; prices and balances only with `values`
+    (Goods written with slots for them have no use for them)."""
     warehouse = device.rule.warehouse
     store = warehouse.store
     sku: dict[tuple[int, int | None, int | None], int] = {}
@@ -447,8 +455,8 @@ def _batch_read(*, device: OfflineDevice, ids: list[int], on: date) -> _Batch:
     # Few units and groups for many items: read once, not joined to every item.
     units = Unit.objects.in_bulk({item.base_unit_id for item in items})
     groups = ItemGroup.objects.in_bulk({item.group_id for item in items if item.group_id})
-    prices = _latest_prices(store.retail_price_type_id if store else None, ids, on)
-    balances = _balances(warehouse.pk, ids) if device.export_balances else {}
+    prices = _latest_prices(store.retail_price_type_id if store else None, ids, on) if values else {}
+    balances = _balances(warehouse.pk, ids) if device.export_balances and values else {}
     return _Batch(items=items, sku=sku, chars=chars, packs=packs, barcodes=barcodes, units=units,
                   unit_uuids={pk: str(unit.uuid) for pk, unit in units.items()},
                   group_keys={pk: (group.code, str(group.uuid)) for pk, group in groups.items()},
@@ -475,6 +483,7 @@ class _ItemPositions:
     head: Any  # the writer's `item`
     price: Decimal | None
     balance: Decimal | None
+    slots: bool  # prices and balances as slots (the text writer's cached Goods)
 
     @property
     def characteristics(self) -> list[_CharRow]:
@@ -493,12 +502,39 @@ class _ItemPositions:
             return self.writer.barcodes(())
         return self.writer.barcodes(self.batch.barcodes.get((self.row.id, ch_id, pack_id), ()))
 
-    def of_characteristic(self, ch_id: int) -> tuple[Decimal | None, Decimal | None]:
-        """A characteristic's price (the item's when it has none of its own) and balance."""
-        return self.batch.prices.get((self.row.id, ch_id), self.price), self.batch.balances.get((self.row.id, ch_id))
+    def values(self, ch_id: int | None = None) -> dict:
+        """The Price and Balance of the item's position (None) or its characteristic's, as the writer takes
+        them: values, or for the text writer a slot filled when a list is written (`goods_values_fill`)."""
+        if self.slots:
+            return {"price": price_values_slot(ch_id)}
+        price, balance = _position_values(self.row.id, ch_id, self.price, self.balance, self.batch)
+        return {"price": _money_or_none(price), "balance": _positive(balance)}
+
+    def pack_values(self, ch_id: int | None, pack: _PackRow) -> dict:
+        if self.slots:
+            return {"price": pack_values_slot(ch_id, pack.coefficient)}
+        unit_price, balance = _position_values(self.row.id, ch_id, self.price, self.balance, self.batch)
+        price, balance = _pack_values(unit_price, balance, pack.coefficient, per_position=self.per_position)
+        return {"price": price, "balance": balance}
 
     def good(self, name: str, **fields):
         return self.writer.good(self.head, name, **fields)
+
+
+def _position_values(item_id: int, ch_id: int | None, item_price: Decimal | None, item_balance: Decimal | None,
+                     values) -> tuple[Decimal | None, Decimal | None]:
+    """A position's unit price and balance: the item's (its balance over all its characteristics), or the
+    characteristic's (its price the item's when it has none of its own). `values`: a batch or `_Values`."""
+    if ch_id is None:
+        return item_price, item_balance
+    return values.prices.get((item_id, ch_id), item_price), values.balances.get((item_id, ch_id))
+
+
+def _pack_values(unit_price: Decimal | None, balance: Decimal | None, coefficient: Decimal, *, per_position: bool
+                 ) -> tuple[Decimal | None, Decimal | None]:
+    """A pack position's price (priced from its unit's) and balance."""
+    return (to_money(unit_price * coefficient) if unit_price is not None else None,
+            _pack_balance(balance, coefficient, per_position=per_position))
 
 
 def _item_positions(row: _ItemRow, batch: _Batch, writer, *, fmt: FormatVersion, per_position: bool,
@@ -519,7 +555,7 @@ def _item_positions(row: _ItemRow, batch: _Batch, writer, *, fmt: FormatVersion,
         group_code=group_code, group_uuid=group_uuid,
     )
     return _ItemPositions(row, batch, writer, per_position, unit, head, batch.prices.get((row.id, None)),
-                          batch.item_balances.get(row.id))
+                          batch.item_balances.get(row.id), isinstance(writer, GoodsTextWriter))
 
 
 def _code(batch: _Batch, row, ch_id: int | None = None, pack_id: int | None = None) -> str | None:
@@ -546,18 +582,13 @@ def _money_or_none(value: Decimal | None) -> Decimal | None:
     return to_money(value) if value is not None else None
 
 
-def _pack(item: _ItemPositions, pack: _PackRow, ch_id: int | None, unit_price: Decimal | None,
-          balance: Decimal | None):
-    """A pack position (of the item, or of its characteristic) priced from the unit price; None without an SKU."""
+def _pack(item: _ItemPositions, pack: _PackRow, ch_id: int | None):
+    """A pack position (of the item, or of its characteristic) priced from its unit's; None without an SKU."""
     code = item.code(ch_id, pack.id)
     if code is None:
         return None
-    return item.writer.pack(
-        code=code, uuid=pack.uuid, name=pack.name, units_per_pack=pack.coefficient,
-        price=to_money(unit_price * pack.coefficient) if unit_price is not None else None,
-        balance=_pack_balance(balance, pack.coefficient, per_position=item.per_position),
-        barcodes=item.barcodes(ch_id, pack.id),
-    )
+    return item.writer.pack(code=code, uuid=pack.uuid, name=pack.name, units_per_pack=pack.coefficient,
+                            barcodes=item.barcodes(ch_id, pack.id), **item.pack_values(ch_id, pack))
 
 
 def _pack_balance(balance: Decimal | None, coefficient: Decimal, *, per_position: bool) -> Decimal | None:
@@ -571,8 +602,7 @@ def _position_goods(item: _ItemPositions, scopes: set[Scope] | None) -> list:
     """One Good per position of the item, by code; with `scopes`, of those positions only."""
     if scopes is None and not item.characteristics and not item.packs:
         # Most items are one position: their Good without the walk (a full list writes every item's).
-        return [item.good(item.row.name, code=item.code(), price=_money_or_none(item.price),
-                          balance=_positive(item.balance), barcodes=item.barcodes())]
+        return [item.good(item.row.name, code=item.code(), barcodes=item.barcodes(), **item.values())]
     found = [(int(code), good) for code, ch_id, pack_id, good in _each_position(item)
              if position_in_scopes(scopes, ch_id, pack_id)]
     found.sort(key=itemgetter(0))
@@ -585,10 +615,9 @@ def _each_position(item: _ItemPositions) -> Iterator[tuple[str, int | None, int 
     writer = item.writer
     if not item.characteristics:
         code = item.code()
-        yield code, None, None, item.good(name, code=code, price=_money_or_none(item.price),
-                                          balance=_positive(item.balance), barcodes=item.barcodes())
+        yield code, None, None, item.good(name, code=code, barcodes=item.barcodes(), **item.values())
         for pack in item.packs:
-            data = _pack(item, pack, None, item.price, item.balance)
+            data = _pack(item, pack, None)
             if data is not None:
                 yield item.code(None, pack.id), None, pack.id, item.good(position_name(name, pack=pack.name),
                                                                          packs=[data])
@@ -596,14 +625,12 @@ def _each_position(item: _ItemPositions) -> Iterator[tuple[str, int | None, int 
     # An item with characteristics is sold by characteristic: its positions are the characteristics and
     # their packs (the item's own code names it in uploads and orders only).
     for ch in item.characteristics:
-        price, balance = item.of_characteristic(ch.id)
         code = item.code(ch.id)
         if code is not None:
             yield code, ch.id, None, item.good(position_name(name, ch.name), characteristics=[writer.characteristic(
-                code=code, uuid=ch.uuid, name=ch.name, price=_money_or_none(price), balance=_positive(balance),
-                barcodes=item.barcodes(ch.id))])
+                code=code, uuid=ch.uuid, name=ch.name, barcodes=item.barcodes(ch.id), **item.values(ch.id))])
         for pack in item.packs:
-            data = _pack(item, pack, ch.id, price, balance)
+            data = _pack(item, pack, ch.id)
             if data is not None:
                 yield item.code(ch.id, pack.id), ch.id, pack.id, item.good(
                     position_name(name, ch.name, pack.name),
@@ -612,26 +639,22 @@ def _each_position(item: _ItemPositions) -> Iterator[tuple[str, int | None, int 
 
 def _nested_good(item: _ItemPositions):
     """The item's one Good with its positions inside (Розница 2.2): characteristics with their packs, or packs."""
-    fields = dict(code=item.code(), price=_money_or_none(item.price), balance=_positive(item.balance),
-                  barcodes=item.barcodes())
+    fields = dict(code=item.code(), barcodes=item.barcodes(), **item.values())
     if not item.characteristics:
-        return item.good(item.row.name, packs=_packs(item, None, item.price, item.balance), **fields)
+        return item.good(item.row.name, packs=_packs(item, None), **fields)
     characteristics = []
     for ch in item.characteristics:
         code = item.code(ch.id)
         if code is None:
             continue
-        price, balance = item.of_characteristic(ch.id)
         characteristics.append(item.writer.characteristic(
-            code=code, uuid=ch.uuid, name=ch.name, price=_money_or_none(price), balance=_positive(balance),
-            barcodes=item.barcodes(ch.id), packs=_packs(item, ch.id, price, balance),
-        ))
+            code=code, uuid=ch.uuid, name=ch.name, barcodes=item.barcodes(ch.id), packs=_packs(item, ch.id),
+            **item.values(ch.id)))
     return item.good(item.row.name, characteristics=characteristics, **fields)
 
 
-def _packs(item: _ItemPositions, ch_id: int | None, unit_price: Decimal | None, balance: Decimal | None) -> list:
-    return [data for data in (_pack(item, pack, ch_id, unit_price, balance) for pack in item.packs)
-            if data is not None]
+def _packs(item: _ItemPositions, ch_id: int | None) -> list:
+    return [data for data in (_pack(item, pack, ch_id) for pack in item.packs) if data is not None]
 
 
 def price_list_collect(*, device: OfflineDevice, item_ids: Iterable[int] | None = None, full: bool,
@@ -647,12 +670,11 @@ def price_list_collect(*, device: OfflineDevice, item_ids: Iterable[int] | None 
 def price_list_cache_fill(*, device: OfflineDevice, ids: list[int], on: date, block: list[int] | None = None) -> int:
     """Build and cache the Goods of these items that the cache lacks; returns how many were written.
     With `block` (a package's items), the package's block is written too, from the Goods just built
-    and those cached.
+    and those cached, their slots filled with the prices and balances of day `on`.
 
     The items' versions are read before their data (see goods_cache: so a Good is never older than its
     key); items another process cached meanwhile are not built twice (the variant's fill lock)."""
     fmt = device_format(device)
-    store = device.rule.warehouse.store
     with transaction.atomic():
         goods_cache_fill_lock(variant_key=goods_cache_key(device=device))
         variant = goods_cache_variant(device=device)
@@ -660,41 +682,91 @@ def price_list_cache_fill(*, device: OfflineDevice, ids: list[int], on: date, bl
         versions = feed_item_versions(item_ids=sorted(set(ids) | set(block or [])))
         missing = sorted(set(ids) - goods_cache_usable_ids(variant_key=variant.pk, item_ids=ids, on=on,
                                                            versions=versions))
-        built: dict[int, tuple[bytes, date | None]] = {}
+        built: dict[int, bytes] = {}
         if missing:
-            next_dates = _next_price_dates(store.retail_price_type_id if store else None, missing, on)
-            built = {item_id: (text, next_dates.get(item_id))
-                     for item_id, text in _goods_text(device=device, fmt=fmt, ids=missing, on=on).items()}
-            goods_cache_store(variant=variant, on=on, versions=versions, goods=[
-                (item_id, fragment, valid_until) for item_id, (fragment, valid_until) in built.items()])
+            built = _goods_text(device=device, fmt=fmt, ids=missing, on=on)
+            # Their slots hold no price: a cached Good is right whatever the day.
+            goods_cache_store(variant=variant, on=on, versions=versions,
+                              goods=[(item_id, text, None) for item_id, text in built.items()])
         if block:
-            _block_store(variant_key=variant.pk, ids=block, built=built, on=on, versions=versions, seq=seq)
+            _block_store(device=device, variant_key=variant.pk, ids=block, built=built, on=on, versions=versions,
+                         seq=seq)
         return len(built)
 
 
 def _goods_text(*, device: OfflineDevice, fmt: FormatVersion, ids: list[int], on: date,
                 positions: dict[int, set[Scope] | None] | None = None) -> dict[int, bytes]:
-    """The Goods of these items as text, each item's Goods joined (a cached entry is the Goods of all the
-    item's positions, one after another), by item in id order."""
+    """The Goods of these items as text with slots for their prices and balances, each item's Goods joined
+    (a cached entry is the Goods of all the item's positions, one after another), by item in id order."""
     goods, _units, _without_price = _goods_of_items(device=device, ids=ids, on=on, positions=positions,
                                                     writer=GoodsTextWriter(fmt))
     joined: dict[int, list[str]] = defaultdict(list)
     for item_id, text in goods:
         joined[item_id].append(text)
     found = {item_id: "".join(texts) for item_id, texts in joined.items()}
-    refuse_not_xml("".join(found.values()))  # as lxml refuses it; one scan of the whole batch
+    # As lxml refuses it; one scan of the whole batch. Only the slots hold a raw tab (an item's own are &#9;).
+    refuse_not_xml("".join(found.values()).replace(SLOT, ""))
     return {item_id: text.encode() for item_id, text in found.items()}
 
 
-def _block_store(*, variant_key: str, ids: list[int], built: dict[int, tuple[bytes, date | None]], on: date,
+@dataclass
+class _Values:
+    """What the slots of some items' Goods are filled with: prices in force on a list's day, balances, and
+    the day each item's next dated price comes into force (its Goods so filled are right until then)."""
+
+    prices: dict[tuple[int, int | None], Decimal]
+    balances: dict[tuple[int, int | None], Decimal]
+    item_balances: dict[int, Decimal]
+    next_dates: dict[int, date]
+    per_position: bool
+
+
+def goods_values_fill(*, device: OfflineDevice, goods: dict[int, bytes], on: date
+                      ) -> dict[int, tuple[bytes, date | None]]:
+    """These items' Goods (`_goods_text`, cached or just built) with their slots filled with the prices of
+    the device's store in force on day `on` and the balances of its warehouse, read now; and the day each
+    stops being right. In the order of `goods`."""
+    store = device.rule.warehouse.store
+    price_type_id = store.retail_price_type_id if store else None
+    ids = sorted(goods)
+    balances = _balances(device.rule.warehouse_id, ids) if device.export_balances else {}
+    values = _Values(prices=_latest_prices(price_type_id, ids, on), balances=balances,
+                     item_balances=_item_balances(balances), next_dates=_next_price_dates(price_type_id, ids, on),
+                     per_position=device.goods_shape == OfflineDevice.GoodsShape.POSITIONS)
+    return {item_id: (_slots_fill(item_id, text, values), values.next_dates.get(item_id))
+            for item_id, text in goods.items()}
+
+
+def _slots_fill(item_id: int, text: bytes, values: _Values) -> bytes:
+    """One item's Goods with each slot replaced by its position's Price and Balance attributes, worked out
+    as the dataclass writer does (`_ItemPositions.values`, `pack_values`)."""
+    parts = text.split(SLOT_BYTES)
+    if len(parts) == 1:
+        return text
+    item_price, item_balance = values.prices.get((item_id, None)), values.item_balances.get(item_id)
+    for at in range(1, len(parts), 2):
+        characteristic, _colon, coefficient = parts[at].decode().partition(":")
+        price, balance = _position_values(item_id, int(characteristic) if characteristic else None, item_price,
+                                          item_balance, values)
+        if coefficient:
+            price, balance = _pack_values(price, balance, Decimal(coefficient), per_position=values.per_position)
+        else:
+            price, balance = _money_or_none(price), _positive(balance)
+        parts[at] = price_balance_text(price, balance).encode()
+    return b"".join(parts)
+
+
+def _block_store(*, device: OfflineDevice, variant_key: str, ids: list[int], built: dict[int, bytes], on: date,
                  versions: dict[int, int], seq: int) -> bool:
     goods = dict(built)
     rest = [pk for pk in ids if pk not in goods]
     if rest:
-        goods.update(goods_cache_read(variant_key=variant_key, item_ids=rest, on=on, versions=versions))
+        goods.update((pk, text) for pk, (text, _until) in goods_cache_read(
+            variant_key=variant_key, item_ids=rest, on=on, versions=versions).items())
     if any(pk not in goods for pk in ids):
         return False
-    goods_block_store(variant_key=variant_key, item_ids=ids, goods=goods, on=on, seq=seq)
+    goods_block_store(variant_key=variant_key, item_ids=ids, goods=goods_values_fill(device=device, goods=goods, on=on),
+                      on=on, seq=seq)
     return True
 
 
@@ -711,7 +783,8 @@ def price_list_goods_serialized(*, device: OfflineDevice, ids: list[int], on: da
         # Read under the versions the fill wrote them with, or newer: never older than the fill's data.
         found.update(goods_cache_read(variant_key=variant_key, item_ids=missing, on=on,
                                       versions=feed_item_versions(item_ids=missing)))
-    return [found[pk][0] for pk in ids if pk in found]
+    filled = goods_values_fill(device=device, goods={pk: found[pk][0] for pk in ids if pk in found}, on=on)
+    return [text for text, _until in filled.values()]
 
 
 def price_list_positions_serialized(*, device: OfflineDevice, positions: dict[int, set[Scope]],
@@ -720,8 +793,9 @@ def price_list_positions_serialized(*, device: OfflineDevice, positions: dict[in
     changed), built from the base: the cache holds whole items. Few, as the changes that name them."""
     if not positions:
         return []
-    return list(_goods_text(device=device, fmt=device_format(device), ids=sorted(positions), on=on or price_day(),
-                            positions=positions).values())
+    on = on or price_day()
+    goods = _goods_text(device=device, fmt=device_format(device), ids=sorted(positions), on=on, positions=positions)
+    return [text for text, _until in goods_values_fill(device=device, goods=goods, on=on).values()]
 
 
 def price_list_block_fill(*, device: OfflineDevice, ids: list[int], on: date) -> bool:
@@ -731,7 +805,7 @@ def price_list_block_fill(*, device: OfflineDevice, ids: list[int], on: date) ->
     with transaction.atomic():
         goods_cache_fill_lock(variant_key=variant_key)
         seq = feed_high_water()
-        return _block_store(variant_key=variant_key, ids=ids, built={}, on=on,
+        return _block_store(device=device, variant_key=variant_key, ids=ids, built={}, on=on,
                             versions=feed_item_versions(item_ids=ids), seq=seq)
 
 
@@ -745,7 +819,7 @@ def price_list_package_goods(*, device: OfflineDevice, item_ids: bytes) -> list[
 
 __all__ = ["BuildError", "CollectedPriceList", "PriceListPlan", "device_format", "item_exchange_refusals",
            "position_name", "price_day", "price_list_block_fill",
-           "price_list_cache_fill", "price_list_collect", "price_list_goods", "price_list_goods_serialized",
+           "price_list_cache_fill", "price_list_collect", "goods_values_fill", "price_list_goods", "price_list_goods_serialized",
            "price_list_package_goods", "price_list_parts", "price_list_plan", "price_list_positions_serialized"]
 
 

@@ -35,9 +35,8 @@ def test_index_lists_exchange_setup_in_instruction_order(demo, admin_client):
 
 
 def test_item_admin_sku_generation_reaches_the_feed(demo, admin_client):
-    from offline_exchange.feed_sql import ITEM
     from offline_exchange.models import SkuCode
-    from offline_exchange.services.feed import feed_changed, feed_high_water
+    from offline_exchange.services.feed import feed_high_water, feed_items_changed
     from retail.models import Item
 
     item = Item.objects.get(article="79052")
@@ -47,4 +46,4 @@ def test_item_admin_sku_generation_reaches_the_feed(demo, admin_client):
                                  {"action": "generate_sku", "_selected_action": [item.pk]})
     assert response.status_code == 302
     assert SkuCode.objects.filter(item=item).exists()
-    assert feed_changed(kind=ITEM, after=before) == {item.pk}
+    assert feed_items_changed(after=before) == {item.pk}

@@ -6,9 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from offline_exchange.feed_sql import ITEM
 from offline_exchange.models import OfflineDevice, Transfer
-from offline_exchange.services.feed import feed_changed
+from offline_exchange.services.feed import feed_items_changed
 from retail.models import Item, RetailSalesReport
 from tests.conftest import sample
 from tests.equipment_service.soap import call
@@ -58,7 +57,7 @@ def test_full_next_time_and_reset_queue(demo, client, admin_client, device_id):
     assert "Удалено выгрузок: 1" in response.content.decode()
     assert not Transfer.objects.filter(device=device).exists()
     # The changes still go next time.
-    assert len(feed_changed(kind=ITEM, after=OfflineDevice.objects.get(pk=device.pk).price_list_watermark)) == 2
+    assert len(feed_items_changed(after=OfflineDevice.objects.get(pk=device.pk).price_list_watermark)) == 2
 
     admin_client.post(URL, {"action": "full_next_time", "_selected_action": [device.pk]})
     device.refresh_from_db()

@@ -23,6 +23,7 @@ from offline_exchange.services.feed import (
     feed_compact,
     feed_high_water,
     feed_item_versions,
+    feed_items_changed,
     price_list_changed_positions,
     price_list_full_reason,
 )
@@ -469,7 +470,7 @@ def test_an_unchanged_save_records_nothing(demo):
     item = Item.objects.get(article="КД-12")
     item.save()
     Price.objects.filter(item=item).update(value=Price.objects.get(item=item, characteristic=None).value)
-    assert feed_changed(kind=ITEM, after=before) == set()
+    assert feed_items_changed(after=before) == set()
     assert feed_changed(kind=ORDER, after=before) == set()
 
 
@@ -496,7 +497,7 @@ def test_the_feeds_reads_leave_distinct_rows_to_python_and_give_the_same_answers
     ids = list(Item.objects.values_list("pk", flat=True))
     upto = feed_high_water()
     with CaptureQueriesContext(connection) as queries:
-        changed = feed_changed(kind=ITEM, after=device.price_list_watermark, upto=upto)
+        changed = feed_items_changed(after=device.price_list_watermark, upto=upto)
         versions, some = feed_item_versions(item_ids=None), feed_item_versions(item_ids=ids)
         positions = price_list_changed_positions(device=device, upto=upto, on=dt.date.today())
     feed = ChangeFeedEntry._meta.db_table

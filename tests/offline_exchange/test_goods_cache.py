@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from offline_exchange.feed_sql import ITEM
 from offline_exchange.format.builders import build_price_list, build_price_list_package
 from offline_exchange.format.versions import get_format
 from offline_exchange.models import (
@@ -22,12 +21,12 @@ from offline_exchange.models import (
 )
 from offline_exchange.services import goods_cache, price_list
 from offline_exchange.services.devices import device_full_next_time
-from offline_exchange.services.feed import feed_changed
+from offline_exchange.services.feed import feed_items_changed
 from offline_exchange.services.goods_cache import goods_cache_key, goods_cache_variant, pack_ids, unpack_ids
 from offline_exchange.services.price_list import price_list_collect
 from offline_exchange.services.sku import sku_generate_for_items
 from offline_exchange.services.transfers import package_next, price_list_deliver, transfer_prepare
-from retail.models import Characteristic, Item, ItemGroup, Price, PriceType, StockBalance, Unit
+from retail.models import Characteristic, Item, ItemGroup, Pack, Price, PriceType, StockBalance, Unit
 from tests.conftest import FMT_NS
 
 pytestmark = pytest.mark.django_db
@@ -171,7 +170,7 @@ def test_an_admin_edit_reaches_the_next_full_list(demo, admin_client, change):
     name, attribute, value = change(admin_client, demo)
     # The device would get it with its next incremental list …
     device.refresh_from_db()
-    assert Item.objects.get(name=name).pk in feed_changed(kind=ITEM, after=device.price_list_watermark)
+    assert Item.objects.get(name=name).pk in feed_items_changed(after=device.price_list_watermark)
     # … and gets it with a full one.
     [content] = served(device)
     element = good(content, name)
@@ -188,13 +187,88 @@ def test_a_dated_price_comes_into_force_without_any_edit(demo, monkeypatch):
     Price.objects.create(price_type=PriceType.objects.get(), item=item, date=tomorrow, value=Decimal("999.00"))
     [today] = served(device)
     assert good(today, item.name).get("Price") == "899.00"
-    assert CachedGood.objects.get(item=item).valid_until == tomorrow
+    # The Good holds a slot, right any day; the package's block holds today's price, until tomorrow.
+    assert CachedGood.objects.get(item=item).valid_until is None
+    assert CachedGoodsBlock.objects.get().valid_until == tomorrow
 
     monkeypatch.setattr(price_list, "price_day", lambda: tomorrow)
     [next_day] = served(device)
     assert good(next_day, item.name).get("Price") == "999.00"
     assert next_day == from_the_base(device)
-    assert CachedGood.objects.get(item=item).valid_until is None
+    assert CachedGoodsBlock.objects.get().valid_until is None
+
+
+def test_a_dated_price_set_after_the_goods_were_cached_still_retires_the_block(demo, monkeypatch):
+    """The Good's slot knows no day: the block's day comes from the prices read when it is written."""
+    device = one_package(demo["device"])
+    item = Item.objects.get(article="КМ-30")
+    served(device)
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    Price.objects.create(price_type=PriceType.objects.get(), item=item, date=tomorrow, value=Decimal("999.00"))
+    [today] = served(device)
+    assert good(today, item.name).get("Price") == "899.00"
+    monkeypatch.setattr(price_list, "price_day", lambda: tomorrow)
+    [next_day] = served(device)
+    assert good(next_day, item.name).get("Price") == "999.00"
+    assert next_day == from_the_base(device)
+
+
+def _no_good_built(monkeypatch):
+    def refuse(**kwargs):
+        raise AssertionError("a Good was built from the base")
+    monkeypatch.setattr(price_list, "_goods_text", refuse)
+
+
+@pytest.mark.parametrize("shape", [OfflineDevice.GoodsShape.POSITIONS, OfflineDevice.GoodsShape.NESTED])
+def test_a_repricing_and_a_days_stock_rebuild_no_good_and_go_out_right(demo, monkeypatch, shape):
+    """Prices and balances are slots in a cached Good: a chain-wide repricing (item, characteristic and pack
+    prices) and new balances reach every position, byte for byte the list built from the base, and no Good is
+    built again."""
+    device = one_package(demo["device"])
+    device.goods_shape = shape
+    device.save()
+    # A characteristic with a price of its own, and a pack of 1.5 on it.
+    characteristic = Characteristic.objects.get(name="Рост 62, белый")
+    Price.objects.create(price_type=PriceType.objects.get(), item=characteristic.item, characteristic=characteristic,
+                         date=dt.date.today() - dt.timedelta(days=1), value=Decimal("10.00"))
+    Pack.objects.create(item=characteristic.item, name="Полторы штуки", coefficient=Decimal("1.5"))
+    ExchangeSettings.objects.update(auto_generate_sku=True)
+    served(device)
+    Price.objects.update(value=F("value") + Decimal("0.01"))
+    StockBalance.objects.update(quantity=F("quantity") + Decimal("1.5"))
+    with monkeypatch.context() as patched:
+        _no_good_built(patched)
+        [repriced] = served(device)
+    assert repriced == from_the_base(device)
+    assert good(repriced, Item.objects.get(article="КМ-30").name).get("Price") == "899.01"
+    # 10.01 a unit × 1.5 is 15.015: written 15.02, half up, as the dataclass writer rounds it.
+    packs = [p for p in etree.fromstring(repriced).iter(N + "Pack") if p.get("Name") == "Полторы штуки"]
+    assert "15.02" in {p.get("Price") for p in packs}
+
+
+def test_an_incremental_list_after_a_price_change_fills_the_cached_goods(demo, monkeypatch):
+    device = demo["device"]
+    served(device)
+    item = Item.objects.get(article="КМ-30")
+    Price.objects.filter(item=item, characteristic=None).update(value=Decimal("123.45"))
+    device.refresh_from_db()
+    assert feed_items_changed(after=device.price_list_watermark) == {item.pk}
+    with monkeypatch.context() as patched:
+        _no_good_built(patched)
+        transfer = transfer_prepare(device=device, full=False)
+        answer = package_next(device=device, transfer_id=str(transfer.pk), restart=False)
+    assert [g.get("Price") for g in etree.fromstring(answer.content).iter(N + "Good")] == ["123.45"]
+
+
+def test_a_tab_in_a_name_is_written_escaped_and_leaves_the_slots_alone(demo):
+    device = one_package(demo["device"])
+    served(device)
+    item = Item.objects.get(article="КМ-30")
+    Item.objects.filter(pk=item.pk).update(name="Кукла\tс\tтабуляцией")
+    [content] = served(device)
+    assert content == from_the_base(device)
+    assert b"\t" not in content and "Кукла&#9;с&#9;табуляцией".encode() in content
+    assert good(content, "Кукла\tс\tтабуляцией").get("Price") == "899.00"
 
 
 def test_a_good_changed_during_a_transfer_goes_out_new_and_again_next_time(demo):
@@ -213,7 +287,7 @@ def test_a_good_changed_during_a_transfer_goes_out_new_and_again_next_time(demo)
     puree = [good(c, item.name) for c in contents if item.name.encode() in c]
     assert [g.get("Price") for g in puree] == ["57.00"]
     device.refresh_from_db()
-    assert feed_changed(kind=ITEM, after=device.price_list_watermark) == {item.pk}
+    assert feed_items_changed(after=device.price_list_watermark) == {item.pk}
 
 
 def goods_of(contents: list[bytes]) -> list[bytes]:

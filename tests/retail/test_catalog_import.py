@@ -6,8 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from common.ru import money_text
-from offline_exchange.feed_sql import ITEM
-from offline_exchange.services.feed import feed_changed, feed_high_water
+from offline_exchange.services.feed import feed_high_water, feed_items_changed
 from retail.models import Item, Price
 from retail.services.catalog import catalog_export, catalog_import
 
@@ -29,7 +28,7 @@ def test_new_items_are_created_and_reach_the_feed(demo):
     assert outcome.ok and outcome.new == 2, outcome.errors
     pear = Item.objects.get(name="Груши вес.")
     assert pear.is_weight and pear.base_unit.okei_code == "166" and pear.group.name == "Детское питание"
-    assert set(Item.objects.filter(pk__in=feed_changed(kind=ITEM, after=before)).values_list("name", flat=True)) == {
+    assert set(Item.objects.filter(pk__in=feed_items_changed(after=before)).values_list("name", flat=True)) == {
         "Мяч футбольный", "Груши вес."}
 
 

@@ -7,9 +7,8 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
-from offline_exchange.feed_sql import ITEM
 from offline_exchange.models import SkuCode
-from offline_exchange.services.feed import feed_changed, feed_high_water
+from offline_exchange.services.feed import feed_high_water, feed_items_changed
 from retail.models import (
     AccountingSettings,
     Counterparty,
@@ -180,7 +179,7 @@ def test_stock_control_keeps_the_report_unposted_with_the_reason(demo):
 def test_posting_puts_the_goods_in_the_change_feed(demo):
     mark = feed_high_water()
     upload(demo["device"], xml(seed_shift(demo)))
-    changed = feed_changed(kind=ITEM, after=mark)
+    changed = feed_items_changed(after=mark)
     assert set(Item.objects.filter(pk__in=changed).values_list("article", flat=True)) == {"79052", "П-0780"}
 
 
@@ -270,7 +269,7 @@ def test_price_setting_writes_dated_prices_and_unposting_removes_them(demo):
     mark = feed_high_water()
     document_post(document=doc)
     assert Price.objects.filter(item=ball, date=WHEN.date(), value=D("155.50")).count() == 1
-    assert ball.pk in feed_changed(kind=ITEM, after=mark)
+    assert ball.pk in feed_items_changed(after=mark)
     document_post(document=doc)
     assert Price.objects.filter(item=ball, date=WHEN.date()).count() == 1
     document_unpost(document=doc)
