@@ -35,7 +35,6 @@ from offline_exchange.models import (
     Transfer,
 )
 from offline_exchange.services import sales
-from offline_exchange.services.feed import rule_state
 from offline_exchange.services.goods_cache import goods_block_memory
 from offline_exchange.services.sales import post_docs
 from offline_exchange.services.sku import sku_generate_for_rule
@@ -627,16 +626,18 @@ def price_import_measure(*, goods: int) -> dict:
 
 
 def incremental_after_repricing_measure() -> dict:
-    """The next incremental list of one register after the repricing: every Good changed (built again); and
-    the lxml limit of the same documents (median of 5), measured in the same process after it."""
-    from django.utils import timezone
+    """The next incremental list of one register after a chain-wide repricing, as a chain lives it: the
+    register has had its full list (untimed: the Goods and blocks its variant has in the cache), then every
+    retail price is raised in one statement, and its next list carries every Good of the catalog with its
+    new price; and the lxml limit of the same documents (median of 5), measured in the same process after it."""
+    from django.db import transaction
+    from django.db.models import F
 
 
     device = OfflineDevice.objects.select_related("rule__warehouse__store").get(device_id=DEVICE_ID)
-    # As if the register had received its full list before the repricing (its position is the feed's start).
-    OfflineDevice.objects.filter(pk=device.pk).update(
-        price_list_delivered_at=timezone.now(), price_list_watermark=0, price_list_on=date.today(),
-        price_list_rule_state=rule_state(device))
+    _transfer_once(device, full=True)
+    with transaction.atomic():
+        Price.objects.update(value=F("value") + Decimal("1.00"))
     figures = transfer_measure(full=False, with_limit=True, limit_repeat=5)
     return asdict(figures)
 

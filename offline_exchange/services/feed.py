@@ -71,14 +71,18 @@ def feed_item_versions(*, item_ids: list[int] | None) -> dict[int, int]:
     not its prices and balances, which the cached Goods leave as slots); items never changed since the feed
     began have none: 0. Compaction keeps every item's last such row, so an item's version only ever grows."""
     table = _table()
-    # In the feed's order, so that each item's last row is the one its key keeps.
+    # In the order of the feed's index (kind, object_id, id), read without a sort: each item's rows by id, so
+    # that its last row is the one its key keeps. SQLite has no hash aggregate (see above): it takes each
+    # item's last row as it walks that index, and a catalog just loaded has several rows an item.
+    select = ("SELECT object_id, MAX(id) FROM {table} WHERE kind = %s{items} GROUP BY object_id"
+              if connection.vendor == "sqlite" else
+              "SELECT object_id, id FROM {table} WHERE kind = %s{items} ORDER BY object_id, id")
     if item_ids is None:
-        return dict(fetch_rows(f"SELECT object_id, id FROM {table} WHERE kind = %s ORDER BY id", [ITEM]))
+        return dict(fetch_rows(select.format(table=table, items=""), [ITEM]))
     found: dict[int, int] = {}
     for chunk in chunks(sorted(set(item_ids))):
         items, params = id_condition("object_id", chunk)
-        found.update(fetch_rows(f"SELECT object_id, id FROM {table} WHERE kind = %s AND {items} ORDER BY id",
-                                [ITEM, *params]))
+        found.update(fetch_rows(select.format(table=table, items=f" AND {items}"), [ITEM, *params]))
     return found
 
 

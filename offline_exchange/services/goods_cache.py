@@ -193,9 +193,13 @@ def goods_block_current(alias: str) -> str:
     at once; otherwise the feed's rows of the span's items are looked at (a catalog just loaded has
     several rows an item until compaction)."""
     feed = connection.ops.quote_name(ChangeFeedEntry._meta.db_table)
-    return (f"(COALESCE((SELECT MAX(id) FROM {feed}), 0) <= {alias}.seq OR NOT EXISTS (SELECT 1 FROM {feed} f "
-            f"WHERE f.kind IN ({ITEM}, {VALUES}) AND f.id > {alias}.seq "
-            f"AND f.object_id BETWEEN {alias}.first_item_id AND {alias}.last_item_id))")
+
+    def none_of(kind: int) -> str:
+        return (f"NOT EXISTS (SELECT 1 FROM {feed} f WHERE f.kind = {kind} AND f.id > {alias}.seq "
+                f"AND f.object_id BETWEEN {alias}.first_item_id AND {alias}.last_item_id)")
+    # Prices and balances first: after a repricing every block has such a row at once, while an item's
+    # older ITEM rows (a catalog just loaded has several an item) are walked before the answer is no.
+    return f"(COALESCE((SELECT MAX(id) FROM {feed}), 0) <= {alias}.seq OR ({none_of(VALUES)} AND {none_of(ITEM)}))"
 
 
 def goods_blocks_usable(*, variant_key: str, keys: list[str], on: date) -> set[str]:
@@ -234,15 +238,18 @@ def goods_block_store(*, variant_key: str, item_ids: list[int], goods: dict[int,
     table = connection.ops.quote_name(CachedGoodsBlock._meta.db_table)
     ends = [valid_until for _content, valid_until in goods.values() if valid_until is not None]
     content = b"".join(goods[item_id][0] for item_id in item_ids)
+    key, digest = goods_block_key(pack_ids(item_ids)), goods_block_digest(content)
     execute_many(
         f"INSERT INTO {table} (variant_id, key, digest, first_item_id, last_item_id, content, valid_until, used_on, "
         f"seq) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (variant_id, key) DO UPDATE SET "
         f"digest = excluded.digest, content = excluded.content, first_item_id = excluded.first_item_id, "
         f"last_item_id = excluded.last_item_id, valid_until = excluded.valid_until, used_on = excluded.used_on, "
         f"seq = excluded.seq",
-        [(variant_key, goods_block_key(pack_ids(item_ids)), goods_block_digest(content), min(item_ids), max(item_ids),
-          content, connection.ops.adapt_datefield_value(min(ends, default=None)),
-          connection.ops.adapt_datefield_value(on), seq)])
+        [(variant_key, key, digest, min(item_ids), max(item_ids), content,
+          connection.ops.adapt_datefield_value(min(ends, default=None)), connection.ops.adapt_datefield_value(on), seq)])
+    # The package it was written for is claimed next, in this process as a rule: its bytes need not travel back.
+    # Only a claim that reads this digest from the database is served them (a rolled-back write is never named).
+    goods_block_memory().put(variant_key=variant_key, key=key, digest=digest, content=content)
 
 
 def goods_block_digest(content: bytes) -> str:

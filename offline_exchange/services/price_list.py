@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from decimal import Context as DecimalContext
-from decimal import Decimal
 from operator import itemgetter
 from typing import Any, Iterable, Iterator
 
-from django.db import transaction
-from django.db.models import Min, Sum
+from django.db import connection, transaction
 
-from common.money import to_money, to_quantity
+from common.money import GRAM, KOPECK, to_money, to_quantity
 from offline_exchange.format.builders import BuildError, refuse_not_xml
 from offline_exchange.format.codes import position_code
 from offline_exchange.format.documents import (
@@ -36,7 +35,7 @@ from offline_exchange.format.goods_text import (
 )
 from offline_exchange.format.versions import FormatVersion, get_format, held_back_text, refusal
 from offline_exchange.models import ExchangeSettings, OfflineDevice, SkuCode
-from offline_exchange.services.batching import chunks, fetch_rows, of_items
+from offline_exchange.services.batching import chunks, fetch_rows, id_condition, of_items
 from offline_exchange.services.feed import Scope, feed_high_water, feed_item_versions, position_in_scopes
 from offline_exchange.services.goods_cache import (
     goods_block_key,
@@ -69,31 +68,55 @@ class CollectedPriceList:
         self.left_out = left_out
 
 
+# The reads of prices and balances run per package of every list (the slots of its Goods): raw rows by id
+# range, as the cache's reads; the ORM's compiling of them cost as much as the reading.
 def _latest_prices(price_type_id: int | None, item_ids: list[int], on: date) -> dict[tuple[int, int | None], Decimal]:
     prices: dict[tuple[int, int | None], Decimal] = {}
     if price_type_id is None:
         return prices
+    table = connection.ops.quote_name(Price._meta.db_table)
     for chunk in chunks(item_ids):
-        rows = _rows(
-            Price.objects.filter(price_type_id=price_type_id, date__lte=on, **of_items("item_id", chunk))
-            .order_by("item_id", "characteristic_id", "date", "id")
-            .values_list("item_id", "characteristic_id", "value")
-        )
+        items, params = id_condition("item_id", chunk)
+        rows = fetch_rows(f"SELECT item_id, characteristic_id, value FROM {table} WHERE price_type_id = %s "
+                          f"AND date <= %s AND {items} ORDER BY item_id, characteristic_id, date, id",
+                          [price_type_id, connection.ops.adapt_datefield_value(on), *params])
         for item_id, ch_id, value in rows:
             prices[(item_id, ch_id)] = value  # later dates overwrite earlier ones
     return {key: _decimal(value) for key, value in prices.items()}
 
 
-def _balances(warehouse_id: int, item_ids: list[int]) -> dict[tuple[int, int | None], Decimal]:
-    balances: dict[tuple[int, int | None], Decimal] = {}
+def _prices_and_next_dates(price_type_id: int | None, item_ids: list[int], on: date
+                           ) -> tuple[dict[tuple[int, int | None], Decimal], dict[int, date]]:
+    """`_latest_prices` and `_next_price_dates` in one read: the slots of every package's Goods need both."""
+    prices: dict[tuple[int, int | None], Decimal] = {}
+    found: dict[int, date] = {}
+    if price_type_id is None:
+        return prices, found
+    table = connection.ops.quote_name(Price._meta.db_table)
+    today = connection.ops.adapt_datefield_value(on)
     for chunk in chunks(item_ids):
-        rows = _rows(
-            StockBalance.objects.filter(warehouse_id=warehouse_id, **of_items("item_id", chunk))
-            .values("item_id", "characteristic_id").annotate(total=Sum("quantity")).values_list(
-                "item_id", "characteristic_id", "total")
-        )
-        for item_id, ch_id, total in rows:
-            balances[(item_id, ch_id)] = _decimal(total)
+        items, params = id_condition("item_id", chunk)
+        rows = fetch_rows(f"SELECT item_id, characteristic_id, value, date FROM {table} WHERE price_type_id = %s "
+                          f"AND {items} ORDER BY item_id, characteristic_id, date, id", [price_type_id, *params])
+        for item_id, ch_id, value, day in rows:
+            # SQLite's raw rows give the date as ISO text, compared as such; PostgreSQL's a date.
+            if (day <= today) if isinstance(day, str) else (day <= on):
+                prices[(item_id, ch_id)] = value  # later dates overwrite earlier ones
+            elif item_id not in found or day < found[item_id]:
+                found[item_id] = day  # the item's next price day, of any of its characteristics too
+    return ({key: _decimal(value) for key, value in prices.items()},
+            {item_id: date.fromisoformat(day) if isinstance(day, str) else day for item_id, day in found.items()})
+
+
+def _balances(warehouse_id: int, item_ids: list[int]) -> dict[tuple[int, int | None], Decimal]:
+    # One row per warehouse, item and characteristic (stock_balance_unique).
+    balances: dict[tuple[int, int | None], Decimal] = {}
+    table = connection.ops.quote_name(StockBalance._meta.db_table)
+    for chunk in chunks(item_ids):
+        items, params = id_condition("item_id", chunk)
+        for item_id, ch_id, quantity in fetch_rows(f"SELECT item_id, characteristic_id, quantity FROM {table} "
+                                                   f"WHERE warehouse_id = %s AND {items}", [warehouse_id, *params]):
+            balances[(item_id, ch_id)] = _decimal(quantity)
     return balances
 
 
@@ -114,13 +137,18 @@ def price_day() -> date:
 
 
 def _next_price_dates(price_type_id: int | None, item_ids: list[int], on: date) -> dict[int, date]:
-    """The day each item's next dated price comes into force (its cached Good is used until then)."""
+    """The day each item's next dated price comes into force (its Goods as written today are right until then)."""
     found: dict[int, date] = {}
     if price_type_id is None:
         return found
+    table = connection.ops.quote_name(Price._meta.db_table)
     for chunk in chunks(item_ids):
-        found.update(Price.objects.filter(price_type_id=price_type_id, date__gt=on, **of_items("item_id", chunk))
-                     .values("item_id").annotate(first=Min("date")).values_list("item_id", "first"))
+        items, params = id_condition("item_id", chunk)
+        for item_id, day in fetch_rows(f"SELECT item_id, date FROM {table} WHERE price_type_id = %s AND date > %s "
+                                       f"AND {items}", [price_type_id, connection.ops.adapt_datefield_value(on), *params]):
+            day = date.fromisoformat(day) if isinstance(day, str) else day  # SQLite's raw rows give text
+            if item_id not in found or day < found[item_id]:
+                found[item_id] = day
     return found
 
 
@@ -144,6 +172,10 @@ class PriceListPlan:
     left_out: list[tuple[int, str, str]] = field(default_factory=list)
     format_label: str = ""
     format_code: int = 0
+    # The items' versions the plan found their cached Goods under, and the feed's position read before them
+    # (`price_list_block_fill`); None when the plan read no versions (every block was usable).
+    versions: dict[int, int] | None = None
+    seq: int = 0
 
     def left_out_text(self, shown: int = 20) -> str:
         """The journal's and the console's words for the goods left out; "" when none."""
@@ -188,11 +220,14 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
         keys = [goods_block_key(pack_ids(ids))
                 for _groups, ids in price_list_parts(groups, selected, per_package) if ids]
         blocks = goods_blocks_usable(variant_key=variant_key, keys=keys, on=on)
+    versions: dict[int, int] | None = None
+    seq = 0
     if blocks is not None and blocks.issuperset(keys):
         # Every Good is cached: a block holds only usable Goods, and goes when any of them does.
         ids, new, kept = selected, [], rows
     else:
-        ids, new, kept = _plan_with_sku(variant_key=variant_key, rows=rows, on=on, every=item_ids is None)
+        seq = feed_high_water()
+        ids, new, kept, versions = _plan_with_sku(variant_key=variant_key, rows=rows, on=on, every=item_ids is None)
     skipped_without_sku = len(selected) - len(ids)
 
     # Checked before the first package is out: what the device's format cannot carry is left out and named,
@@ -211,7 +246,7 @@ def price_list_plan(*, device: OfflineDevice, item_ids: Iterable[int] | None = N
         groups = _groups(set(map(itemgetter(2), kept)))
     return PriceListPlan(full=full, ids=ids, groups=groups, units=units, skipped_without_sku=skipped_without_sku,
                          variant_key=variant_key, uncached=set(new), on=on, blocks=blocks, left_out=left_out,
-                         format_label=fmt.label, format_code=fmt.code)
+                         format_label=fmt.label, format_code=fmt.code, versions=versions, seq=seq)
 
 
 def _plan_rows(*, rule, item_ids: Iterable[int] | None) -> list[tuple]:
@@ -221,16 +256,20 @@ def _plan_rows(*, rule, item_ids: Iterable[int] | None) -> list[tuple]:
     if item_ids is None:
         return fetch_rows(*items_qs.query.sql_with_params())
     rows = []
-    for chunk in chunks(sorted(set(item_ids))):
-        rows.extend(fetch_rows(*items_qs.filter(pk__in=chunk).query.sql_with_params()))
+    wanted = set(item_ids)
+    for chunk in chunks(sorted(wanted)):
+        # By id range where the ids are dense (the list after a chain-wide change names the whole catalog):
+        # an IN list of 2,000 ids cost more to compile than to read.
+        rows.extend(row for row in fetch_rows(*items_qs.filter(**of_items("pk", chunk)).query.sql_with_params())
+                    if row[0] in wanted)
     rows.sort()
     return rows
 
 
 def _plan_with_sku(*, variant_key: str, rows: list[tuple], on: date, every: bool
-                   ) -> tuple[list[int], list[int], list[tuple]]:
+                   ) -> tuple[list[int], list[int], list[tuple], dict[int, int]]:
     """Of these items (`every`: the rule's whole selection), those with an SKU, those of them the cache lacks,
-    and their rows. Items cached under their current version had one when they were cached (a new SKU
+    their rows, and the versions the cache was asked under. Items cached under their current version had one when they were cached (a new SKU
     would have given them another version); the others get one first if the settings generate them."""
     selected = list(map(itemgetter(0), rows))
     versions = feed_item_versions(item_ids=None if every else selected)
@@ -238,7 +277,7 @@ def _plan_with_sku(*, variant_key: str, rows: list[tuple], on: date, every: bool
                                     versions=versions)
     if cached.issuperset(selected):
         # Nothing changed since the Goods were cached.
-        return selected, [], rows
+        return selected, [], rows, versions
     uncached = [pk for pk in selected if pk not in cached]
     if ExchangeSettings.load().auto_generate_sku:
         # Asked of the database first: the positions of the whole catalog are made in Python only for the
@@ -252,7 +291,7 @@ def _plan_with_sku(*, variant_key: str, rows: list[tuple], on: date, every: bool
     with_own = set(uncached) if lacking == set() else sku_items_with_own(item_ids=uncached)
     with_sku = cached.intersection(selected) | with_own
     return ([pk for pk in selected if pk in with_sku], [pk for pk in uncached if pk in with_sku],
-            [row for row in rows if row[0] in with_sku])
+            [row for row in rows if row[0] in with_sku], versions)
 
 
 def _refused(fmt: FormatVersion, ids: list[int]) -> list[tuple[int, str, str]]:
@@ -730,8 +769,8 @@ def goods_values_fill(*, device: OfflineDevice, goods: dict[int, bytes], on: dat
     price_type_id = store.retail_price_type_id if store else None
     ids = sorted(goods)
     balances = _balances(device.rule.warehouse_id, ids) if device.export_balances else {}
-    values = _Values(prices=_latest_prices(price_type_id, ids, on), balances=balances,
-                     item_balances=_item_balances(balances), next_dates=_next_price_dates(price_type_id, ids, on),
+    prices, next_dates = _prices_and_next_dates(price_type_id, ids, on)
+    values = _Values(prices=prices, balances=balances, item_balances=_item_balances(balances), next_dates=next_dates,
                      per_position=device.goods_shape == OfflineDevice.GoodsShape.POSITIONS)
     return {item_id: (_slots_fill(item_id, text, values), values.next_dates.get(item_id))
             for item_id, text in goods.items()}
@@ -744,6 +783,13 @@ def _slots_fill(item_id: int, text: bytes, values: _Values) -> bytes:
     if len(parts) == 1:
         return text
     item_price, item_balance = values.prices.get((item_id, None)), values.item_balances.get(item_id)
+    if len(parts) == 3 and not parts[1]:
+        # Most items are one position, its slot the item's own: `price_balance_text` of `_money_or_none` and
+        # `_positive` written out, as every Good of a chain-wide list goes through here.
+        text = f' Price="{item_price.quantize(KOPECK, ROUND_HALF_UP):.2f}"' if item_price is not None else ""
+        if item_balance is not None and item_balance > 0:
+            text += f' Balance="{item_balance.quantize(GRAM, ROUND_HALF_UP):.3f}"'
+        return b"".join((parts[0], text.encode(), parts[2]))
     for at in range(1, len(parts), 2):
         characteristic, _colon, coefficient = parts[at].decode().partition(":")
         price, balance = _position_values(item_id, int(characteristic) if characteristic else None, item_price,
@@ -798,15 +844,23 @@ def price_list_positions_serialized(*, device: OfflineDevice, positions: dict[in
     return [text for text, _until in goods_values_fill(device=device, goods=goods, on=on).values()]
 
 
-def price_list_block_fill(*, device: OfflineDevice, ids: list[int], on: date) -> bool:
-    """Join the cached Goods of a package's items into its block; False when one of them is not cached
-    under its current version (changed since it was): the package is then served Good by Good."""
+def price_list_block_fill(*, device: OfflineDevice, ids: list[int], on: date, versions: dict[int, int] | None = None,
+                          seq: int = 0) -> bool:
+    """Join the cached Goods of a package's items into its block, their slots filled; False when one of them
+    is not cached under its version (changed since it was): the package is then served Good by Good.
+
+    The versions are read now, or are the plan's (`PriceListPlan.versions`) with the feed's position `seq`
+    read before them: a change since makes the block one its claim finds stale (a feed row in its span above
+    `seq`), and the package goes Good by Good. A block is never taken as current with an older Good in it;
+    a chain-wide list does not read every item's version twice."""
     variant_key = goods_cache_key(device=device)
     with transaction.atomic():
         goods_cache_fill_lock(variant_key=variant_key)
-        seq = feed_high_water()
-        return _block_store(device=device, variant_key=variant_key, ids=ids, built={}, on=on,
-                            versions=feed_item_versions(item_ids=ids), seq=seq)
+        if versions is None:
+            seq = feed_high_water()
+            versions = feed_item_versions(item_ids=ids)
+        return _block_store(device=device, variant_key=variant_key, ids=ids, built={}, on=on, versions=versions,
+                            seq=seq)
 
 
 def price_list_package_goods(*, device: OfflineDevice, item_ids: bytes) -> list[bytes]:

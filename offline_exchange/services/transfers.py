@@ -221,7 +221,7 @@ def transfer_build(*, transfer_id: UUID) -> None:
                     return
                 price_list_cache_fill(device=device, ids=missing, on=plan.on, block=ids if without_block else None)
             elif without_block:
-                price_list_block_fill(device=device, ids=ids, on=plan.on)
+                price_list_block_fill(device=device, ids=ids, on=plan.on, versions=plan.versions, seq=plan.seq)
             pending.append(TransferPackage(
                 transfer_id=transfer.pk, number=number, item_ids=packed[number - 1], positions=positions,
                 head=build_price_list_package_head(
