@@ -487,7 +487,7 @@ def test_incremental_list_carries_only_the_rules_goods(demo):
 
 
 def test_the_feeds_reads_leave_distinct_rows_to_python_and_give_the_same_answers(demo):
-    """No DISTINCT or GROUP BY over the feed: PostgreSQL's hash aggregate over a large range can explode into
+    """No DISTINCT or GROUP BY over the feed on PostgreSQL: its hash aggregate over a large range can explode into
     hundreds of thousands of batches when its statistics lag (a 0.4 s read took 6 minutes after a chain-wide
     repricing). The answers are what an aggregate gives: each item once, its last position its version."""
     device = listed(demo["device"])
@@ -503,7 +503,13 @@ def test_the_feeds_reads_leave_distinct_rows_to_python_and_give_the_same_answers
     feed = ChangeFeedEntry._meta.db_table
     reads = [query["sql"] for query in queries.captured_queries if feed in query["sql"]]
     assert len(reads) == 4
-    assert not [sql for sql in reads if "DISTINCT" in sql.upper() or "GROUP BY" in sql.upper()]
+    # SQLite plans no hash aggregate: an item's last row is taken as its index is walked (a catalog just loaded
+    # has several rows an item); its other reads stay plain too.
+    aggregated = [sql for sql in reads if "DISTINCT" in sql.upper() or "GROUP BY" in sql.upper()]
+    if connection.vendor == "sqlite":
+        assert len(aggregated) == 2 and all("MAX(id)" in sql and "kind = 1 " in sql for sql in aggregated)
+    else:
+        assert not aggregated
     assert changed == {item.pk} and set(positions) == {item.pk}
     expected = dict(ChangeFeedEntry.objects.filter(kind=ITEM).values("object_id").annotate(last=Max("id"))
                     .values_list("object_id", "last"))
