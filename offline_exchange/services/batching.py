@@ -19,6 +19,16 @@ def _dense(chunk: list[int]) -> bool:
     return max(chunk) - min(chunk) < 2 * len(chunk)
 
 
+def id_ranges(ids: list[int]) -> Iterator[list[int]]:
+    """Sorted ids in chunks for `id_condition`: all of them at once when they are dense (one id range, however
+    many: the list after a chain-wide change names the whole catalog, and fifty reads of a range each cost
+    fifty round trips), else `CHUNK` at a time."""
+    if ids and _dense(ids):
+        yield ids
+    else:
+        yield from chunks(ids)
+
+
 def of_items(field: str, chunk: list[int]) -> dict:
     """ORM filter for rows of these items (see `_dense`)."""
     if _dense(chunk):

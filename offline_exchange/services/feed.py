@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from offline_exchange.feed_sql import ITEM, ITEM_KINDS, ORDER
 from offline_exchange.models import ChangeFeedEntry, ChangeFeedState, OfflineDevice
-from offline_exchange.services.batching import chunks, fetch_rows, id_condition
+from offline_exchange.services.batching import chunks, fetch_rows, id_condition, id_ranges
 from retail.models import Price
 
 
@@ -80,7 +80,7 @@ def feed_item_versions(*, item_ids: list[int] | None) -> dict[int, int]:
     if item_ids is None:
         return dict(fetch_rows(select.format(table=table, items=""), [ITEM]))
     found: dict[int, int] = {}
-    for chunk in chunks(sorted(set(item_ids))):
+    for chunk in id_ranges(sorted(set(item_ids))):
         items, params = id_condition("object_id", chunk)
         found.update(fetch_rows(select.format(table=table, items=f" AND {items}"), [ITEM, *params]))
     return found

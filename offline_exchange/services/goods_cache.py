@@ -37,7 +37,7 @@ from django.db import connection, transaction
 
 from offline_exchange.feed_sql import ITEM, VALUES
 from offline_exchange.models import CachedGood, CachedGoodsBlock, ChangeFeedEntry, GoodsCacheVariant, OfflineDevice
-from offline_exchange.services.batching import chunks, copy_rows, execute_many, fetch_rows, id_condition
+from offline_exchange.services.batching import chunks, copy_rows, execute_many, fetch_rows, id_condition, id_ranges
 
 # Advisory lock keys (two 32-bit halves): a variant's fills are (_LOCK_CLASS, crc32 of its key) — a collision
 # only makes two variants' fills take turns.
@@ -115,7 +115,7 @@ def goods_cache_usable_ids(*, variant_key: str, item_ids: list[int] | None, on: 
         return {item_id for item_id, seq in fetch_rows(sql, [variant_key, *usable_params])
                 if seq == versions.get(item_id, 0)}
     found: set[int] = set()
-    for chunk in chunks(sorted(set(item_ids))):
+    for chunk in id_ranges(sorted(set(item_ids))):
         items, params = id_condition("item_id", chunk)
         found.update(item_id for item_id, seq in fetch_rows(f"{sql} AND {items}", [variant_key, *usable_params, *params])
                      if seq == versions.get(item_id, 0))
@@ -231,13 +231,12 @@ def goods_block_read(*, variant_key: str, key: str, on: date) -> bytes | None:
     return bytes(rows[0][0]) if rows else None
 
 
-def goods_block_store(*, variant_key: str, item_ids: list[int], goods: dict[int, tuple[bytes, date | None]],
-                      on: date, seq: int) -> None:
-    """Write the block of these items (in this order) from their Goods, current at feed position `seq`
-    (read before the Goods were); under `goods_cache_fill_lock`."""
+def goods_block_store(*, variant_key: str, item_ids: list[int], content: bytes, valid_until: date | None, on: date,
+                      seq: int) -> None:
+    """Write the block of these items: their Goods joined in this order (`content`), current at feed position
+    `seq` (read before the Goods and their prices were) and right until `valid_until`; under
+    `goods_cache_fill_lock`."""
     table = connection.ops.quote_name(CachedGoodsBlock._meta.db_table)
-    ends = [valid_until for _content, valid_until in goods.values() if valid_until is not None]
-    content = b"".join(goods[item_id][0] for item_id in item_ids)
     key, digest = goods_block_key(pack_ids(item_ids)), goods_block_digest(content)
     execute_many(
         f"INSERT INTO {table} (variant_id, key, digest, first_item_id, last_item_id, content, valid_until, used_on, "
@@ -246,7 +245,7 @@ def goods_block_store(*, variant_key: str, item_ids: list[int], goods: dict[int,
         f"last_item_id = excluded.last_item_id, valid_until = excluded.valid_until, used_on = excluded.used_on, "
         f"seq = excluded.seq",
         [(variant_key, key, digest, min(item_ids), max(item_ids), content,
-          connection.ops.adapt_datefield_value(min(ends, default=None)), connection.ops.adapt_datefield_value(on), seq)])
+          connection.ops.adapt_datefield_value(valid_until), connection.ops.adapt_datefield_value(on), seq)])
     # The package it was written for is claimed next, in this process as a rule: its bytes need not travel back.
     # Only a claim that reads this digest from the database is served them (a rolled-back write is never named).
     goods_block_memory().put(variant_key=variant_key, key=key, digest=digest, content=content)

@@ -35,7 +35,7 @@ from offline_exchange.format.goods_text import (
 )
 from offline_exchange.format.versions import FormatVersion, get_format, held_back_text, refusal
 from offline_exchange.models import ExchangeSettings, OfflineDevice, SkuCode
-from offline_exchange.services.batching import chunks, fetch_rows, id_condition, of_items
+from offline_exchange.services.batching import chunks, fetch_rows, id_condition, id_ranges, of_items
 from offline_exchange.services.feed import Scope, feed_high_water, feed_item_versions, position_in_scopes
 from offline_exchange.services.goods_cache import (
     goods_block_key,
@@ -257,7 +257,7 @@ def _plan_rows(*, rule, item_ids: Iterable[int] | None) -> list[tuple]:
         return fetch_rows(*items_qs.query.sql_with_params())
     rows = []
     wanted = set(item_ids)
-    for chunk in chunks(sorted(wanted)):
+    for chunk in id_ranges(sorted(wanted)):
         # By id range where the ids are dense (the list after a chain-wide change names the whole catalog):
         # an IN list of 2,000 ids cost more to compile than to read.
         rows.extend(row for row in fetch_rows(*items_qs.filter(**of_items("pk", chunk)).query.sql_with_params())
@@ -269,8 +269,9 @@ def _plan_rows(*, rule, item_ids: Iterable[int] | None) -> list[tuple]:
 def _plan_with_sku(*, variant_key: str, rows: list[tuple], on: date, every: bool
                    ) -> tuple[list[int], list[int], list[tuple], dict[int, int]]:
     """Of these items (`every`: the rule's whole selection), those with an SKU, those of them the cache lacks,
-    their rows, and the versions the cache was asked under. Items cached under their current version had one when they were cached (a new SKU
-    would have given them another version); the others get one first if the settings generate them."""
+    their rows, and the versions the cache was asked under. Items cached under their current version had one
+    when they were cached (a new SKU would have given them another version); the others get one first if the
+    settings generate them."""
     selected = list(map(itemgetter(0), rows))
     versions = feed_item_versions(item_ids=None if every else selected)
     cached = goods_cache_usable_ids(variant_key=variant_key, item_ids=None if every else selected, on=on,
@@ -760,36 +761,45 @@ class _Values:
     per_position: bool
 
 
+def _values_read(*, device: OfflineDevice, ids: list[int], on: date) -> _Values:
+    """The prices of the device's store in force on day `on`, the balances of its warehouse, and the items'
+    next price days, read now."""
+    store = device.rule.warehouse.store
+    balances = _balances(device.rule.warehouse_id, ids) if device.export_balances else {}
+    prices, next_dates = _prices_and_next_dates(store.retail_price_type_id if store else None, ids, on)
+    return _Values(prices=prices, balances=balances, item_balances=_item_balances(balances), next_dates=next_dates,
+                   per_position=device.goods_shape == OfflineDevice.GoodsShape.POSITIONS)
+
+
 def goods_values_fill(*, device: OfflineDevice, goods: dict[int, bytes], on: date
                       ) -> dict[int, tuple[bytes, date | None]]:
-    """These items' Goods (`_goods_text`, cached or just built) with their slots filled with the prices of
-    the device's store in force on day `on` and the balances of its warehouse, read now; and the day each
-    stops being right. In the order of `goods`."""
-    store = device.rule.warehouse.store
-    price_type_id = store.retail_price_type_id if store else None
-    ids = sorted(goods)
-    balances = _balances(device.rule.warehouse_id, ids) if device.export_balances else {}
-    prices, next_dates = _prices_and_next_dates(price_type_id, ids, on)
-    values = _Values(prices=prices, balances=balances, item_balances=_item_balances(balances), next_dates=next_dates,
-                     per_position=device.goods_shape == OfflineDevice.GoodsShape.POSITIONS)
-    return {item_id: (_slots_fill(item_id, text, values), values.next_dates.get(item_id))
+    """These items' Goods (`_goods_text`, cached or just built) with their slots filled (`_values_read`), and
+    the day each stops being right. In the order of `goods`."""
+    values = _values_read(device=device, ids=sorted(goods), on=on)
+    return {item_id: (b"".join(_slots_fill(item_id, text, values)), values.next_dates.get(item_id))
             for item_id, text in goods.items()}
 
 
-def _slots_fill(item_id: int, text: bytes, values: _Values) -> bytes:
-    """One item's Goods with each slot replaced by its position's Price and Balance attributes, worked out
-    as the dataclass writer does (`_ItemPositions.values`, `pack_values`)."""
+def _slots_fill_all(ids: list[int], goods: dict[int, bytes], values: _Values) -> bytes:
+    """The Goods of these items joined in this order, their slots filled: a package's block."""
+    return b"".join([part for pk in ids for part in _slots_fill(pk, goods[pk], values)])
+
+
+def _slots_fill(item_id: int, text: bytes, values: _Values) -> list[bytes]:
+    """One item's Goods, in parts, each slot replaced by its position's Price and Balance attributes worked
+    out as the dataclass writer does (`_ItemPositions.values`, `pack_values`)."""
     parts = text.split(SLOT_BYTES)
     if len(parts) == 1:
-        return text
+        return parts
     item_price, item_balance = values.prices.get((item_id, None)), values.item_balances.get(item_id)
     if len(parts) == 3 and not parts[1]:
         # Most items are one position, its slot the item's own: `price_balance_text` of `_money_or_none` and
-        # `_positive` written out, as every Good of a chain-wide list goes through here.
-        text = f' Price="{item_price.quantize(KOPECK, ROUND_HALF_UP):.2f}"' if item_price is not None else ""
+        # `_positive` written out, as every Good of a chain-wide list comes through here.
+        written = f' Price="{item_price.quantize(KOPECK, ROUND_HALF_UP):.2f}"' if item_price is not None else ""
         if item_balance is not None and item_balance > 0:
-            text += f' Balance="{item_balance.quantize(GRAM, ROUND_HALF_UP):.3f}"'
-        return b"".join((parts[0], text.encode(), parts[2]))
+            written += f' Balance="{item_balance.quantize(GRAM, ROUND_HALF_UP):.3f}"'
+        parts[1] = written.encode()
+        return parts
     for at in range(1, len(parts), 2):
         characteristic, _colon, coefficient = parts[at].decode().partition(":")
         price, balance = _position_values(item_id, int(characteristic) if characteristic else None, item_price,
@@ -799,7 +809,7 @@ def _slots_fill(item_id: int, text: bytes, values: _Values) -> bytes:
         else:
             price, balance = _money_or_none(price), _positive(balance)
         parts[at] = price_balance_text(price, balance).encode()
-    return b"".join(parts)
+    return parts
 
 
 def _block_store(*, device: OfflineDevice, variant_key: str, ids: list[int], built: dict[int, bytes], on: date,
@@ -811,8 +821,11 @@ def _block_store(*, device: OfflineDevice, variant_key: str, ids: list[int], bui
             variant_key=variant_key, item_ids=rest, on=on, versions=versions).items())
     if any(pk not in goods for pk in ids):
         return False
-    goods_block_store(variant_key=variant_key, item_ids=ids, goods=goods_values_fill(device=device, goods=goods, on=on),
-                      on=on, seq=seq)
+    values = _values_read(device=device, ids=ids, on=on)
+    wanted = set(ids)
+    goods_block_store(variant_key=variant_key, item_ids=ids, content=_slots_fill_all(ids, goods, values), on=on,
+                      seq=seq, valid_until=min((day for pk, day in values.next_dates.items() if pk in wanted),
+                                               default=None))
     return True
 
 
