@@ -686,3 +686,35 @@ def test_a_change_racing_a_block_fill_never_leaves_a_stale_block(demo, monkeypat
     [content] = served(device)
     assert good(content, item.name).get("Price") == "445.00"
     assert content == from_the_base(device)
+
+
+@pytest.mark.parametrize("change", ["name", "price"])
+def test_a_change_between_the_plan_and_a_block_fill_leaves_the_block_unused(demo, monkeypatch, change):
+    """A chain-wide list fills its blocks under the versions its plan read, with the feed's position read before
+    them: an item changed after the plan makes its package's block one the claim finds stale, and the package
+    goes out Good by Good, new."""
+    device = one_package(demo["device"])
+    served(device)
+    Price.objects.update(value=F("value") + Decimal("1.00"))  # every block stale, every Good cached
+    item = Item.objects.get(article="КД-12")
+    fill = price_list.price_list_block_fill
+
+    def changed_first(**kwargs):
+        if change == "name":
+            Item.objects.filter(pk=item.pk).update(name="Кубики после плана")
+        else:
+            Price.objects.filter(item=item, characteristic=None).update(value=Decimal("445.00"))
+        assert kwargs["versions"] is not None  # the plan's
+        return fill(**kwargs)
+
+    monkeypatch.setattr(price_list, "price_list_block_fill", changed_first)
+    monkeypatch.setattr("offline_exchange.services.transfers.price_list_block_fill", changed_first)
+    device.refresh_from_db()
+    transfer = transfer_prepare(device=device, full=False)
+    answer = package_next(device=device, transfer_id=str(transfer.pk), restart=False)
+    goods = {g.get("UUID"): g for g in etree.fromstring(answer.content).iter(N + "Good")}
+    ours = goods[str(item.uuid)]
+    if change == "name":
+        assert ours.get("Name") == "Кубики после плана"
+    else:
+        assert ours.get("Price") == "445.00"
