@@ -29,16 +29,18 @@ def test_sqlite_has_no_prepare_threshold():
     assert "prepare_threshold" not in database_options("sqlite:////tmp/settings-test.sqlite3", DB_PREPARE_THRESHOLD=None)
 
 
-def test_a_sqlite_connection_writes_with_wal_and_a_page_cache_for_a_big_shift(tmp_path):
+def test_a_sqlite_connection_writes_with_wal_a_page_cache_for_a_big_shift_and_big_pages(tmp_path):
     # Each connection's own settings, read back from SQLite: a shift of 100,000 checks is one transaction of
     # some 400,000 rows, its pages kept in a 64 MB cache rather than SQLite's 2 MB.
+    # A new database has 16 KB pages: a price list's blocks are rows of half a megabyte.
     code = ("import django; django.setup(); from django.db import connection; c = connection.cursor(); "
-            "print([c.execute(f'PRAGMA {name}').fetchone()[0] for name in ('journal_mode', 'cache_size')])")
+            "c.execute('CREATE TABLE t (x)'); "
+            "print([c.execute(f'PRAGMA {name}').fetchone()[0] for name in ('journal_mode', 'cache_size', 'page_size')])")
     environment = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path}/settings.sqlite3",
                        DJANGO_SETTINGS_MODULE="config.settings")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, check=True, capture_output=True,
                          text=True).stdout
-    assert json.loads(out.replace("'", '"')) == ["wal", -65536]
+    assert json.loads(out.replace("'", '"')) == ["wal", -65536, 16384]
 
 
 def settings_of(**env: str | None) -> dict:
