@@ -472,9 +472,10 @@ class GoodsCacheVariant(models.Model):
 class CachedGood(models.Model):
     """One item's Good element, serialized as it stands in a price list of its variant.
 
-    Written when a price list needs it and the item has none; used while `seq` is still the item's last
-    change in the feed (`ChangeFeedEntry`) and until `valid_until`, the day the item's next dated price
-    comes into force (the price in force is part of its key)."""
+    Written when a price list needs it and the item has none, with slots for its positions' prices and
+    balances (filled when a list is written); used while `seq` is still the item's last `ITEM` change in the
+    feed (`ChangeFeedEntry`). `valid_until` is empty for such Goods (no price is written in them); a row
+    with a day is used until that day."""
 
     # No foreign keys in the database (the ORM still deletes an item's rows with it): checking two of them
     # for every row written costs a first full list of 100,000 goods a second, and a row whose item is
@@ -501,9 +502,10 @@ class CachedGoodsBlock(models.Model):
     of its variant holds is served by reading one row instead of a row per Good.
 
     `key` names the item list (a hash of its packed ids), so registers whose packages hold the same
-    items share the blocks. A block is used while no item in `first_item`…`last_item` has a change in
-    the feed above `seq` (the feed's position read before its Goods were), until `valid_until` (the
-    earliest of its Goods'), and forgotten a week after the last transfer that used it (a catalog whose
+    items share the blocks. A block holds its Goods with prices and balances filled in. It is used while no
+    item in `first_item`…`last_item` has a change in the feed above `seq` (the feed's position read before
+    its Goods and their prices were), until `valid_until` (the first day one of its items' next dated
+    prices comes into force), and forgotten a week after the last transfer that used it (a catalog whose
     package boundaries moved)."""
 
     variant = models.ForeignKey(GoodsCacheVariant, verbose_name="Вариант", on_delete=models.CASCADE, related_name="blocks", db_index=False,

@@ -1,9 +1,10 @@
 """Goods written as text straight from an item's values, byte for byte what the tree builder
 (`builders.price_list_element`) and `builders.good_fragments` write for the same Goods.
 
-Why a second writer: a first full list, and the incremental list after a chain-wide repricing, write
-every Good of the catalog; making a `GoodData` per Good only to turn it into text cost more than
-reading the catalog. Here what every Good of an item repeats (its attributes after the name, its
+Why a second writer: a first full list writes every Good of the catalog; making a `GoodData` per Good
+only to turn it into text cost more than reading the catalog. The service gives it a slot (`SLOT`) for
+each position's Price and Balance, so the Goods it writes are cached whatever the prices and filled
+when a list is written. Here what every Good of an item repeats (its attributes after the name, its
 flags, its Alcohol element) is written once per item (`item`), and each position's Good is one
 f-string around it (`good`). The walk over an item's positions is the service's, shared with the
 dataclass writer: it calls `item`, `barcodes`, `pack`, `characteristic` and `good` of either writer.

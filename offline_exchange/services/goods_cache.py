@@ -1,13 +1,16 @@
 """Goods kept pre-serialized: the price list's Goods are written once per item and variant and
 spliced into every package that carries them (PROTOCOL §5.1, «Ours»).
 
-A cached Good is keyed by what its bytes depend on: its variant (format, price type, balances'
-warehouse, groups flag), its item, the item's version — the item's last position in the change feed,
-which the database's triggers append to at every write of anything the Good is made of — and the price
-in force (`valid_until`, the day the item's next dated price comes into force). A change gives the
-item a new version, so the Good under the old key is simply never read again: nothing has to remove
-it, and no write path has to remember anything. A block (a package's Goods joined) records the feed's
-position read before its Goods were; it is used while no item in its span has a change above it.
+A cached Good holds slots for its positions' prices and balances (filled when a list is written, see
+`price_list.goods_values_fill`) and is keyed by what its bytes depend on: its variant (format, price type,
+balances' warehouse, groups flag), its item, and the item's version — the item's last `ITEM` position in
+the change feed, which the database's triggers append to at every write of anything the Good's text is
+made of (prices and balances go in as `VALUES` rows, which are no version). A change gives the item a new
+version, so the Good under the old key is simply never read again: nothing has to remove it, and no write
+path has to remember anything. A block (a package's Goods joined, their slots filled) records the feed's
+position read before its Goods and values were; it is used while no item in its span has a change of
+either kind above it, and until `valid_until` (the day the first of its items' next dated prices comes
+into force).
 
 Why a fill can never store old data under a new key: a fill reads the items' versions *before* it
 reads their data. The feed's rows become visible in the order of their positions (on PostgreSQL the
