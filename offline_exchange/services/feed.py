@@ -207,6 +207,6 @@ def feed_compact(*, now=None) -> int:
 
 
 __all__ = ["FULL_ASKED", "FULL_FIRST", "FULL_RULE", "FULL_SILENT", "feed_changed", "feed_compact",
-           "feed_high_water", "feed_horizon", "feed_item_versions", "feed_items_changed", "orders_changed", "position_in_scopes",
-           "price_list_changed_positions",
+           "feed_high_water", "feed_horizon", "feed_item_versions", "feed_items_changed", "orders_changed",
+           "position_in_scopes", "price_list_changed_positions",
            "price_list_full_reason", "price_list_pending_count", "rule_state"]

@@ -191,10 +191,9 @@ def goods_block_key(packed_ids: bytes | memoryview) -> str:
 
 def goods_block_current(alias: str) -> str:
     """SQL: no item in the block's span has changed since the block's Goods were read, prices and balances
-    included (a block holds them written). Nothing at all
-    above the block's position (the common case, read from the end of the feed's primary key) settles it
-    at once; otherwise the feed's rows of the span's items are looked at (a catalog just loaded has
-    several rows an item until compaction)."""
+    included (a block holds them written). Nothing at all above the block's position (the common case, read
+    from the end of the feed's primary key) settles it at once; otherwise the feed's rows of the span's items
+    are looked at (a catalog just loaded has several rows an item until compaction)."""
     feed = connection.ops.quote_name(ChangeFeedEntry._meta.db_table)
 
     def none_of(kind: int) -> str:

@@ -87,7 +87,8 @@ def _latest_prices(price_type_id: int | None, item_ids: list[int], on: date) -> 
 
 def _prices_and_next_dates(price_type_id: int | None, item_ids: list[int], on: date
                            ) -> tuple[dict[tuple[int, int | None], Decimal], dict[int, date]]:
-    """`_latest_prices` and `_next_price_dates` in one read: the slots of every package's Goods need both."""
+    """The prices in force on day `on` (as `_latest_prices`) and the day each item's next dated price comes into
+    force (its Goods as written today are right until then), in one read: every package's slots need both."""
     prices: dict[tuple[int, int | None], Decimal] = {}
     found: dict[int, date] = {}
     if price_type_id is None:
@@ -134,22 +135,6 @@ def format_tax_rate(rate: str) -> str:
 def price_day() -> date:
     """Prices are in force from the store's calendar day (TIME_ZONE: Django sets the process's zone)."""
     return date.today()
-
-
-def _next_price_dates(price_type_id: int | None, item_ids: list[int], on: date) -> dict[int, date]:
-    """The day each item's next dated price comes into force (its Goods as written today are right until then)."""
-    found: dict[int, date] = {}
-    if price_type_id is None:
-        return found
-    table = connection.ops.quote_name(Price._meta.db_table)
-    for chunk in chunks(item_ids):
-        items, params = id_condition("item_id", chunk)
-        for item_id, day in fetch_rows(f"SELECT item_id, date FROM {table} WHERE price_type_id = %s AND date > %s "
-                                       f"AND {items}", [price_type_id, connection.ops.adapt_datefield_value(on), *params]):
-            day = date.fromisoformat(day) if isinstance(day, str) else day  # SQLite's raw rows give text
-            if item_id not in found or day < found[item_id]:
-                found[item_id] = day
-    return found
 
 
 @dataclass
@@ -884,10 +869,10 @@ def price_list_package_goods(*, device: OfflineDevice, item_ids: bytes) -> list[
     return price_list_goods_serialized(device=device, ids=unpack_ids(item_ids))
 
 
-__all__ = ["BuildError", "CollectedPriceList", "PriceListPlan", "device_format", "item_exchange_refusals",
-           "position_name", "price_day", "price_list_block_fill",
-           "price_list_cache_fill", "price_list_collect", "goods_values_fill", "price_list_goods", "price_list_goods_serialized",
-           "price_list_package_goods", "price_list_parts", "price_list_plan", "price_list_positions_serialized"]
+__all__ = ["BuildError", "CollectedPriceList", "PriceListPlan", "device_format", "goods_values_fill",
+           "item_exchange_refusals", "position_name", "price_day", "price_list_block_fill", "price_list_cache_fill",
+           "price_list_collect", "price_list_goods", "price_list_goods_serialized", "price_list_package_goods",
+           "price_list_parts", "price_list_plan", "price_list_positions_serialized"]
 
 
 def item_exchange_refusals(*, item: Item, devices=None) -> list[str]:

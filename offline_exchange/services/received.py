@@ -16,7 +16,7 @@ from offline_exchange.format.contents import GoodRow, OrderRow, orders_rows, pri
 from offline_exchange.models import OfflineDevice, SkuCode, Transfer
 from offline_exchange.services.code_aliases import sku_number_of
 from offline_exchange.services.exports import orders_document
-from offline_exchange.services.feed import feed_items_changed
+from offline_exchange.services.feed import feed_item_versions, feed_items_changed
 from offline_exchange.services.goods_cache import unpack_ids
 from offline_exchange.services.order_delivery import order_exchange
 from offline_exchange.services.price_list import device_format, price_list_goods, price_list_positions_serialized
@@ -91,7 +91,11 @@ def transfer_goods(*, transfer: Transfer, package: int | None = None, term: str 
         found = price_list_goods_rows(document, package=current.number, units=units)
         rows += [row for row in found if row.matches(term)] if term else found
         all_ids.update(ids if only is None else only)
-    changed_ids = feed_items_changed(after=transfer.feed_watermark or 0, item_ids=sorted(all_ids))
+    # An item's version (its last ITEM row) is kept by compaction forever; its price and balance rows go with
+    # the feed's horizon, so a price change is named while the feed still holds it.
+    versions = feed_item_versions(item_ids=sorted(all_ids))
+    changed_ids = {pk for pk, version in versions.items() if version > transfer.feed_watermark}
+    changed_ids |= feed_items_changed(after=transfer.feed_watermark or 0, item_ids=sorted(all_ids))
     changed = {str(uuid) for uuid in Item.objects.filter(pk__in=changed_ids).values_list("uuid", flat=True)}
     return TransferGoods(rows=rows[:ROWS_SHOWN], found=len(rows), changed=changed, packages=states)
 
