@@ -744,6 +744,8 @@ class _Values:
     item_balances: dict[int, Decimal]
     next_dates: dict[int, date]
     per_position: bool
+    # (price, balance) -> an item's own slot written (`_item_values_text`), for this read's items.
+    written: dict[tuple[Decimal | None, Decimal | None], bytes] = field(default_factory=dict)
 
 
 def _values_read(*, device: OfflineDevice, ids: list[int], on: date) -> _Values:
@@ -778,12 +780,12 @@ def _slots_fill(item_id: int, text: bytes, values: _Values) -> list[bytes]:
         return parts
     item_price, item_balance = values.prices.get((item_id, None)), values.item_balances.get(item_id)
     if len(parts) == 3 and not parts[1]:
-        # Most items are one position, its slot the item's own: `price_balance_text` of `_money_or_none` and
-        # `_positive` written out, as every Good of a chain-wide list comes through here.
-        written = f' Price="{item_price.quantize(KOPECK, ROUND_HALF_UP):.2f}"' if item_price is not None else ""
-        if item_balance is not None and item_balance > 0:
-            written += f' Balance="{item_balance.quantize(GRAM, ROUND_HALF_UP):.3f}"'
-        parts[1] = written.encode()
+        # Most items are one position, its slot the item's own: every Good of a chain-wide list comes through
+        # here, and a catalog has far fewer distinct prices and balances than goods.
+        written = values.written.get((item_price, item_balance))
+        if written is None:
+            written = values.written[(item_price, item_balance)] = _item_values_text(item_price, item_balance)
+        parts[1] = written
         return parts
     for at in range(1, len(parts), 2):
         characteristic, _colon, coefficient = parts[at].decode().partition(":")
@@ -795,6 +797,16 @@ def _slots_fill(item_id: int, text: bytes, values: _Values) -> list[bytes]:
             price, balance = _money_or_none(price), _positive(balance)
         parts[at] = price_balance_text(price, balance).encode()
     return parts
+
+
+def _item_values_text(price: Decimal | None, balance: Decimal | None) -> bytes:
+    """An item's own Price and Balance attributes: `price_balance_text` of `_money_or_none` and `_positive`
+    written out. Depends on the values' amounts only (Decimal("15.0") == Decimal("15.00"), same text), so a
+    memo keyed by them gives every item its own text."""
+    written = f' Price="{price.quantize(KOPECK, ROUND_HALF_UP):.2f}"' if price is not None else ""
+    if balance is not None and balance > 0:
+        written += f' Balance="{balance.quantize(GRAM, ROUND_HALF_UP):.3f}"'
+    return written.encode()
 
 
 def _block_store(*, device: OfflineDevice, variant_key: str, ids: list[int], built: dict[int, bytes], on: date,

@@ -246,6 +246,38 @@ def test_a_repricing_and_a_days_stock_rebuild_no_good_and_go_out_right(demo, mon
     assert "15.02" in {p.get("Price") for p in packs}
 
 
+def test_goods_sharing_a_price_keep_their_balances_and_goods_sharing_a_balance_their_prices(demo, monkeypatch):
+    """An item's own Price and Balance are written once for each pair of values a package holds (a catalog has
+    far fewer of them than goods): goods of one price still show their own balances, and the other way round."""
+    device = one_package(demo["device"])
+    assert device.export_balances
+    served(device)
+
+    def own_values(content: bytes) -> list[tuple[str | None, str | None]]:
+        return [(g.get("Price"), g.get("Balance")) for g in etree.fromstring(content).iter(N + "Good")
+                if g.find(N + "Characteristics") is None and g.find(N + "Packs") is None]
+
+    Price.objects.filter(characteristic=None).update(value=Decimal("50.00"))
+    for number, balance in enumerate(StockBalance.objects.filter(characteristic=None).order_by("pk"), start=1):
+        balance.quantity = Decimal(number)
+        balance.save()
+    with monkeypatch.context() as patched:
+        _no_good_built(patched)
+        [repriced] = served(device)
+    assert repriced == from_the_base(device)
+    same_price = [balance for price, balance in own_values(repriced) if price == "50.00" and balance]
+    assert len(same_price) >= 2 and len(set(same_price)) == len(same_price)
+
+    Price.objects.filter(characteristic=None).update(value=F("value") + F("item_id"))
+    StockBalance.objects.filter(characteristic=None).update(quantity=Decimal("7"))
+    with monkeypatch.context() as patched:
+        _no_good_built(patched)
+        [restocked] = served(device)
+    assert restocked == from_the_base(device)
+    same_balance = [price for price, balance in own_values(restocked) if balance == "7.000"]
+    assert len(same_balance) >= 2 and len(set(same_balance)) == len(same_balance)
+
+
 def test_an_incremental_list_after_a_price_change_fills_the_cached_goods(demo, monkeypatch):
     device = demo["device"]
     served(device)
