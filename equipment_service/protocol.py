@@ -32,6 +32,9 @@ class CallContext:
     address: str | None = None
     user_agent: str = ""
     started: float = field(default_factory=time.perf_counter)
+    # spyne's contexts of this call (the first, holding the request, and the operation's copy of it), let go
+    # of by the view once the answer is written (`views._payload_drop`).
+    spyne_contexts: list = field(default_factory=list)
 
 
 current_call: ContextVar[CallContext | None] = ContextVar("equipment_service_call", default=None)
