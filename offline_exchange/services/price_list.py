@@ -2,7 +2,8 @@
 device setting, one Good per item with its positions nested (Розница 2.2)."""
 from __future__ import annotations
 
-from collections import defaultdict, namedtuple
+from collections import defaultdict, deque, namedtuple
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -10,7 +11,7 @@ from decimal import Context as DecimalContext
 from operator import itemgetter
 from typing import Any, Iterable, Iterator
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from common.money import GRAM, KOPECK, to_money, to_quantity
 from offline_exchange.format.builders import BuildError, refuse_not_xml
@@ -809,16 +810,78 @@ def _item_values_text(price: Decimal | None, balance: Decimal | None) -> bytes:
     return written.encode()
 
 
+@dataclass
+class BlockReads:
+    """What a package's block is made of, read before it is filled: its items' cached Goods found under the
+    plan's versions, and their prices and balances (`_values_read`)."""
+
+    goods: dict[int, bytes]
+    values: _Values
+
+
+def _block_reads(*, device: OfflineDevice, variant_key: str, ids: list[int], on: date,
+                 versions: dict[int, int]) -> BlockReads:
+    goods = {pk: text for pk, (text, _until) in goods_cache_read(
+        variant_key=variant_key, item_ids=ids, on=on, versions=versions).items()}
+    return BlockReads(goods=goods, values=_values_read(device=device, ids=ids, on=on))
+
+
+class BlockReadsAhead:
+    """The reads of the next packages' blocks (`_block_reads`), made on a connection of their own while this
+    process fills and writes the block before: a list after a chain-wide repricing fills a block for every
+    package, and half of each package's time was waiting for those reads.
+
+    The same reads the fill would make, made a little earlier: the Goods under the plan's versions (an item
+    changed since is not found, and the package goes Good by Good, as before) and the prices and balances
+    read after the plan's feed position (a change since makes the block stale to its claim). Only outside a
+    transaction: another connection cannot see what this one has not committed. `take` returns the reads of
+    the packages in the order given; `close` ends the reading thread and its connection."""
+
+    def __init__(self, *, device: OfflineDevice, packages: list[list[int]], on: date, versions: dict[int, int]):
+        self._device, self._on, self._versions = device, on, versions
+        self._variant_key = goods_cache_key(device=device)
+        self._waiting = deque(packages)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="block-reads")
+        self._pending: deque[tuple[list[int], Future]] = deque()
+        for _ in range(2):
+            self._submit()
+
+    def _submit(self) -> None:
+        if self._waiting:
+            ids = self._waiting.popleft()
+            self._pending.append((ids, self._pool.submit(
+                _block_reads, device=self._device, variant_key=self._variant_key, ids=ids, on=self._on,
+                versions=self._versions)))
+
+    def take(self, ids: list[int]) -> BlockReads:
+        if not self._pending or self._pending[0][0] != ids:
+            raise RuntimeError("block reads taken out of order")
+        _ids, future = self._pending.popleft()
+        self._submit()
+        return future.result()
+
+    def close(self) -> None:
+        for _ids, future in self._pending:
+            future.cancel()
+        self._pending.clear()
+        self._waiting.clear()
+        self._pool.submit(connections.close_all).result()
+        self._pool.shutdown()
+
+
 def _block_store(*, device: OfflineDevice, variant_key: str, ids: list[int], built: dict[int, bytes], on: date,
-                 versions: dict[int, int], seq: int) -> bool:
+                 versions: dict[int, int], seq: int, reads: BlockReads | None = None) -> bool:
     goods = dict(built)
     rest = [pk for pk in ids if pk not in goods]
     if rest:
-        goods.update((pk, text) for pk, (text, _until) in goods_cache_read(
-            variant_key=variant_key, item_ids=rest, on=on, versions=versions).items())
+        if reads is not None:
+            goods.update((pk, reads.goods[pk]) for pk in rest if pk in reads.goods)
+        else:
+            goods.update((pk, text) for pk, (text, _until) in goods_cache_read(
+                variant_key=variant_key, item_ids=rest, on=on, versions=versions).items())
     if any(pk not in goods for pk in ids):
         return False
-    values = _values_read(device=device, ids=ids, on=on)
+    values = reads.values if reads is not None else _values_read(device=device, ids=ids, on=on)
     wanted = set(ids)
     goods_block_store(variant_key=variant_key, item_ids=ids, content=_slots_fill_all(ids, goods, values), on=on,
                       seq=seq, valid_until=min((day for pk, day in values.next_dates.items() if pk in wanted),
@@ -855,7 +918,7 @@ def price_list_positions_serialized(*, device: OfflineDevice, positions: dict[in
 
 
 def price_list_block_fill(*, device: OfflineDevice, ids: list[int], on: date, versions: dict[int, int] | None = None,
-                          seq: int = 0) -> bool:
+                          seq: int = 0, reads: BlockReads | None = None) -> bool:
     """Join the cached Goods of a package's items into its block, their slots filled; False when one of them
     is not cached under its version (changed since it was): the package is then served Good by Good.
 
@@ -870,7 +933,7 @@ def price_list_block_fill(*, device: OfflineDevice, ids: list[int], on: date, ve
             seq = feed_high_water()
             versions = feed_item_versions(item_ids=ids)
         return _block_store(device=device, variant_key=variant_key, ids=ids, built={}, on=on, versions=versions,
-                            seq=seq)
+                            seq=seq, reads=reads)
 
 
 def price_list_package_goods(*, device: OfflineDevice, item_ids: bytes) -> list[bytes]:
@@ -881,7 +944,7 @@ def price_list_package_goods(*, device: OfflineDevice, item_ids: bytes) -> list[
     return price_list_goods_serialized(device=device, ids=unpack_ids(item_ids))
 
 
-__all__ = ["BuildError", "CollectedPriceList", "PriceListPlan", "device_format", "goods_values_fill",
+__all__ = ["BlockReads", "BlockReadsAhead", "BuildError", "CollectedPriceList", "PriceListPlan", "device_format", "goods_values_fill",
            "item_exchange_refusals", "position_name", "price_day", "price_list_block_fill", "price_list_cache_fill",
            "price_list_collect", "price_list_goods", "price_list_goods_serialized", "price_list_package_goods",
            "price_list_parts", "price_list_plan", "price_list_positions_serialized"]

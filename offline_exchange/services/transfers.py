@@ -42,6 +42,7 @@ from offline_exchange.services.goods_cache import (
 )
 from offline_exchange.services.journal import journal_write
 from offline_exchange.services.price_list import (
+    BlockReadsAhead,
     price_list_block_fill,
     price_list_cache_fill,
     price_list_goods_serialized,
@@ -213,23 +214,32 @@ def transfer_build(*, transfer_id: UUID) -> None:
         blocks = plan.blocks if plan.blocks is not None else goods_blocks_usable(
             variant_key=plan.variant_key, on=plan.on, keys=[key for key in keys if key])
         pending: list[TransferPackage] = []
-        for number, (groups, ids, positions) in enumerate(parts, start=1):
-            missing = [pk for pk in ids if pk in plan.uncached] if plan.uncached else []
-            without_block = bool(ids) and keys[number - 1] not in blocks
-            if missing:
-                if not _packages_write(transfer, pending):
+        ahead = _block_reads_ahead(device=device, plan=plan, packages=[
+            ids for (_groups, ids, _positions), key in zip(parts, keys)
+            if ids and key not in blocks and not (plan.uncached and plan.uncached & set(ids))])
+        try:
+            for number, (groups, ids, positions) in enumerate(parts, start=1):
+                missing = [pk for pk in ids if pk in plan.uncached] if plan.uncached else []
+                without_block = bool(ids) and keys[number - 1] not in blocks
+                if missing:
+                    if not _packages_write(transfer, pending):
+                        return
+                    price_list_cache_fill(device=device, ids=missing, on=plan.on,
+                                          block=ids if without_block else None)
+                elif without_block:
+                    price_list_block_fill(device=device, ids=ids, on=plan.on, versions=plan.versions,
+                                          seq=plan.seq, reads=ahead.take(ids) if ahead else None)
+                pending.append(TransferPackage(
+                    transfer_id=transfer.pk, number=number, item_ids=packed[number - 1], positions=positions,
+                    head=build_price_list_package_head(
+                        number=number, total=total, fmt=fmt,
+                        price_list=PriceListData(full=plan.full, units=plan.units, groups=groups)),
+                ))
+                if missing and not _packages_write(transfer, pending):
                     return
-                price_list_cache_fill(device=device, ids=missing, on=plan.on, block=ids if without_block else None)
-            elif without_block:
-                price_list_block_fill(device=device, ids=ids, on=plan.on, versions=plan.versions, seq=plan.seq)
-            pending.append(TransferPackage(
-                transfer_id=transfer.pk, number=number, item_ids=packed[number - 1], positions=positions,
-                head=build_price_list_package_head(
-                    number=number, total=total, fmt=fmt,
-                    price_list=PriceListData(full=plan.full, units=plan.units, groups=groups)),
-            ))
-            if missing and not _packages_write(transfer, pending):
-                return
+        finally:
+            if ahead is not None:
+                ahead.close()
         if not _packages_write(transfer, pending):
             return
         Transfer.objects.filter(pk=transfer.pk, state=Transfer.State.BUILDING).update(state=Transfer.State.READY)
@@ -240,6 +250,15 @@ def transfer_build(*, transfer_id: UUID) -> None:
         Transfer.objects.filter(pk=transfer.pk).update(
             state=Transfer.State.ERROR, error=f"Ошибка формирования прайс-листа: {exc.__class__.__name__}",
         )
+
+
+def _block_reads_ahead(*, device: OfflineDevice, plan, packages: list[list[int]]) -> BlockReadsAhead | None:
+    """The reads of these packages' blocks made ahead (`BlockReadsAhead`): the packages whose block is filled
+    from cached Goods alone, after a chain-wide repricing every one. Not inside a transaction (a test's, or a
+    caller's), whose writes another connection cannot see."""
+    if len(packages) < 2 or plan.versions is None or connection.in_atomic_block:
+        return None
+    return BlockReadsAhead(device=device, packages=packages, on=plan.on, versions=plan.versions)
 
 
 @transaction.atomic

@@ -1,9 +1,11 @@
 """The goods cache: a price list served from cached Goods is byte for byte the one built from the base,
 whatever changed in between and however it changed."""
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import F
 from django.urls import reverse
 from hypothesis import given
@@ -339,6 +341,62 @@ def test_the_next_register_reads_each_package_from_its_block(demo, monkeypatch):
 
     monkeypatch.setattr(price_list, "price_list_goods_serialized", good_by_good)
     assert served(device) == cold
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_list_after_a_repricing_reads_the_next_blocks_ahead_and_goes_out_right(demo, monkeypatch):
+    """Outside a transaction, as the app server and the task worker build lists, the block fills of a list after
+    a chain-wide repricing take their Goods, prices and balances from reads made ahead on a connection of their
+    own (`BlockReadsAhead`): every package's, in order, the packages the list built from the base, and the
+    reading thread gone after the build."""
+    device = demo["device"]
+    device.items_per_package = 3
+    device.save()
+    served(device)
+    Price.objects.update(value=F("value") + Decimal("0.01"))
+    StockBalance.objects.update(quantity=F("quantity") + Decimal("1"))
+    taken: list[list[int]] = []
+    take = price_list.BlockReadsAhead.take
+    monkeypatch.setattr(price_list.BlockReadsAhead, "take", lambda self, ids: taken.append(ids) or take(self, ids))
+    with monkeypatch.context() as patched:
+        _no_good_built(patched)
+        repriced = served(device)
+    with_goods = [content for content in repriced if b"<Good " in content]
+    assert len(taken) == len(with_goods) > 3
+    assert taken == sorted(taken)
+    assert goods_of(repriced) == goods_of([from_the_base(device)])
+    name = Item.objects.get(article="КМ-30").name
+    assert good(next(c for c in repriced if name.encode() in c), name).get("Price") == "899.01"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_block_reads_ahead_are_the_fills_own_reads_and_close_their_thread_and_connection(demo):
+    device = demo["device"]
+    served(device)
+    ids = sorted(Item.objects.values_list("pk", flat=True))
+    packages = [ids[:3], ids[3:6], ids[6:]]
+    on = price_list.price_day()
+    versions = price_list.feed_item_versions(item_ids=ids)
+    ahead = price_list.BlockReadsAhead(device=device, packages=packages, on=on, versions=versions)
+    try:
+        for package in packages:
+            reads = ahead.take(package)
+            own = price_list._block_reads(device=device, variant_key=goods_cache_key(device=device), ids=package, on=on,
+                                          versions=versions)
+            assert reads.goods == own.goods and set(reads.goods) == set(package)
+            assert (reads.values.prices, reads.values.balances) == (own.values.prices, own.values.balances)
+        with pytest.raises(RuntimeError):
+            ahead.take(ids[:1])  # nothing more was asked for
+        # The reading thread and its connection, as Django keeps one for each thread.
+        reader = ahead._pool.submit(lambda: (threading.current_thread(), connections[DEFAULT_DB_ALIAS])).result()
+        assert reader[1].connection is not None and reader[1] is not connections[DEFAULT_DB_ALIAS]
+    finally:
+        ahead.close()
+    thread, reader_connection = reader
+    assert thread is not threading.current_thread() and not thread.is_alive()
+    # Django never closes the in-memory SQLite of the tests (every connection would lose the database).
+    if not (reader_connection.vendor == "sqlite" and reader_connection.is_in_memory_db()):
+        assert reader_connection.connection is None
 
 
 def test_a_change_retires_the_blocks_holding_the_item_and_no_other(demo):
