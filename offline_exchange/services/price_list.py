@@ -829,7 +829,7 @@ def _block_reads(*, device: OfflineDevice, variant_key: str, ids: list[int], on:
 class BlockReadsAhead:
     """The reads of the next packages' blocks (`_block_reads`), made on a connection of their own while this
     process fills and writes the block before: a list after a chain-wide repricing fills a block for every
-    package, and half of each package's time was waiting for those reads.
+    package, and on PostgreSQL 0.3 s of its 1.9 s for 100,000 goods was waiting for those reads.
 
     The same reads the fill would make, made a little earlier: the Goods under the plan's versions (an item
     changed since is not found, and the package goes Good by Good, as before) and the prices and balances
