@@ -214,13 +214,15 @@ def transfer_build(*, transfer_id: UUID) -> None:
         blocks = plan.blocks if plan.blocks is not None else goods_blocks_usable(
             variant_key=plan.variant_key, on=plan.on, keys=[key for key in keys if key])
         pending: list[TransferPackage] = []
+        # Each package's items the cache lacks (built here), and whether it needs a block.
+        steps = [([pk for pk in ids if pk in plan.uncached] if plan.uncached else [], bool(ids) and key not in blocks)
+                 for (_groups, ids, _positions), key in zip(parts, keys)]
         ahead = _block_reads_ahead(device=device, plan=plan, packages=[
-            ids for (_groups, ids, _positions), key in zip(parts, keys)
-            if ids and key not in blocks and not (plan.uncached and plan.uncached & set(ids))])
+            ids for (_groups, ids, _positions), (missing, without_block) in zip(parts, steps)
+            if without_block and not missing])
         try:
             for number, (groups, ids, positions) in enumerate(parts, start=1):
-                missing = [pk for pk in ids if pk in plan.uncached] if plan.uncached else []
-                without_block = bool(ids) and keys[number - 1] not in blocks
+                missing, without_block = steps[number - 1]
                 if missing:
                     if not _packages_write(transfer, pending):
                         return
