@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,8 +22,9 @@ from statistics import median
 from django.db import connection
 from tqdm import tqdm
 
-from common.xmlsafe import parse_xml
+from common.xmlsafe import XmlStream, parse_xml
 from offline_exchange.format.builders import build_sale_reports
+from offline_exchange.format.sale_reports import xsd as sale_reports_xsd
 from offline_exchange.format.synthetic import SellableGood, synthetic_shift
 from offline_exchange.format.versions import get_format
 from offline_exchange.models import (
@@ -34,7 +36,8 @@ from offline_exchange.models import (
     SkuCode,
     Transfer,
 )
-from offline_exchange.services import sales
+from offline_exchange.services import checks as checks_service
+from offline_exchange.services import goods_cache, price_list, sales
 from offline_exchange.services.goods_cache import goods_block_memory
 from offline_exchange.services.sales import post_docs
 from offline_exchange.services.sku import sku_generate_for_rule
@@ -298,6 +301,11 @@ class TransferFigures:
     # runs find them in the process's memory, as the next registers served by an app server do).
     first_seconds: float | None = None
     first_ratio_to_lxml: float | None = None
+    # With `floor`: the part of the runs no code of ours can make cheaper while the design stands, the
+    # database's and the driver's work on the rows the Goods are made of (price_list's reads) and on the
+    # cached Goods and blocks written (goods_cache's writes).
+    reads_seconds: float | None = None
+    writes_seconds: float | None = None
 
 
 def _transfer_once(device, *, full: bool):
@@ -322,7 +330,7 @@ def _transfer_once(device, *, full: bool):
 
 
 def transfer_measure(*, full: bool, with_limit: bool, device_id: str = DEVICE_ID, repeat: int = 1,
-                     limit_repeat: int | None = None) -> TransferFigures:
+                     limit_repeat: int | None = None, floor: bool = False) -> TransferFigures:
     """Prepare and fetch every package through the service layer, as GetPriceListPackage does; with
     `repeat`, that many transfers (and as many runs of the limit, or `limit_repeat`), their medians
     compared: this machine is a shared virtual one, and a single run can be a neighbour's slow moment."""
@@ -334,15 +342,21 @@ def transfer_measure(*, full: bool, with_limit: bool, device_id: str = DEVICE_ID
     # The first run reads the blocks from the database, as a freshly started app server does.
     goods_block_memory().clear()
     runs = []
-    for _ in range(repeat):
-        elapsed, contents, transfer = _transfer_once(device, full=full)
-        runs.append(elapsed)
+    places = {"reads": [(price_list, "fetch_rows")],
+              "writes": [(goods_cache, "execute_many"), (goods_cache, "copy_rows")]} if floor else {}
+    with _calls_timed(**places) as floor_parts:
+        for _ in range(repeat):
+            elapsed, contents, transfer = _transfer_once(device, full=full)
+            runs.append(elapsed)
     seconds = median(runs)
     figures = TransferFigures(
         kind="full" if full else "incremental", goods=transfer.goods_count, packages=len(contents),
         megabytes=round(sum(map(len, contents)) / 1e6, 2), seconds=round(seconds, 3),
         goods_per_second=round(transfer.goods_count / seconds) if seconds else 0, peak_rss_mb=round(peak_rss_mb(), 1),
     )
+    if floor:
+        figures.reads_seconds = round(floor_parts["reads"] / repeat, 4)
+        figures.writes_seconds = round(floor_parts["writes"] / repeat, 4)
     if with_limit:
         # The limit: lxml serializing the same documents from trees already in memory (read back through the
         # hardened parser, as every document is; only the serializing is timed).
@@ -385,6 +399,13 @@ class ImportFigures:
     total: str
     lxml_seconds: float | None = None
     ratio_to_lxml: float | None = None
+    # The floor of the design, timed in the same run (`_floor_timed`): what the import cannot do without.
+    stream_seconds: float | None = None
+    kept_rows_seconds: float | None = None
+    constraints_seconds: float | None = None
+    floor_seconds: float | None = None
+    floor_ratio: float | None = None
+    database: str = ""
 
 
 def _shift_path() -> Path:
@@ -417,23 +438,96 @@ def sales_import_measure(*, checks: int, lines: int, repeat: int = 3) -> ImportF
 
     device = OfflineDevice.objects.get(device_id=DEVICE_ID)
     document = _shift_path().read_bytes()
-    started = time.perf_counter()
-    result = post_docs(device=device, doc_type="SaleReports", document=document)
-    seconds = time.perf_counter() - started
+    with _floor_timed() as parts:
+        started = time.perf_counter()
+        result = post_docs(device=device, doc_type="SaleReports", document=document)
+        seconds = time.perf_counter() - started
     peak = peak_rss_mb()
     report = result.reports[0] if result.reports else None
     if report is None:
         raise RuntimeError(result.description)
-    limits = []
+    limits, streams = [], []
     for _ in range(repeat):
         started = time.perf_counter()
         etree.fromstring(document, etree.XMLParser(huge_tree=True))
         limits.append(time.perf_counter() - started)
-    limit = median(limits)
+        streams.append(checks_stream_seconds(document, get_format(device.format_version)))
+    limit, stream = median(limits), median(streams)
+    floor = stream + parts["rows"] + parts["constraints"]
     return ImportFigures(checks=checks, lines=lines, megabytes=round(len(document) / 1e6, 2),
                          seconds=round(seconds, 3), checks_per_second=round(checks / seconds),
                          peak_rss_mb=round(peak, 1), posted=report.posted, total=str(report.total),
-                         lxml_seconds=round(limit, 3), ratio_to_lxml=round(seconds / limit, 1))
+                         lxml_seconds=round(limit, 3), ratio_to_lxml=round(seconds / limit, 1),
+                         stream_seconds=round(stream, 4), kept_rows_seconds=round(parts["rows"], 4),
+                         constraints_seconds=round(parts["constraints"], 4), floor_seconds=round(floor, 3),
+                         floor_ratio=round(floor / limit, 1), database=connection.vendor)
+
+
+@contextmanager
+def _calls_timed(**places):
+    """Time the calls of module-level functions while the block runs: `reads=[(module, "name"), ...]` gives
+    `totals["reads"]`, the seconds spent in them. Each name is replaced in the module that calls it."""
+    totals = {key: 0.0 for key in places}
+    saved = []
+    for key, functions in places.items():
+        for module, name in functions:
+            original = getattr(module, name)
+
+            def timed(*args, _original=original, _key=key, **kwargs):
+                started = time.perf_counter()
+                try:
+                    return _original(*args, **kwargs)
+                finally:
+                    totals[_key] += time.perf_counter() - started
+
+            saved.append((module, name, original))
+            setattr(module, name, timed)
+    try:
+        yield totals
+    finally:
+        for module, name, original in saved:
+            setattr(module, name, original)
+
+
+@contextmanager
+def _floor_timed():
+    """Time, inside a real import, the parts of it no code of ours can make cheaper while the design stands:
+    the kept checks' rows (issue 24) going into their tables (the database's and the driver's work on rows
+    already prepared: `checks._insert_many`), and on PostgreSQL the foreign keys of the new rows checked at
+    commit (Django's constraints are deferred: each commit is split into `SET CONSTRAINTS ALL IMMEDIATE`,
+    which checks them, and the commit proper)."""
+    with _calls_timed(rows=[(checks_service, "_insert_many")]) as totals:
+        parts = {"rows": 0.0, "constraints": 0.0}
+        connection.ensure_connection()
+        commit = connection._commit
+        if connection.vendor == "postgresql":
+            def commit_split():
+                started = time.perf_counter()
+                with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                parts["constraints"] += time.perf_counter() - started
+                return commit()
+
+            connection._commit = commit_split
+        try:
+            yield parts
+        finally:
+            parts["rows"] = totals["rows"]
+            if connection.vendor == "postgresql":
+                del connection._commit  # the instance's attribute: the class's method again
+
+
+def checks_stream_seconds(document: bytes, fmt) -> float:
+    """libxml2 reading the shift as the import streams it, validating it against the format's XSD, every check
+    dropped once read and nothing done with it: the reader's part that is not Python."""
+    check_tag = f"{{{fmt.namespace}}}Check"
+    started = time.perf_counter()
+    stream = XmlStream(document, tag=check_tag, max_bytes=len(document), schema=sale_reports_xsd(fmt))
+    for element in stream:
+        element.clear()
+        while (previous := element.getprevious()) is not None:
+            element.getparent().remove(previous)
+    return time.perf_counter() - started
 
 
 def sales_limit_memory() -> dict:

@@ -317,7 +317,7 @@ _XSD = Path(__file__).resolve().parent / "xsd"
 
 
 @lru_cache(maxsize=None)
-def _xsd(fmt: FormatVersion) -> etree.XMLSchema:
+def xsd(fmt: FormatVersion) -> etree.XMLSchema:
     """The format version's XSD (1C's XDTO package as XSD, the one the reader's specs were written from)."""
     return load_schema(_XSD / f"EquipmentService_3_0_0_{fmt.code - 3000}.xsd")
 
@@ -521,7 +521,7 @@ def _sale_reports_streamed(data: bytes, fmt: FormatVersion, max_bytes: int) -> l
     check_tag, checks_tag, report_tag, reports_tag = (f"{{{fmt.namespace}}}{name}" for name in
                                                       ("Check", "Checks", "SaleReport", "SaleReports"))
     by_report: dict[etree._Element, list[CheckDoc]] = {}
-    stream = XmlStream(data, tag=check_tag, max_bytes=max_bytes, schema=_xsd(fmt))
+    stream = XmlStream(data, tag=check_tag, max_bytes=max_bytes, schema=xsd(fmt))
     for element in stream:
         parent = element.getparent()
         report = parent.getparent() if parent is not None else None

@@ -2,7 +2,12 @@
 import re
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
+from django.db import IntegrityError, connection, connections, transaction
+
+from retail.models import Warehouse
+from tests.factories import StoreFactory, WarehouseFactory
 
 
 def test_bench_price_list_prints_the_first_the_cached_and_the_incremental_transfer():
@@ -14,6 +19,11 @@ def test_bench_price_list_prints_the_first_the_cached_and_the_incremental_transf
     assert re.search(r"next device \(Goods from the cache; median of 2\): 60 goods in 3 packages", text), text
     assert re.search(r"ours / limit = [\d.]+x first, [\d.]+x from the cache", text), text
     assert re.search(r"the first of the 2 lists from the cache .*: [\d.]+ s, [\d.]+x", text), text
+    # The floor is timed inside the first list: reads and writes it really made (none timed: 0.0 s).
+    floor = re.search(r"floor of the design, timed in the first list: .* Goods are made of ([\d.]+) s \([^)]+\) "
+                      r"\+ writing the cached Goods and the blocks ([\d.]+) s \([^)]+\) = [\d.]+ s, \S+ the limit",
+                      text)
+    assert floor and float(floor[1]) > 0 and float(floor[2]) > 0, text
     assert "incremental after 5 price changes: 5 goods, 1 packages" in text
 
 
@@ -41,6 +51,10 @@ def test_bench_sales_import_prints_the_shift_against_the_lxml_limit_in_time_and_
     assert "report posted=True" in text, text
     assert re.search(r"lxml limit .*: [\d.]+ s in the import's process .* peak RSS [\d.]+ MB", text), text
     assert re.search(r"ours / limit = [\d.]+x time, [\d.]+x peak memory", text), text
+    # The floor's parts are timed in the run: the stream read again, the kept checks' rows in the import.
+    floor = re.search(r"floor of the design, timed in this run: the XSD-checked stream alone ([\d.]+) s .* the kept "
+                      r"checks' rows inserted ([\d.]+) s \([^)]+\) = [\d.]+ s, [\d.]+x the limit", text)
+    assert floor and float(floor[1]) > 0 and float(floor[2]) > 0, text
 
 
 def test_bench_sales_import_compares_the_upload_with_the_checks_kept_against_without():
@@ -64,3 +78,25 @@ def test_bench_cost_prints_the_shift_with_and_without_cost_and_the_late_receipt(
                      r"cash [\d.]+ s \(runs \[[\d., ]+\]\); with / plain = [\d.]+x", text), text
     assert re.search(r"late receipt before a month of 30 movements of one item: re-costed 30 rows; posting [\d.]+ s",
                      text), text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_uploads_floor_checks_the_deferred_foreign_keys_apart_and_gives_the_commit_back():
+    if connection.vendor != "postgresql":
+        pytest.skip("Django defers foreign keys to the commit on PostgreSQL; SQLite checks them as rows go in")
+    from bench.exchange import _floor_timed
+
+    store = StoreFactory()
+    stray = store.pk + 10**6
+    with _floor_timed() as parts:
+        with transaction.atomic():
+            WarehouseFactory(store=store)
+        timed = parts["constraints"]
+        assert timed > 0
+        # The split really checks the constraints: a key to no store fails in its statement, before the commit.
+        with pytest.raises(IntegrityError) as failed, transaction.atomic():
+            Warehouse.objects.create(name="Склад без магазина", store_id=stray)
+        calls = [entry.name for entry in failed.traceback]
+        assert "commit_split" in calls and "execute" in calls[calls.index("commit_split"):], calls
+    assert "_commit" not in connections["default"].__dict__  # `connection` is a proxy
+    assert not Warehouse.objects.filter(store_id=stray).exists()
