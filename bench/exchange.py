@@ -432,10 +432,6 @@ def sales_import_measure(*, checks: int, lines: int, repeat: int = 3) -> ImportF
     """The shift through PostDocs' service path (parse, import, answer), then in the same process the limit:
     lxml parsing the same bytes into a tree (median of `repeat`). The peak RSS is the import's, taken before
     the limit runs."""
-    from statistics import median
-
-    from lxml import etree
-
     device = OfflineDevice.objects.get(device_id=DEVICE_ID)
     document = _shift_path().read_bytes()
     with _floor_timed() as parts:
@@ -446,13 +442,8 @@ def sales_import_measure(*, checks: int, lines: int, repeat: int = 3) -> ImportF
     report = result.reports[0] if result.reports else None
     if report is None:
         raise RuntimeError(result.description)
-    limits, streams = [], []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        etree.fromstring(document, etree.XMLParser(huge_tree=True))
-        limits.append(time.perf_counter() - started)
-        streams.append(checks_stream_seconds(document, get_format(device.format_version)))
-    limit, stream = median(limits), median(streams)
+    limit = _parse_limit(document, repeat)
+    stream = median(checks_stream_seconds(document, get_format(device.format_version)) for _ in range(repeat))
     floor = stream + parts["rows"] + parts["constraints"]
     return ImportFigures(checks=checks, lines=lines, megabytes=round(len(document) / 1e6, 2),
                          seconds=round(seconds, 3), checks_per_second=round(checks / seconds),
@@ -568,6 +559,10 @@ class ChecksKeptFigures:
     bytes_per_line: float
     bytes_per_line_lines_table: float
     database: str
+    # The limit of the last shift imported (lxml parsing it into a tree, median of 3), and each median to it.
+    lxml_seconds: float
+    without_to_lxml: float
+    with_to_lxml: float
 
 
 CHECK_TABLES = ("retail_check", "retail_checkline", "retail_checkmarkingcode", "retail_checkpayment")
@@ -636,6 +631,7 @@ def sales_import_checks_kept(*, checks: int, lines: int, repeat: int = 3, marked
             cursor.execute("VACUUM ANALYZE " + ", ".join(CHECK_TABLES))
     total, lines_table = checks_storage()
     stored = CheckLine.objects.count()
+    limit = _parse_limit(document)
     return ChecksKeptFigures(
         checks=checks, lines=lines, marked_lines=marked, repeat=repeat, seconds_without=round(without, 3),
         seconds_with=round(kept_median, 3), ratio=round(kept_median / without, 2),
@@ -643,7 +639,21 @@ def sales_import_checks_kept(*, checks: int, lines: int, repeat: int = 3, marked
         pair_ratios=[round(kept / plain, 2) for plain, kept in zip(runs[False], runs[True])],
         pair_ratio=round(median(kept / plain for plain, kept in zip(runs[False], runs[True])), 2),
         check_lines_stored=stored, storage_bytes=total, bytes_per_line=round(total / stored, 1) if stored else 0,
-        bytes_per_line_lines_table=round(lines_table / stored, 1) if stored else 0, database=connection.vendor)
+        bytes_per_line_lines_table=round(lines_table / stored, 1) if stored else 0, database=connection.vendor,
+        lxml_seconds=round(limit, 4), without_to_lxml=round(without / limit, 1),
+        with_to_lxml=round(kept_median / limit, 1))
+
+
+def _parse_limit(document: bytes, repeat: int = 3) -> float:
+    """The upload's limit: lxml parsing the same bytes into a tree, the median of `repeat`."""
+    from lxml import etree
+
+    limits = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        etree.fromstring(document, etree.XMLParser(huge_tree=True))
+        limits.append(time.perf_counter() - started)
+    return median(limits)
 
 
 def emit(figures) -> None:

@@ -65,6 +65,8 @@ def test_bench_sales_import_compares_the_upload_with_the_checks_kept_against_wit
     assert re.search(r"shift: 40 checks x 3 lines, \d+ lines marked; sqlite, median of 1 each", text), text
     assert re.search(r"without keeping the checks: [\d.]+ s .*; with the checks kept: [\d.]+ s .*; ratio [\d.]+",
                      text), text
+    assert re.search(r"lxml limit \(the last shift parsed into a tree, median of 3\): [\d.]+ s; without / limit = "
+                     r"[\d.]+x, with / limit = [\d.]+x", text), text
     # Only the import that keeps them stores checks: 40 checks, 3 lines each but the returns' copies.
     assert re.search(r"checks kept: \d{3} check lines in \d+ bytes .*: [\d.]+ bytes a check line", text), text
 

@@ -80,6 +80,9 @@ class Command(BaseCommand):
             f"with the checks kept: {result['seconds_with']} s {result['runs_with']}; "
             f"ratio {result['ratio']}; each pair {result['pair_ratios']}, median {result['pair_ratio']}")
         self.stdout.write(
+            f"lxml limit (the last shift parsed into a tree, median of 3): {result['lxml_seconds']} s; without / "
+            f"limit = {result['without_to_lxml']}x, with / limit = {result['with_to_lxml']}x")
+        self.stdout.write(
             f"checks kept: {result['check_lines_stored']} check lines in {result['storage_bytes']} bytes "
             f"(4 tables with their indexes): {result['bytes_per_line']} bytes a check line; "
             f"the lines' table alone {result['bytes_per_line_lines_table']} bytes a line")
