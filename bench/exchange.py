@@ -487,25 +487,25 @@ def _floor_timed():
     already prepared: `checks._insert_many`), and on PostgreSQL the foreign keys of the new rows checked at
     commit (Django's constraints are deferred: each commit is split into `SET CONSTRAINTS ALL IMMEDIATE`,
     which checks them, and the commit proper)."""
-    with _calls_timed(rows=[(checks_service, "_insert_many")]) as totals:
-        parts = {"rows": 0.0, "constraints": 0.0}
-        connection.ensure_connection()
+    with _calls_timed(rows=[(checks_service, "_insert_many")]) as parts:
+        parts["constraints"] = 0.0
+        if connection.vendor != "postgresql":
+            yield parts
+            return
         commit = connection._commit
-        if connection.vendor == "postgresql":
-            def commit_split():
-                started = time.perf_counter()
-                with connection.wrap_database_errors, connection.connection.cursor() as cursor:
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                parts["constraints"] += time.perf_counter() - started
-                return commit()
 
-            connection._commit = commit_split
+        def commit_split():
+            started = time.perf_counter()
+            with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            parts["constraints"] += time.perf_counter() - started
+            return commit()
+
+        connection._commit = commit_split
         try:
             yield parts
         finally:
-            parts["rows"] = totals["rows"]
-            if connection.vendor == "postgresql":
-                del connection._commit  # the instance's attribute: the class's method again
+            del connection._commit  # the instance's attribute: the class's method again
 
 
 def checks_stream_seconds(document: bytes, fmt) -> float:

@@ -944,10 +944,10 @@ def price_list_package_goods(*, device: OfflineDevice, item_ids: bytes) -> list[
     return price_list_goods_serialized(device=device, ids=unpack_ids(item_ids))
 
 
-__all__ = ["BlockReads", "BlockReadsAhead", "BuildError", "CollectedPriceList", "PriceListPlan", "device_format", "goods_values_fill",
-           "item_exchange_refusals", "position_name", "price_day", "price_list_block_fill", "price_list_cache_fill",
-           "price_list_collect", "price_list_goods", "price_list_goods_serialized", "price_list_package_goods",
-           "price_list_parts", "price_list_plan", "price_list_positions_serialized"]
+__all__ = ["BlockReads", "BlockReadsAhead", "BuildError", "CollectedPriceList", "PriceListPlan", "device_format",
+           "goods_values_fill", "item_exchange_refusals", "position_name", "price_day", "price_list_block_fill",
+           "price_list_cache_fill", "price_list_collect", "price_list_goods", "price_list_goods_serialized",
+           "price_list_package_goods", "price_list_parts", "price_list_plan", "price_list_positions_serialized"]
 
 
 def item_exchange_refusals(*, item: Item, devices=None) -> list[str]:
